@@ -1,0 +1,15 @@
+/**
+ * Typed messages carried on the event bus and pushed to websocket clients.
+ * `seq` is the global sequence number from the stream_events table, so a client can
+ * resume after a dropped connection.
+ */
+import type { IncidentSummary } from '../incident/incident.ts';
+
+export type StreamMessage =
+  | { type: 'incident.created'; seq: number; at: string; incident: IncidentSummary }
+  | { type: 'incident.updated'; seq: number; at: string; incident: IncidentSummary };
+
+/** Anything JSON may travel on the bus; stream messages are the main tenant. */
+export type BusMessage = StreamMessage | { type: string; [key: string]: unknown };
+
+export const STREAM_TOPIC = 'stream';

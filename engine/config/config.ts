@@ -1,0 +1,178 @@
+/**
+ * Configuration, parsed once from the environment, every error listed, frozen.
+ * Nothing here falls back silently on a bad value: `PORT=abc` is an error.
+ */
+import path from 'node:path';
+
+export const ROLES = ['ingest', 'correlator', 'engine', 'web'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface InfluxConfig {
+  url: string;
+  /** 2 speaks Flux and /api/v2; 1 writes to /write and queries InfluxQL on /query. */
+  version: 1 | 2;
+  token: string | undefined;
+  org: string | undefined;
+  bucket: string | undefined;
+  /** 1.x only. */
+  database: string | undefined;
+  username: string | undefined;
+  password: string | undefined;
+}
+
+export interface Config {
+  http: { port: number; host: string; bodyLimitBytes: number };
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  /** Prefix of queue keys and bus channels; braces make a Redis Cluster hash tag. */
+  queuePrefix: string;
+  influx: InfluxConfig | undefined;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  limits: { alertsPerRequest: number; labelsPerAlert: number; labelValueLength: number; metricBufferPoints: number };
+  correlator: { windowSeconds: number; concurrency: number };
+  roles: readonly Role[];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const v = this.env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  }
+
+  int(name: string, def: number, min: number, max: number): number {
+    const v = this.raw(name);
+    if (v === undefined) return def;
+    if (!/^-?\d+$/.test(v)) {
+      this.problems.push(`${name}=${JSON.stringify(v)} is not a whole number`);
+      return def;
+    }
+    const n = Number(v);
+    if (n < min || n > max) this.problems.push(`${name}=${v} is outside ${min}..${max}`);
+    return n;
+  }
+
+  url(name: string, protocols: string[]): string | undefined {
+    const v = this.raw(name);
+    if (v === undefined) return undefined;
+    try {
+      const u = new URL(v);
+      if (!protocols.includes(u.protocol)) {
+        this.problems.push(`${name} must use ${protocols.join(' or ')} (got ${u.protocol})`);
+      }
+    } catch {
+      this.problems.push(`${name} is not a valid URL`);
+    }
+    return v;
+  }
+
+  oneOf<T extends string>(name: string, values: readonly T[], def: T): T {
+    const v = this.raw(name);
+    if (v === undefined) return def;
+    if (!(values as readonly string[]).includes(v)) {
+      this.problems.push(`${name}=${JSON.stringify(v)} must be one of ${values.join(', ')}`);
+      return def;
+    }
+    return v as T;
+  }
+}
+
+export function parseRoles(value: string | undefined, problems: string[]): Role[] {
+  if (value === undefined || value.trim() === '' || value.trim() === 'all') return [...ROLES];
+  const roles: Role[] = [];
+  for (const part of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (part === 'all') roles.push(...ROLES);
+    else if ((ROLES as readonly string[]).includes(part)) roles.push(part as Role);
+    else problems.push(`role ${JSON.stringify(part)} is not one of all, ${ROLES.join(', ')}`);
+  }
+  return [...new Set(roles)];
+}
+
+/**
+ * Reads the configuration from `env`; `roleArg` (from `--role`) wins over ROLES.
+ * Throws ConfigError listing every problem at once.
+ */
+export function loadConfig(env: Env, roleArg?: string): Readonly<Config> {
+  const r = new Reader(env);
+  const port = r.int('PORT', 8080, 0, 65535);
+  const host = r.raw('HOST') ?? '127.0.0.1';
+  const bodyLimitBytes = r.int('BODY_LIMIT_BYTES', 5 * 1024 * 1024, 1024, 256 * 1024 * 1024);
+  const dataDir = path.resolve(r.raw('DATA_DIR') ?? './data');
+  const databaseUrl = r.url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  const redisUrl = r.url('REDIS_URL', ['redis:', 'rediss:']);
+  const queuePrefix = r.raw('QUEUE_PREFIX') ?? '{aiops}';
+  const logLevel = r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info');
+
+  let influx: InfluxConfig | undefined;
+  const influxUrl = r.url('INFLUX_URL', ['http:', 'https:']);
+  if (influxUrl !== undefined) {
+    const version = r.oneOf('INFLUX_VERSION', ['1', '2'] as const, '2') === '1' ? 1 : 2;
+    influx = {
+      url: influxUrl,
+      version,
+      token: r.raw('INFLUX_TOKEN'),
+      org: r.raw('INFLUX_ORG'),
+      bucket: r.raw('INFLUX_BUCKET'),
+      database: r.raw('INFLUX_DATABASE'),
+      username: r.raw('INFLUX_USERNAME'),
+      password: r.raw('INFLUX_PASSWORD'),
+    };
+    if (version === 2) {
+      for (const [k, v] of [['INFLUX_TOKEN', influx.token], ['INFLUX_ORG', influx.org], ['INFLUX_BUCKET', influx.bucket]] as const) {
+        if (v === undefined) r.problems.push(`${k} is required with INFLUX_URL (InfluxDB 2.x; set INFLUX_VERSION=1 for 1.x)`);
+      }
+    } else if (influx.database === undefined) {
+      r.problems.push('INFLUX_DATABASE is required with INFLUX_VERSION=1');
+    }
+  } else {
+    for (const k of ['INFLUX_TOKEN', 'INFLUX_ORG', 'INFLUX_BUCKET', 'INFLUX_DATABASE']) {
+      if (r.raw(k) !== undefined) r.problems.push(`${k} is set but INFLUX_URL is not`);
+    }
+  }
+
+  const limits = {
+    alertsPerRequest: r.int('LIMIT_ALERTS_PER_REQUEST', 1000, 1, 100_000),
+    labelsPerAlert: r.int('LIMIT_LABELS_PER_ALERT', 64, 1, 1000),
+    labelValueLength: r.int('LIMIT_LABEL_VALUE_LENGTH', 4096, 16, 65_536),
+    metricBufferPoints: r.int('METRIC_BUFFER_POINTS', 200_000, 1000, 10_000_000),
+  };
+  const correlator = {
+    windowSeconds: r.int('CORRELATION_WINDOW_SECONDS', 300, 1, 86_400),
+    concurrency: r.int('CORRELATOR_CONCURRENCY', 4, 1, 64),
+  };
+  const roles = parseRoles(roleArg ?? r.raw('ROLES'), r.problems);
+
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return deepFreeze({
+    http: { port, host, bodyLimitBytes },
+    dataDir,
+    databaseUrl,
+    redisUrl,
+    queuePrefix,
+    influx,
+    logLevel,
+    limits,
+    correlator,
+    roles,
+  });
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

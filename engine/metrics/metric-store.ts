@@ -1,0 +1,49 @@
+/**
+ * MetricStore: time series written by ingest and read by the engine and the console.
+ *
+ * Contract (test/contract/metric-store.contract.test.ts):
+ * - `write` accepts points into a bounded buffer and returns without waiting for the
+ *   server; when the buffer is full it throws an AppError 503 (backpressure) rather than
+ *   growing without bound.
+ * - `flush` resolves once every point accepted so far is stored (readable by `query`).
+ * - `query` returns the points of one field of one measurement in [start, end), sorted by
+ *   time, grouped into one series per distinct tag set, filtered by exact tag matches.
+ * - `close` flushes, then releases connections.
+ */
+export type FieldValue = number | string | boolean;
+
+export interface MetricPoint {
+  measurement: string;
+  tags: Record<string, string>;
+  /** At least one field. Integers written as `i` in line protocol arrive as numbers. */
+  fields: Record<string, FieldValue>;
+  /** Nanoseconds since the epoch. */
+  timeNs: bigint;
+}
+
+export interface MetricQuery {
+  measurement: string;
+  field: string;
+  /** Exact-match tag filters. */
+  tags?: Record<string, string>;
+  /** Inclusive start, milliseconds since the epoch. */
+  startMs: number;
+  /** Exclusive end, milliseconds since the epoch. */
+  endMs: number;
+  /** Maximum points per series (newest kept when cut). Default 10,000. */
+  limit?: number;
+}
+
+export interface MetricSeries {
+  tags: Record<string, string>;
+  /** [milliseconds since the epoch, value], sorted by time. */
+  points: Array<[number, FieldValue]>;
+}
+
+export interface MetricStore {
+  write(points: MetricPoint[]): void;
+  flush(): Promise<void>;
+  query(q: MetricQuery): Promise<MetricSeries[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

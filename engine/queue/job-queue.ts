@@ -1,0 +1,57 @@
+/**
+ * JobQueue: durable work distribution between roles and processes.
+ *
+ * Contract (checked by test/contract/job-queue.contract.test.ts against every adapter):
+ * - `add` resolves only once the job is durably stored; if it cannot be, it rejects
+ *   (ingest turns that into 503 + Retry-After).
+ * - A job added with a `jobId` that is already known (waiting, delayed, active, or
+ *   completed and still retained) is not added again: the call resolves with `added: false`.
+ * - A handler that throws is retried up to `attempts` times in all, with `backoffMs`
+ *   between tries; a handler throwing `UnrecoverableJobError` is not retried.
+ * - `delayMs` postpones the first try by at least that long.
+ * - Payloads are plain JSON; they are cloned across the boundary (no shared references).
+ * - Processors must be idempotent: a job can run more than once (crash mid-run).
+ */
+import type { JobMap, JobName } from './jobs.ts';
+
+export interface AddJobOptions {
+  /** Idempotency key: a second add with the same id is a no-op. */
+  jobId?: string;
+  delayMs?: number;
+  /** Tries in all, including the first. Default 5. */
+  attempts?: number;
+  /** Fixed wait between tries. Default 1000 ms. */
+  backoffMs?: number;
+}
+
+export interface JobContext {
+  id: string;
+  /** 1 on the first try. */
+  attempt: number;
+}
+
+export type JobHandler<N extends JobName> = (data: JobMap[N]['data'], ctx: JobContext) => Promise<JobMap[N]['result']>;
+
+export interface WorkerOptions {
+  concurrency?: number;
+}
+
+export interface JobQueue {
+  add<N extends JobName>(name: N, data: JobMap[N]['data'], opts?: AddJobOptions): Promise<{ id: string; added: boolean }>;
+  /** Starts consuming jobs of this name in this process. */
+  process<N extends JobName>(name: N, handler: JobHandler<N>, opts?: WorkerOptions): Promise<void>;
+  /** Jobs waiting or delayed (not yet active), for backpressure and the queue-depth gauge. */
+  depth(name: JobName): Promise<number>;
+  /** Throws when the backing store cannot be reached. */
+  ping(): Promise<void>;
+  /** Stops taking new jobs, waits for active ones to finish, then releases connections. */
+  close(): Promise<void>;
+}
+
+/** Thrown by a handler for a job that can never succeed (bad payload): no retry. */
+export class UnrecoverableJobError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnrecoverableJobError';
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * The typed map from job name to payload and result. Payloads are plain JSON.
+ */
+import type { AlertEvent } from '../alert/alert.ts';
+
+export interface JobMap {
+  /** A batch of normalized alert events from one ingest request. */
+  'alerts.ingest': { data: { batchId: string; receivedAt: string; events: AlertEvent[] }; result: { incidents: string[] } };
+  /** Used by the contract suite only; carries arbitrary JSON. */
+  'test.echo': { data: { value: unknown }; result: { value: unknown } };
+}
+
+export type JobName = keyof JobMap;
