@@ -1,0 +1,124 @@
+/**
+ * Alerts and their events. Deduplication lives here: one event per
+ * (fingerprint, status, source event time), so a redelivered webhook or a retried job
+ * records nothing twice; a repeat only bumps last-seen and the repeat counter.
+ */
+import { sql } from 'kysely';
+import type { AlertEvent, AlertRecord } from './alert.ts';
+import { type Executor, iso, isoOrNull } from '../db/executor.ts';
+
+export interface RecordResult {
+  /** False when this exact event was seen before (a redelivery or a repeat). */
+  isNewEvent: boolean;
+  /** The alert's state after the event. */
+  alert: AlertRecord;
+}
+
+export class AlertRepository {
+  constructor(private readonly db: Executor) {}
+
+  async record(ev: AlertEvent, batchId: string, receivedAt: string): Promise<RecordResult> {
+    await this.db
+      .insertInto('alerts')
+      .values({
+        fingerprint: ev.fingerprint,
+        source: ev.source,
+        source_fingerprint: ev.sourceFingerprint,
+        name: ev.name,
+        severity: ev.severity,
+        status: ev.status,
+        labels: JSON.stringify(ev.labels),
+        annotations: JSON.stringify(ev.annotations),
+        starts_at: ev.startsAt,
+        ends_at: ev.endsAt,
+        last_event_at: ev.eventTime,
+        first_seen_at: receivedAt,
+        last_seen_at: receivedAt,
+      })
+      .onConflict((oc) => oc.column('fingerprint').doNothing())
+      .execute();
+
+    const inserted = await this.db
+      .insertInto('alert_events')
+      .values({ fingerprint: ev.fingerprint, status: ev.status, event_time: ev.eventTime, received_at: receivedAt, batch_id: batchId })
+      .onConflict((oc) => oc.constraint('alert_events_dedup').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    const isNewEvent = inserted !== undefined;
+
+    if (isNewEvent) {
+      // Only an event at least as new as the last one moves the alert's state: a late
+      // delivery of an older event is recorded in history but does not rewind the alert.
+      await this.db
+        .updateTable('alerts')
+        .set({
+          status: ev.status,
+          severity: ev.severity,
+          labels: JSON.stringify(ev.labels),
+          annotations: JSON.stringify(ev.annotations),
+          starts_at: ev.startsAt,
+          ends_at: ev.endsAt,
+          last_event_at: ev.eventTime,
+          last_seen_at: receivedAt,
+        })
+        .where('fingerprint', '=', ev.fingerprint)
+        .where('last_event_at', '<=', new Date(ev.eventTime))
+        .execute();
+    } else {
+      await this.db
+        .updateTable('alerts')
+        .set({ repeat_count: sql`repeat_count + 1`, last_seen_at: receivedAt })
+        .where('fingerprint', '=', ev.fingerprint)
+        .execute();
+    }
+    const alert = await this.get(ev.fingerprint);
+    if (!alert) throw new Error(`alert ${ev.fingerprint} vanished during record`);
+    return { isNewEvent, alert };
+  }
+
+  async get(fingerprint: string): Promise<AlertRecord | undefined> {
+    const row = await this.db.selectFrom('alerts').selectAll().where('fingerprint', '=', fingerprint).executeTakeFirst();
+    return row ? toRecord(row) : undefined;
+  }
+
+  async list(opts: { status?: 'firing' | 'resolved'; limit: number; offset: number }): Promise<AlertRecord[]> {
+    let q = this.db.selectFrom('alerts').selectAll();
+    if (opts.status) q = q.where('status', '=', opts.status);
+    const rows = await q.orderBy('last_event_at', 'desc').orderBy('fingerprint').limit(opts.limit).offset(opts.offset).execute();
+    return rows.map(toRecord);
+  }
+}
+
+function toRecord(row: {
+  fingerprint: string;
+  source: string;
+  source_fingerprint: string;
+  name: string;
+  severity: string;
+  status: 'firing' | 'resolved';
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  starts_at: Date;
+  ends_at: Date | null;
+  last_event_at: Date;
+  first_seen_at: Date;
+  last_seen_at: Date;
+  repeat_count: number;
+}): AlertRecord {
+  return {
+    fingerprint: row.fingerprint,
+    source: row.source,
+    sourceFingerprint: row.source_fingerprint,
+    name: row.name,
+    severity: row.severity,
+    status: row.status,
+    labels: row.labels,
+    annotations: row.annotations,
+    startsAt: iso(row.starts_at),
+    endsAt: isoOrNull(row.ends_at),
+    lastEventAt: iso(row.last_event_at),
+    firstSeenAt: iso(row.first_seen_at),
+    lastSeenAt: iso(row.last_seen_at),
+    repeatCount: row.repeat_count,
+  };
+}

@@ -1,0 +1,10 @@
+/**
+ * Every migration, in order. A static list rather than a folder scan, so the same
+ * code runs under tsx, a bundler or compiled output.
+ */
+import type { Migration } from 'kysely';
+import * as initial from './2026-11-21-0001-initial.ts';
+
+export const migrations: Record<string, Migration> = {
+  '2026-11-21-0001-initial': initial,
+};

@@ -1,0 +1,68 @@
+/** Kysely table types: the one place that knows column names. */
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface AlertsTable {
+  fingerprint: string;
+  source: string;
+  source_fingerprint: string;
+  name: string;
+  severity: string;
+  status: 'firing' | 'resolved';
+  labels: Json<Record<string, string>>;
+  annotations: Json<Record<string, string>>;
+  starts_at: Timestamp;
+  ends_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  last_event_at: Timestamp;
+  first_seen_at: Timestamp;
+  last_seen_at: Timestamp;
+  repeat_count: ColumnType<number, number | undefined, number>;
+}
+
+export interface AlertEventsTable {
+  id: Generated<number>;
+  fingerprint: string;
+  status: 'firing' | 'resolved';
+  event_time: Timestamp;
+  received_at: Timestamp;
+  batch_id: string;
+}
+
+export interface IncidentsTable {
+  id: string;
+  title: string;
+  status: 'open' | 'acknowledged' | 'resolved' | 'closed';
+  severity: string;
+  group_key: string;
+  alert_count: number;
+  firing_count: number;
+  started_at: Timestamp;
+  last_event_at: Timestamp;
+  resolved_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface IncidentAlertsTable {
+  incident_id: string;
+  fingerprint: string;
+  link_reason: string;
+  linked_at: Timestamp;
+}
+
+export interface StreamEventsTable {
+  seq: Generated<number>;
+  type: string;
+  payload: Json<Record<string, unknown>>;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+}
+
+export interface DB {
+  alerts: AlertsTable;
+  alert_events: AlertEventsTable;
+  incidents: IncidentsTable;
+  incident_alerts: IncidentAlertsTable;
+  stream_events: StreamEventsTable;
+}

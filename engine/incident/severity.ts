@@ -1,0 +1,18 @@
+/** Severity words of the common senders, ranked so an incident takes its worst member's. */
+const RANK: Record<string, number> = {
+  critical: 5, fatal: 5, emergency: 5, disaster: 5, page: 5,
+  high: 4, error: 4, major: 4,
+  warning: 3, warn: 3, average: 3, minor: 3,
+  info: 2, informational: 2, information: 2, low: 2, notice: 2,
+  none: 1, unknown: 1, test: 1,
+};
+
+export function severityRank(s: string): number {
+  return RANK[s.toLowerCase()] ?? 1;
+}
+
+export function worstSeverity(list: string[]): string {
+  let best = 'unknown';
+  for (const s of list) if (severityRank(s) > severityRank(best)) best = s;
+  return list.length > 0 && best === 'unknown' ? (list[0] ?? best) : best;
+}

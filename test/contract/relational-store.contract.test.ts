@@ -1,0 +1,156 @@
+/**
+ * The relational store's contract, run against real Postgres and embedded PGlite:
+ * migrations, dedup of alert events, grouping into incidents, resolve, the stream log.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AlertRepository } from '../../engine/alert/alert-repository.ts';
+import { type Database, openDatabase } from '../../engine/db/database.ts';
+import { IncidentRepository } from '../../engine/incident/incident-repository.ts';
+import { StreamRepository } from '../../engine/stream/stream-repository.ts';
+import { correlateBatch } from '../../correlator/correlate-batch.ts';
+import { alertEvent } from '../support/alert-fixtures.ts';
+import { createTestDatabase, type TestDatabase } from '../support/isolation.ts';
+
+interface Harness {
+  open(): Promise<Database>;
+  cleanup(): Promise<void>;
+}
+
+const adapters: Array<[string, () => Promise<Harness>]> = [
+  [
+    'postgres',
+    async () => {
+      const tdb: TestDatabase = await createTestDatabase();
+      return { open: () => openDatabase({ url: tdb.url, poolSize: 4 }), cleanup: () => tdb.drop() };
+    },
+  ],
+  [
+    'pglite',
+    async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), 'pglite-'));
+      return { open: () => openDatabase({ dataDir: dir }), cleanup: () => rm(dir, { recursive: true, force: true }) };
+    },
+  ],
+];
+
+const WINDOW = 5 * 60_000;
+
+describe.each(adapters)('relational store: %s', (_name, makeHarness) => {
+  let harness: Harness;
+  let database: Database;
+
+  beforeAll(async () => {
+    harness = await makeHarness();
+    database = await harness.open();
+  });
+  afterAll(async () => {
+    await database?.close();
+    await harness?.cleanup();
+  });
+
+  it('answers ping and reopens an already migrated store', async () => {
+    await database.ping();
+    // Migrations are idempotent across restarts: close and reopen the same store.
+    await database.close();
+    database = await harness.open();
+    await database.ping();
+  });
+
+  it('records an event once and counts a redelivery as a repeat', async () => {
+    const alerts = new AlertRepository(database.db);
+    const ev = alertEvent({ sourceFingerprint: 'dedup-1' });
+    const first = await alerts.record(ev, 'b1', '2026-11-21T10:00:01.000Z');
+    const again = await alerts.record(ev, 'b2', '2026-11-21T10:00:05.000Z');
+    expect(first.isNewEvent).toBe(true);
+    expect(again.isNewEvent).toBe(false);
+    expect(again.alert.repeatCount).toBe(1);
+    expect(again.alert.lastSeenAt).toBe('2026-11-21T10:00:05.000Z');
+    const events = await database.db.selectFrom('alert_events').selectAll().where('fingerprint', '=', ev.fingerprint).execute();
+    expect(events).toHaveLength(1);
+  });
+
+  it('does not rewind an alert on a late, older event', async () => {
+    const alerts = new AlertRepository(database.db);
+    const resolved = alertEvent({ sourceFingerprint: 'late-1', status: 'resolved', endsAt: '2026-11-21T10:10:00.000Z' });
+    await alerts.record(resolved, 'b1', '2026-11-21T10:10:01.000Z');
+    const olderFiring = alertEvent({ sourceFingerprint: 'late-1', startsAt: '2026-11-21T10:00:00.000Z' });
+    const out = await alerts.record(olderFiring, 'b2', '2026-11-21T10:10:02.000Z');
+    expect(out.isNewEvent).toBe(true);
+    expect(out.alert.status).toBe('resolved');
+  });
+
+  it('groups a service within the window, splits outside it and across services', async () => {
+    const t0 = Date.parse('2026-11-21T12:00:00.000Z');
+    const at = (s: number) => new Date(t0 + s * 1000).toISOString();
+    const events = [
+      alertEvent({ sourceFingerprint: 'g-a', labels: { alertname: 'A', service: 'pay' }, name: 'A', startsAt: at(0) }),
+      alertEvent({ sourceFingerprint: 'g-b', labels: { alertname: 'B', service: 'pay' }, name: 'B', startsAt: at(30), severity: 'critical' }),
+      alertEvent({ sourceFingerprint: 'g-c', labels: { alertname: 'C', service: 'pay' }, name: 'C', startsAt: at(3600) }),
+      alertEvent({ sourceFingerprint: 'g-d', labels: { alertname: 'A', service: 'cart' }, name: 'A', startsAt: at(10) }),
+    ];
+    const out = await correlateBatch(database.db, { batchId: 'g1', receivedAt: at(3601), events }, { windowMs: WINDOW });
+    expect(out.duplicates).toBe(0);
+    const repo = new IncidentRepository(database.db);
+    const list = (await repo.list({ limit: 100, offset: 0 })).filter((i) => i.groupKey === 'service=pay' || i.groupKey === 'service=cart');
+    const byFps = list.map((i) => i.sourceFingerprints.join(',')).sort();
+    expect(byFps).toEqual(['g-a,g-b', 'g-c', 'g-d']);
+    const ab = list.find((i) => i.sourceFingerprints.includes('g-a'))!;
+    expect(ab.alertCount).toBe(2);
+    expect(ab.severity).toBe('critical');
+    const full = await repo.get(ab.id);
+    const b = full!.members.find((m) => m.sourceFingerprint === 'g-b')!;
+    expect(b.linkReason).toContain('same service "pay"');
+    expect(b.linkReason).toContain('30 s after');
+  });
+
+  it('is idempotent: the same batch twice changes nothing', async () => {
+    const events = [alertEvent({ sourceFingerprint: 'idem-1', labels: { alertname: 'X', service: 'idem' }, name: 'X' })];
+    const first = await correlateBatch(database.db, { batchId: 'i1', receivedAt: '2026-11-21T10:00:01.000Z', events }, { windowMs: WINDOW });
+    const second = await correlateBatch(database.db, { batchId: 'i1', receivedAt: '2026-11-21T10:00:01.000Z', events }, { windowMs: WINDOW });
+    expect(first.messages.map((m) => m.type)).toEqual(['incident.created']);
+    expect(second.messages).toEqual([]);
+    expect(second.duplicates).toBe(1);
+    const repo = new IncidentRepository(database.db);
+    const mine = (await repo.list({ limit: 100, offset: 0 })).filter((i) => i.groupKey === 'service=idem');
+    expect(mine).toHaveLength(1);
+  });
+
+  it('resolves an incident when all members resolve, and a new firing opens a new incident', async () => {
+    const labels = { alertname: 'R', service: 'res' };
+    const fire = (fp: string, s: string) => alertEvent({ sourceFingerprint: fp, labels, name: 'R', startsAt: s });
+    const res = (fp: string, s: string, e: string) => alertEvent({ sourceFingerprint: fp, labels, name: 'R', status: 'resolved', startsAt: s, endsAt: e });
+    const opts = { windowMs: WINDOW };
+    await correlateBatch(database.db, { batchId: 'r1', receivedAt: '2026-11-21T15:00:00.000Z', events: [fire('r-1', '2026-11-21T14:00:00Z'), fire('r-2', '2026-11-21T14:00:10Z')] }, opts);
+    await correlateBatch(database.db, { batchId: 'r2', receivedAt: '2026-11-21T15:00:00.000Z', events: [res('r-1', '2026-11-21T14:00:00Z', '2026-11-21T14:05:00Z')] }, opts);
+    const repo = new IncidentRepository(database.db);
+    let inc = (await repo.list({ limit: 100, offset: 0 })).filter((i) => i.groupKey === 'service=res');
+    expect(inc).toHaveLength(1);
+    expect(inc[0]!.status).toBe('open');
+    expect(inc[0]!.firingCount).toBe(1);
+    await correlateBatch(database.db, { batchId: 'r3', receivedAt: '2026-11-21T15:00:00.000Z', events: [res('r-2', '2026-11-21T14:00:10Z', '2026-11-21T14:06:00Z')] }, opts);
+    inc = (await repo.list({ limit: 100, offset: 0 })).filter((i) => i.groupKey === 'service=res');
+    expect(inc[0]!.status).toBe('resolved');
+    expect(inc[0]!.resolvedAt).toBe('2026-11-21T14:06:00.000Z');
+    // A resolved incident does not absorb a new firing, even within the window.
+    await correlateBatch(database.db, { batchId: 'r4', receivedAt: '2026-11-21T15:00:00.000Z', events: [fire('r-3', '2026-11-21T14:07:00Z')] }, opts);
+    inc = (await repo.list({ limit: 100, offset: 0 })).filter((i) => i.groupKey === 'service=res');
+    expect(inc).toHaveLength(2);
+    expect(inc.filter((i) => i.status === 'open').map((i) => i.sourceFingerprints)).toEqual([['r-3']]);
+  });
+
+  it('logs stream messages with increasing sequence numbers and replays after a given one', async () => {
+    const stream = new StreamRepository(database.db);
+    const before = await stream.lastSeq();
+    await correlateBatch(database.db, { batchId: 's1', receivedAt: '2026-11-21T15:00:00.000Z', events: [alertEvent({ sourceFingerprint: 's-1', labels: { alertname: 'S', service: 'seq' }, name: 'S' })] }, { windowMs: WINDOW });
+    await correlateBatch(database.db, { batchId: 's2', receivedAt: '2026-11-21T15:00:00.000Z', events: [alertEvent({ sourceFingerprint: 's-2', labels: { alertname: 'S', service: 'seq' }, name: 'S', startsAt: '2026-11-21T10:01:00Z' })] }, { windowMs: WINDOW });
+    const after = await stream.since(before, 100);
+    expect(after.map((m) => m.type)).toEqual(['incident.created', 'incident.updated']);
+    expect(after[1]!.seq).toBeGreaterThan(after[0]!.seq);
+    expect(after[1]!.incident.alertCount).toBe(2);
+    expect(await stream.since(after[1]!.seq, 100)).toEqual([]);
+    expect(await stream.lastSeq()).toBe(after[1]!.seq);
+  });
+});
