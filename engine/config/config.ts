@@ -31,6 +31,8 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   limits: { alertsPerRequest: number; labelsPerAlert: number; labelValueLength: number; metricBufferPoints: number };
   correlator: { windowSeconds: number; concurrency: number };
+  /** How long the stream log keeps messages for consoles to resume from. */
+  streamRetentionHours: number;
   roles: readonly Role[];
 }
 
@@ -152,7 +154,12 @@ export function loadConfig(env: Env, roleArg?: string): Readonly<Config> {
     windowSeconds: r.int('CORRELATION_WINDOW_SECONDS', 300, 1, 86_400),
     concurrency: r.int('CORRELATOR_CONCURRENCY', 4, 1, 64),
   };
+  const streamRetentionHours = r.int('STREAM_RETENTION_HOURS', 72, 1, 24 * 365);
   const roles = parseRoles(roleArg ?? r.raw('ROLES'), r.problems);
+  if (roles.length < ROLES.length && (redisUrl === undefined || databaseUrl === undefined)) {
+    // Embedded adapters live inside one process: split roles could never meet.
+    r.problems.push(`running a subset of roles (${roles.join(',')}) needs REDIS_URL and DATABASE_URL, shared by every process`);
+  }
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze({
@@ -165,6 +172,7 @@ export function loadConfig(env: Env, roleArg?: string): Readonly<Config> {
     logLevel,
     limits,
     correlator,
+    streamRetentionHours,
     roles,
   });
 }

@@ -32,6 +32,18 @@ export class StreamRepository {
     return rows.map((r) => ({ ...(r.payload as object), seq: Number(r.seq), at: iso(r.created_at) }) as StreamMessage);
   }
 
+  /** Deletes entries created before `before`; returns how many. */
+  async prune(before: Date): Promise<number> {
+    const res = await this.db.deleteFrom('stream_events').where('created_at', '<', before).executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+
+  /** The oldest sequence number still kept, or null when the log is empty. */
+  async firstSeq(): Promise<number | null> {
+    const row = await this.db.selectFrom('stream_events').select((eb) => eb.fn.min('seq').as('min')).executeTakeFirst();
+    return row?.min == null ? null : Number(row.min);
+  }
+
   async lastSeq(): Promise<number> {
     const row = await this.db.selectFrom('stream_events').select((eb) => eb.fn.max('seq').as('max')).executeTakeFirst();
     return row?.max == null ? 0 : Number(row.max);

@@ -1,0 +1,75 @@
+/**
+ * buildApp(deps) returns the fastify instance with the routes of this process's
+ * roles; only the entry point calls listen. Every process serves /healthz, /readyz
+ * and /metrics; ingest and web add their route groups as encapsulated plugins.
+ */
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../engine/config/config.ts';
+import { problemHandler } from '../engine/http/problem-handler.ts';
+import { createValidatorCompiler } from '../engine/http/validator-compiler.ts';
+import type { AppMetrics } from '../engine/observability/metrics-registry.ts';
+import { type ReadinessCheck, opsRoutes } from '../engine/observability/ops-routes.ts';
+import { alertmanagerRoutes } from '../ingest/alertmanager/alertmanager-routes.ts';
+import { writeRoutes } from '../ingest/metrics/write-routes.ts';
+import { consoleRoutes } from '../web/console-routes.ts';
+import { incidentRoutes } from '../web/incident-routes.ts';
+import { StreamHub } from '../web/stream-hub.ts';
+import { streamRoutes } from '../web/stream-routes.ts';
+import type { Adapters } from './wiring.ts';
+
+export interface AppDeps extends Adapters {
+  config: Config;
+  logger: Logger;
+  metrics: AppMetrics;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, metrics } = deps;
+  const roles = new Set(config.roles);
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: config.http.bodyLimitBytes,
+    // Closing waits for in-flight requests; idle keep-alive sockets are closed at once.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(createValidatorCompiler());
+  await app.register(problemHandler);
+
+  const checks: ReadinessCheck[] = [
+    ['database', () => deps.database.ping()],
+    ['queue', () => deps.queue.ping()],
+    ['bus', () => deps.bus.ping()],
+  ];
+  if (roles.has('ingest') || roles.has('engine')) checks.push(['metrics', () => deps.metricStore.ping()]);
+  // Gauges read rather than counted, refreshed before each scrape.
+  const scrapers: Array<() => Promise<void> | void> = [
+    async () => metrics.queueDepth.set({ queue: 'alerts.ingest' }, await deps.queue.depth('alerts.ingest')),
+  ];
+  await app.register(opsRoutes, {
+    metrics,
+    checks,
+    roles: config.roles,
+    beforeScrape: async () => {
+      for (const s of scrapers) await s();
+    },
+  });
+
+  if (roles.has('ingest')) {
+    await app.register(alertmanagerRoutes, { queue: deps.queue, limits: config.limits });
+    await app.register(writeRoutes, { metricStore: deps.metricStore, metrics });
+  }
+  if (roles.has('web')) {
+    const hub = new StreamHub(deps.bus, deps.database, deps.logger.child({ component: 'stream' }));
+    await hub.start();
+    app.addHook('onClose', () => hub.close());
+    scrapers.push(() => metrics.streamClients.set(hub.clientCount));
+    await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+    await app.register(incidentRoutes, { database: deps.database });
+    await app.register(streamRoutes, { hub });
+    await app.register(consoleRoutes);
+  }
+  return app;
+}

@@ -1,0 +1,65 @@
+/**
+ * A running process: adapters from config, the roles it was asked for, and the HTTP
+ * app. `stop()` drains in a fixed order: stop accepting (HTTP and websockets), let
+ * workers finish their jobs, flush metric writes, then close the bus and the stores.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { startCorrelator } from '../correlator/correlator-worker.ts';
+import type { Config } from '../engine/config/config.ts';
+import { startStreamRetention } from '../engine/housekeeping/stream-retention.ts';
+import { createAppMetrics } from '../engine/observability/metrics-registry.ts';
+import { buildApp } from './build-app.ts';
+import { type Adapters, createAdapters } from './wiring.ts';
+
+export interface Runtime {
+  app: FastifyInstance;
+  adapters: Adapters;
+  stop(): Promise<void>;
+}
+
+export async function startRuntime(config: Config, logger: Logger): Promise<Runtime> {
+  const adapters = await createAdapters(config, logger);
+  const metrics = createAppMetrics();
+  const roles = new Set(config.roles);
+  const closeAdapters = async () => {
+    await adapters.queue.close();
+    await adapters.metricStore.close();
+    await adapters.bus.close();
+    await adapters.database.close();
+  };
+  let app: FastifyInstance;
+  try {
+    if (roles.has('correlator')) {
+      await startCorrelator({
+        queue: adapters.queue,
+        database: adapters.database,
+        bus: adapters.bus,
+        metrics,
+        logger: logger.child({ component: 'correlator' }),
+        windowSeconds: config.correlator.windowSeconds,
+        concurrency: config.correlator.concurrency,
+      });
+    }
+    if (roles.has('engine')) {
+      await startStreamRetention({ queue: adapters.queue, database: adapters.database, retentionMs: config.streamRetentionHours * 3_600_000 });
+    }
+    app = await buildApp({ ...adapters, config, logger, metrics });
+  } catch (err) {
+    await closeAdapters().catch(() => undefined);
+    throw err;
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    app,
+    adapters,
+    stop() {
+      stopping ??= (async () => {
+        await app.close();
+        await closeAdapters();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,104 @@
+// The live board: loads open incidents, then applies stream messages by sequence
+// number. On a dropped connection it reconnects with ?since=<last seq> and catches up.
+const ACTIVE = new Set(['open', 'acknowledged']);
+const RANK = { critical: 5, fatal: 5, emergency: 5, disaster: 5, page: 5, high: 4, error: 4, major: 4, warning: 3, warn: 3, average: 3, minor: 3, info: 2, informational: 2, low: 2, notice: 2 };
+const incidents = new Map();
+let lastSeq = null;
+let retryMs = 500;
+
+const $ = (id) => document.getElementById(id);
+
+function rank(sev) { return RANK[String(sev).toLowerCase()] ?? 1; }
+
+function ago(iso) {
+  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  if (s < 120) return `${s} s ago`;
+  if (s < 7200) return `${Math.round(s / 60)} min ago`;
+  if (s < 172800) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86400)} d ago`;
+}
+
+function cell(text, cls) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  if (cls) td.className = cls;
+  return td;
+}
+
+function render(freshId) {
+  const list = [...incidents.values()]
+    .filter((i) => ACTIVE.has(i.status))
+    .sort((a, b) => rank(b.severity) - rank(a.severity) || Date.parse(b.lastEventAt) - Date.parse(a.lastEventAt));
+  const rows = $('rows');
+  rows.replaceChildren(
+    ...list.map((i) => {
+      const tr = document.createElement('tr');
+      tr.dataset.id = i.id;
+      if (i.id === freshId) tr.className = 'fresh';
+      const sev = document.createElement('td');
+      const badge = document.createElement('span');
+      badge.className = `sev sev-${rank(i.severity)}`;
+      badge.textContent = i.severity;
+      sev.append(badge);
+      tr.append(sev, cell(i.title, 'title'), cell(i.groupKey.split('=').slice(1).join('=')), cell(`${i.firingCount}/${i.alertCount}`), cell(i.status), cell(ago(i.startedAt)), cell(ago(i.lastEventAt)));
+      return tr;
+    }),
+  );
+  $('count').textContent = String(list.length);
+  $('alerts').textContent = String(list.reduce((n, i) => n + i.firingCount, 0));
+  $('empty').hidden = list.length > 0;
+}
+
+async function loadBoard() {
+  const res = await fetch('/api/v1/incidents?status=open,acknowledged&limit=500');
+  if (!res.ok) throw new Error(`incidents: HTTP ${res.status}`);
+  const body = await res.json();
+  incidents.clear();
+  for (const i of body.items) incidents.set(i.id, i);
+  render();
+}
+
+function setConn(up) {
+  const el = $('conn');
+  el.className = `conn ${up ? 'up' : 'down'}`;
+  el.textContent = up ? 'live' : 'reconnecting…';
+}
+
+function connect() {
+  const url = new URL('/api/v1/stream', location.href);
+  url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  if (lastSeq !== null) url.searchParams.set('since', String(lastSeq));
+  const ws = new WebSocket(url);
+  ws.onmessage = async (e) => {
+    const m = JSON.parse(e.data);
+    if (m.type === 'hello') {
+      setConn(true);
+      retryMs = 500;
+      // First connection: take the board as of now; later messages apply on top.
+      if (lastSeq === null) {
+        lastSeq = m.seq;
+        await loadBoard();
+      }
+      return;
+    }
+    if (m.type === 'reset') {
+      lastSeq = m.seq;
+      await loadBoard();
+      return;
+    }
+    if (typeof m.seq === 'number' && lastSeq !== null && m.seq <= lastSeq) return;
+    lastSeq = m.seq;
+    if (m.type === 'incident.created' || m.type === 'incident.updated') {
+      incidents.set(m.incident.id, m.incident);
+      render(m.incident.id);
+    }
+  };
+  ws.onclose = () => {
+    setConn(false);
+    setTimeout(connect, retryMs);
+    retryMs = Math.min(retryMs * 2, 10_000);
+  };
+}
+
+connect();
+setInterval(() => render(), 30_000);

@@ -1,0 +1,121 @@
+/**
+ * Fans stream messages from the bus out to this process's websocket clients.
+ * A client that connects with `since` first gets everything after that sequence number
+ * from the durable log, then live messages, with nothing lost or doubled: live messages
+ * that arrive during the replay wait in the client's queue and are sent only if newer
+ * than the last one sent. A client that falls too far behind is closed (1013) and
+ * resumes on reconnect, so one slow screen cannot grow this process's memory.
+ */
+import type { WebSocket } from 'ws';
+import type { EventBus, Unsubscribe } from '../engine/bus/event-bus.ts';
+import { type BusMessage, STREAM_TOPIC, type StreamMessage } from '../engine/bus/events.ts';
+import type { Database } from '../engine/db/database.ts';
+import { StreamRepository } from '../engine/stream/stream-repository.ts';
+
+const REPLAY_PAGE = 500;
+/** Bytes queued on a socket before the client counts as too slow. */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+const MAX_PENDING = 10_000;
+
+interface Client {
+  socket: WebSocket;
+  lastSent: number;
+  replaying: boolean;
+  pending: StreamMessage[];
+}
+
+interface Logger {
+  warn(obj: object, msg: string): void;
+}
+
+export class StreamHub {
+  private readonly clients = new Set<Client>();
+  private unsubscribe: Unsubscribe | undefined;
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly database: Database,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.unsubscribe = await this.bus.subscribe(STREAM_TOPIC, (m) => this.onMessage(m));
+  }
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  async attach(socket: WebSocket, since: number | undefined): Promise<void> {
+    const stream = new StreamRepository(this.database.db);
+    const client: Client = { socket, lastSent: 0, replaying: true, pending: [] };
+    this.clients.add(client);
+    socket.on('close', () => this.clients.delete(client));
+    socket.on('error', () => this.clients.delete(client));
+    try {
+      const head = await stream.lastSeq();
+      this.send(client, { type: 'hello', seq: head });
+      const first = await stream.firstSeq();
+      if (since === undefined) {
+        client.lastSent = head;
+      } else if (first !== null && since < first - 1) {
+        // The log no longer reaches back that far: the client must reload its state.
+        this.send(client, { type: 'reset', seq: head });
+        client.lastSent = head;
+      } else {
+        client.lastSent = since;
+        for (;;) {
+          const page = await stream.since(client.lastSent, REPLAY_PAGE);
+          for (const m of page) this.sendStream(client, m);
+          if (page.length < REPLAY_PAGE) break;
+        }
+      }
+      for (const m of client.pending.sort((a, b) => a.seq - b.seq)) this.sendStream(client, m);
+      client.pending = [];
+      client.replaying = false;
+    } catch (err) {
+      this.log.warn({ err }, 'stream replay failed; closing the client so it resumes');
+      this.clients.delete(client);
+      socket.close(1011, 'replay failed');
+    }
+  }
+
+  private onMessage(m: BusMessage): void {
+    if (typeof (m as StreamMessage).seq !== 'number') return;
+    const msg = m as StreamMessage;
+    for (const client of this.clients) {
+      if (client.replaying) {
+        if (client.pending.length >= MAX_PENDING) this.drop(client);
+        else client.pending.push(msg);
+      } else {
+        this.sendStream(client, msg);
+      }
+    }
+  }
+
+  private sendStream(client: Client, m: StreamMessage): void {
+    if (m.seq <= client.lastSent) return;
+    client.lastSent = m.seq;
+    this.send(client, m);
+  }
+
+  private send(client: Client, m: object): void {
+    if (client.socket.readyState !== client.socket.OPEN) return;
+    if (client.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+      this.drop(client);
+      return;
+    }
+    client.socket.send(JSON.stringify(m));
+  }
+
+  private drop(client: Client): void {
+    this.clients.delete(client);
+    client.socket.close(1013, 'too slow; reconnect with since');
+  }
+
+  async close(): Promise<void> {
+    await this.unsubscribe?.();
+    for (const c of this.clients) c.socket.close(1001, 'server shutting down');
+    this.clients.clear();
+  }
+}
