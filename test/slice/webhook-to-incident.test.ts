@@ -12,11 +12,12 @@ import { type Flavour, type TestRuntime, eventually, startTestRuntime } from '..
 
 const SAMPLE = path.resolve(import.meta.dirname, '../../../shared/samples/alertmanager-0.25-webhook.json');
 
-/** Collects every message of a websocket so tests can wait for one. */
-function collect(ws: WebSocket): Array<Record<string, any>> {
+/** Opens the stream, collecting every message from the first one on. */
+async function openStream(rt: TestRuntime, url: string): Promise<{ ws: WebSocket; seen: Array<Record<string, any>> }> {
   const seen: Array<Record<string, any>> = [];
-  ws.on('message', (data) => seen.push(JSON.parse(String(data))));
-  return seen;
+  // onInit attaches the listener before the upgrade completes, so `hello` cannot slip past.
+  const ws = await rt.app.injectWS(url, {}, { onInit: (socket) => socket.on('message', (data) => seen.push(JSON.parse(String(data)))) });
+  return { ws, seen };
 }
 
 describe.each<Flavour>(['embedded', 'real'])('webhook to live incident (%s)', (flavour) => {
@@ -74,8 +75,7 @@ describe.each<Flavour>(['embedded', 'real'])('webhook to live incident (%s)', (f
   });
 
   it('pushes incident.created and incident.updated on the websocket, and resumes from a sequence number', async () => {
-    const ws = await rt.app.injectWS('/api/v1/stream');
-    const seen = collect(ws);
+    const { ws, seen } = await openStream(rt, '/api/v1/stream');
     const hello = await eventually(async () => seen.find((m) => m.type === 'hello'), 5000, 'hello');
     const t0 = Date.now();
     await post(alertmanagerPayload([{ fingerprint: 'ws-1', labels: { alertname: 'DiskFull', service: 'ws-svc' }, startsAt: new Date(t0).toISOString() }]));
@@ -90,11 +90,11 @@ describe.each<Flavour>(['embedded', 'real'])('webhook to live incident (%s)', (f
     ws.terminate();
 
     // A console that saw only `created` reconnects with its sequence number and gets the rest, once.
-    const again = await rt.app.injectWS(`/api/v1/stream?since=${created.seq}`);
-    const replay = collect(again);
-    await eventually(async () => replay.find((m) => m.seq === updated.seq), 5000, 'replayed update');
-    expect(replay.filter((m) => m.seq === created.seq)).toHaveLength(0);
-    expect(replay.filter((m) => m.seq === updated.seq)).toHaveLength(1);
+    const { ws: again, seen: replay } = await openStream(rt, `/api/v1/stream?since=${created.seq}`);
+    await eventually(async () => replay.find((m) => m.type !== 'hello' && m.seq === updated.seq), 5000, 'replayed update');
+    const streamed = replay.filter((m) => m.type !== 'hello');
+    expect(streamed.filter((m) => m.seq === created.seq)).toHaveLength(0);
+    expect(streamed.filter((m) => m.seq === updated.seq)).toHaveLength(1);
     again.terminate();
   });
 
