@@ -7,7 +7,7 @@
  * - Delivery is at-most-once and live only: a subscriber sees what is published after its
  *   `subscribe` resolved. Durable history (for resume) lives in the relational store.
  * - Messages are plain JSON and arrive as deep copies.
- * - A handler that throws does not stop delivery to other handlers.
+ * - A handler that throws (or rejects) is logged and does not stop delivery to others.
  */
 import type { BusMessage } from './events.ts';
 
@@ -15,7 +15,8 @@ export type Unsubscribe = () => Promise<void>;
 
 export interface EventBus {
   publish(topic: string, message: BusMessage): Promise<void>;
-  subscribe(topic: string, handler: (message: BusMessage) => void): Promise<Unsubscribe>;
+  /** A handler may return a promise; its rejection is logged like a throw. */
+  subscribe(topic: string, handler: (message: BusMessage) => unknown): Promise<Unsubscribe>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -3,7 +3,9 @@
  *
  * Contract (checked by test/contract/job-queue.contract.test.ts against every adapter):
  * - `add` resolves only once the job is durably stored; if it cannot be, it rejects
- *   (ingest turns that into 503 + Retry-After).
+ *   with an AppError 503 carrying Retry-After, within a bounded time.
+ * - A `jobId` must not be an integer string nor contain `:` (BullMQ reserves both);
+ *   both adapters reject such ids with a TypeError.
  * - A job added with a `jobId` that is already known (waiting, delayed, active, or
  *   completed and still retained) is not added again: the call resolves with `added: false`.
  * - A handler that throws is retried up to `attempts` times in all, with `backoffMs`

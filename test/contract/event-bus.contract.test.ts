@@ -4,6 +4,7 @@
  */
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { itWhen } from '../support/it-when.ts';
 import { EmbeddedEventBus } from '../../engine/bus/embedded-event-bus.ts';
 import type { EventBus } from '../../engine/bus/event-bus.ts';
 import type { BusMessage } from '../../engine/bus/events.ts';
@@ -137,7 +138,7 @@ describe.each([redisAdapter(), embeddedAdapter()])('EventBus contract: $name', (
     await expect(bus.subscribe('t', () => undefined)).rejects.toThrow();
   });
 
-  it.runIf(adapter.distributed)('carries messages between separate instances on one prefix, and not across prefixes', async () => {
+  itWhen(adapter.distributed)('carries messages between separate instances on one prefix, and not across prefixes', async () => {
     const ns = nextNs();
     const one = openBus(ns);
     const two = openBus(ns);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { itWhen } from '../support/it-when.ts';
 import { BullmqJobQueue } from '../../engine/queue/bullmq-job-queue.ts';
 import { EmbeddedJobQueue } from '../../engine/queue/embedded-job-queue.ts';
 import { UnrecoverableJobError } from '../../engine/queue/job-queue.ts';
@@ -250,7 +251,7 @@ describe.each([bullmqAdapter(), embeddedAdapter(true), embeddedAdapter(false)])(
     await q.ping();
   });
 
-  it.runIf(adapter.durable)('replays jobs added before a restart, and remembers finished ids', async () => {
+  itWhen(adapter.durable)('replays jobs added before a restart, and remembers finished ids', async () => {
     const ns = nextNs();
     const first = openQueue(ns);
     await first.add('test.echo', { value: 'a' }, { jobId: 'replay-a' });
@@ -281,7 +282,7 @@ describe.each([bullmqAdapter(), embeddedAdapter(true), embeddedAdapter(false)])(
     expect(later).toEqual(['sentinel']);
   });
 
-  it.runIf(adapter.name === 'bullmq')('hands a job added by one instance to a worker of another', async () => {
+  itWhen(adapter.name === 'bullmq')('hands a job added by one instance to a worker of another', async () => {
     const ns = nextNs();
     const producer = openQueue(ns);
     const consumer = openQueue(ns);
@@ -295,7 +296,7 @@ describe.each([bullmqAdapter(), embeddedAdapter(true), embeddedAdapter(false)])(
     expect(runs).toEqual(['across']);
   });
 
-  it.runIf(adapter.name === 'bullmq')('rejects add quickly with a 503 when Redis cannot be reached', async () => {
+  itWhen(adapter.name === 'bullmq')('rejects add quickly with a 503 when Redis cannot be reached', async () => {
     const q = new BullmqJobQueue({ redisUrl: 'redis://127.0.0.1:1', prefix: uniqueQueuePrefix(), logger });
     opened.push(q);
     const started = Date.now();
@@ -305,7 +306,7 @@ describe.each([bullmqAdapter(), embeddedAdapter(true), embeddedAdapter(false)])(
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
-  it.runIf(adapter.name === 'embedded (journal)')('replays after a crash (no close) and ignores a torn last line', async () => {
+  itWhen(adapter.name === 'embedded (journal)')('replays after a crash (no close) and ignores a torn last line', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'job-queue-crash-'));
     try {
       const journalPath = join(dir, 'crash.journal');
@@ -331,7 +332,7 @@ describe.each([bullmqAdapter(), embeddedAdapter(true), embeddedAdapter(false)])(
     }
   });
 
-  it.runIf(adapter.name === 'embedded (journal)')('compacts the journal once acknowledged lines dominate', async () => {
+  itWhen(adapter.name === 'embedded (journal)')('compacts the journal once acknowledged lines dominate', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'job-queue-compact-'));
     try {
       const journalPath = join(dir, 'compact.journal');

@@ -25,6 +25,8 @@ export async function testEnvironment(flavour: Flavour): Promise<{ env: Record<s
   const env: Record<string, string> = { DATA_DIR: dir, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', PORT: '0' };
   const cleanups: Array<() => Promise<void>> = [() => rm(dir, { recursive: true, force: true })];
   if (flavour === 'real') {
+    const prefix = uniqueQueuePrefix();
+    cleanups.push(() => deleteRedisKeys(prefix));
     const db = await createTestDatabase();
     cleanups.push(() => db.drop());
     const influxUrl = inject('influxUrl');
@@ -33,7 +35,7 @@ export async function testEnvironment(flavour: Flavour): Promise<{ env: Record<s
     Object.assign(env, {
       DATABASE_URL: db.url,
       REDIS_URL,
-      QUEUE_PREFIX: uniqueQueuePrefix(),
+      QUEUE_PREFIX: prefix,
       INFLUX_URL: influxUrl,
       INFLUX_VERSION: '1',
       INFLUX_DATABASE: influxDb.name,
@@ -61,6 +63,23 @@ export async function startTestRuntime(flavour: Flavour, extraEnv: Record<string
       await cleanup();
     },
   };
+}
+
+/** Removes every key this file's queues left under its prefix. */
+async function deleteRedisKeys(prefix: string): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** Polls until `fn` returns a value that is not undefined, or fails after `ms`. */
