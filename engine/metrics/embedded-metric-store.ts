@@ -16,6 +16,7 @@ import { dirname } from 'node:path';
 import { unavailable, badRequest } from '../errors/app-error.ts';
 import { invalidPointReason } from './line-protocol.ts';
 import type { FieldValue, MetricPoint, MetricQuery, MetricSeries, MetricStore } from './metric-store.ts';
+import { compareKeys, tagKey } from './series-key.ts';
 
 export interface EmbeddedMetricStoreOptions {
   /** Bound on stored values (one field of one point each). */
@@ -364,15 +365,4 @@ function lowerBound(arr: number[], x: number): number {
 function floorDiv(a: bigint, b: bigint): bigint {
   const q = a / b;
   return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
-}
-
-function tagKey(tags: Record<string, string>): string {
-  return Object.keys(tags)
-    .sort()
-    .map((k) => `${k}\u0000${tags[k] as string}`)
-    .join('\u0001');
-}
-
-function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

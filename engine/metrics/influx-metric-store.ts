@@ -35,6 +35,7 @@ import type { InfluxConfig } from '../config/config.ts';
 import { badRequest, unavailable } from '../errors/app-error.ts';
 import { formatLineProtocol, invalidPointReason } from './line-protocol.ts';
 import type { FieldValue, MetricPoint, MetricQuery, MetricSeries, MetricStore } from './metric-store.ts';
+import { compareKeys, tagKey } from './series-key.ts';
 
 export interface InfluxMetricStoreOptions {
   config: InfluxConfig;
@@ -454,15 +455,4 @@ function describeError(err: unknown): string {
     return code !== undefined ? `${err.message} (${code})` : err.message;
   }
   return String(err);
-}
-
-function tagKey(tags: Record<string, string>): string {
-  return Object.keys(tags)
-    .sort()
-    .map((k) => `${k}\u0000${tags[k] as string}`)
-    .join('\u0001');
-}
-
-function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -3,6 +3,7 @@
  * answers). Served by every role, so each process can be scraped and probed.
  */
 import type { FastifyPluginAsync } from 'fastify';
+import { withTimeout } from '../util/with-timeout.ts';
 import type { AppMetrics } from './metrics-registry.ts';
 
 export type ReadinessCheck = [name: string, check: () => Promise<void>];
@@ -24,7 +25,7 @@ export const opsRoutes: FastifyPluginAsync<OpsRoutesOptions> = async (app, opts)
     const results = await Promise.all(
       opts.checks.map(async ([name, check]) => {
         try {
-          await withTimeout(check(), CHECK_TIMEOUT_MS);
+          await withTimeout(check(), CHECK_TIMEOUT_MS, `readiness check ${name}`);
           return [name, 'ok'] as const;
         } catch {
           return [name, 'unavailable'] as const;
@@ -45,13 +46,3 @@ export const opsRoutes: FastifyPluginAsync<OpsRoutesOptions> = async (app, opts)
     return reply.type(opts.metrics.registry.contentType).send(await opts.metrics.registry.metrics());
   });
 };
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    p.then(
-      (v) => (clearTimeout(t), resolve(v)),
-      (e) => (clearTimeout(t), reject(e)),
-    );
-  });
-}

@@ -15,6 +15,8 @@ import { unavailable } from '../errors/app-error.ts';
 import { UnrecoverableJobError } from './job-queue.ts';
 import type { AddJobOptions, JobHandler, JobQueue, WorkerOptions } from './job-queue.ts';
 import type { JobMap, JobName } from './jobs.ts';
+import { waitForReady } from '../redis/wait-for-ready.ts';
+import { withTimeout } from '../util/with-timeout.ts';
 
 type QueueLogger = Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
 
@@ -182,40 +184,7 @@ function assertValidJobId(id: string): void {
   }
 }
 
-/**
- * Resolves once the client is ready; rejects at once while it is known to be down
- * (reconnecting) and otherwise after `timeoutMs` or on the first connection error.
- */
-function waitForReady(client: Redis, timeoutMs: number): Promise<void> {
-  if (client.status === 'ready') return Promise.resolve();
-  if (client.status === 'reconnecting' || client.status === 'close' || client.status === 'end') {
-    return Promise.reject(new Error(`redis connection is ${client.status}`));
-  }
-  return new Promise<void>((resolve, reject) => {
-    const done = (err?: Error) => {
-      clearTimeout(timer);
-      client.off('ready', onReady);
-      client.off('error', onError);
-      if (err) reject(err);
-      else resolve();
-    };
-    const onReady = () => done();
-    const onError = (err: Error) => done(err);
-    const timer = setTimeout(() => done(new Error(`redis not ready within ${timeoutMs} ms`)), timeoutMs);
-    client.once('ready', onReady);
-    client.once('error', onError);
-  });
-}
 
-/** Rejects after `ms`; the late outcome of `promise` is swallowed (the caller has moved on). */
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  promise.catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** Disconnects and waits until the client has ended, so listeners see its last error now. */
 async function dropAndSettle(client: Redis): Promise<void> {
