@@ -11,8 +11,7 @@ import { problemHandler } from '../engine/http/problem-handler.ts';
 import { createValidatorCompiler } from '../engine/http/validator-compiler.ts';
 import type { AppMetrics } from '../engine/observability/metrics-registry.ts';
 import { type ReadinessCheck, opsRoutes } from '../engine/observability/ops-routes.ts';
-import { alertmanagerRoutes } from '../ingest/alertmanager/alertmanager-routes.ts';
-import { writeRoutes } from '../ingest/metrics/write-routes.ts';
+import { ingestPlugin } from '../ingest/ingest-plugin.ts';
 import { consoleRoutes } from '../web/console-routes.ts';
 import { incidentRoutes } from '../web/incident-routes.ts';
 import { StreamHub } from '../web/stream-hub.ts';
@@ -58,8 +57,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   if (roles.has('ingest')) {
-    await app.register(alertmanagerRoutes, { queue: deps.queue, limits: config.limits });
-    await app.register(writeRoutes, { metricStore: deps.metricStore, metrics });
+    await app.register(ingestPlugin, { queue: deps.queue, metricStore: deps.metricStore, metrics, limits: config.limits });
   }
   if (roles.has('web')) {
     const hub = new StreamHub(deps.bus, deps.database, deps.logger.child({ component: 'stream' }));

@@ -61,6 +61,8 @@ async function correlateEvent(
   if (!isNewEvent) return 'duplicate';
 
   const current = await incidents.findActiveByMember(ev.fingerprint);
+  // An acknowledgement at the source is kept on the alert; it does not change the incident.
+  if (ev.status === 'acknowledged') return [];
   if (current) {
     const incident = await incidents.refresh(current.id, now);
     return [await stream.append({ type: 'incident.updated', incident })];

@@ -56,7 +56,7 @@ function isBatch(d: unknown): d is { batchId: string; receivedAt: string; events
     Array.isArray(b.events) &&
     b.events.every((e: unknown) => {
       const ev = e as Record<string, unknown> | null;
-      return !!ev && typeof ev.fingerprint === 'string' && (ev.status === 'firing' || ev.status === 'resolved') && typeof ev.eventTime === 'string' && !Number.isNaN(Date.parse(ev.eventTime));
+      return !!ev && typeof ev.fingerprint === 'string' && (ev.status === 'firing' || ev.status === 'resolved' || ev.status === 'acknowledged') && typeof ev.eventTime === 'string' && !Number.isNaN(Date.parse(ev.eventTime));
     })
   );
 }

@@ -8,16 +8,17 @@ import type { AlertEvent, AlertRecord } from './alert.ts';
 import { type Executor, iso, isoOrNull } from '../db/executor.ts';
 
 export interface RecordResult {
-  /** False when this exact event was seen before (a redelivery or a repeat). */
+  /** False when this exact event was seen before (a redelivery or a repeat), or was ignored. */
   isNewEvent: boolean;
-  /** The alert's state after the event. */
-  alert: AlertRecord;
+  /** The alert's state after the event; undefined for an ignored ack of an unknown alert. */
+  alert: AlertRecord | undefined;
 }
 
 export class AlertRepository {
   constructor(private readonly db: Executor) {}
 
   async record(ev: AlertEvent, batchId: string, receivedAt: string): Promise<RecordResult> {
+    if (ev.status === 'acknowledged') return this.acknowledge(ev, batchId, receivedAt);
     await this.db
       .insertInto('alerts')
       .values({
@@ -60,6 +61,8 @@ export class AlertRepository {
           ends_at: ev.endsAt,
           last_event_at: ev.eventTime,
           last_seen_at: receivedAt,
+          // A firing event begins a new episode: an earlier acknowledgement no longer holds.
+          ...(ev.status === 'firing' ? { acknowledged_at: null } : {}),
         })
         .where('fingerprint', '=', ev.fingerprint)
         .where('last_event_at', '<=', new Date(ev.eventTime))
@@ -71,9 +74,26 @@ export class AlertRepository {
         .where('fingerprint', '=', ev.fingerprint)
         .execute();
     }
-    const alert = await this.get(ev.fingerprint);
-    if (!alert) throw new Error(`alert ${ev.fingerprint} vanished during record`);
-    return { isNewEvent, alert };
+    return { isNewEvent, alert: await this.get(ev.fingerprint) };
+  }
+
+  /** An acknowledgement acts only on a firing alert; otherwise nothing is recorded. */
+  private async acknowledge(ev: AlertEvent, batchId: string, receivedAt: string): Promise<RecordResult> {
+    const current = await this.get(ev.fingerprint);
+    if (!current || current.status !== 'firing') return { isNewEvent: false, alert: current };
+    const inserted = await this.db
+      .insertInto('alert_events')
+      .values({ fingerprint: ev.fingerprint, status: 'acknowledged', event_time: ev.eventTime, received_at: receivedAt, batch_id: batchId })
+      .onConflict((oc) => oc.constraint('alert_events_dedup').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!inserted) return { isNewEvent: false, alert: current };
+    await this.db
+      .updateTable('alerts')
+      .set({ acknowledged_at: ev.eventTime, last_seen_at: receivedAt })
+      .where('fingerprint', '=', ev.fingerprint)
+      .execute();
+    return { isNewEvent: true, alert: await this.get(ev.fingerprint) };
   }
 
   async get(fingerprint: string): Promise<AlertRecord | undefined> {
@@ -101,6 +121,7 @@ function toRecord(row: {
   starts_at: Date;
   ends_at: Date | null;
   last_event_at: Date;
+  acknowledged_at: Date | null;
   first_seen_at: Date;
   last_seen_at: Date;
   repeat_count: number;
@@ -117,6 +138,7 @@ function toRecord(row: {
     startsAt: iso(row.starts_at),
     endsAt: isoOrNull(row.ends_at),
     lastEventAt: iso(row.last_event_at),
+    acknowledgedAt: isoOrNull(row.acknowledged_at),
     firstSeenAt: iso(row.first_seen_at),
     lastSeenAt: iso(row.last_seen_at),
     repeatCount: row.repeat_count,

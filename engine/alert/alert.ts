@@ -3,6 +3,8 @@
  * boundary; the correlator never sees a vendor shape.
  */
 export type AlertStatus = 'firing' | 'resolved';
+/** What an event says: the alert fires, resolves, or was acknowledged at its source. */
+export type AlertEventStatus = AlertStatus | 'acknowledged';
 
 export interface AlertEvent {
   /** The sending system's format, e.g. `alertmanager`. */
@@ -11,7 +13,11 @@ export interface AlertEvent {
   sourceFingerprint: string;
   /** Globally unique identity: `${source}:${sourceFingerprint}`. */
   fingerprint: string;
-  status: AlertStatus;
+  /**
+   * An `acknowledged` event acts only on a firing alert (it is ignored otherwise); a
+   * `firing` event after a resolve opens a new episode of the same alert.
+   */
+  status: AlertEventStatus;
   /** Alert name (Alertmanager `alertname` label or the source's equivalent). */
   name: string;
   severity: string;
@@ -21,7 +27,7 @@ export interface AlertEvent {
   startsAt: string;
   /** When it ended, ISO 8601, for a resolved event; null while firing. */
   endsAt: string | null;
-  /** The time this event happened at the source: startsAt when firing, endsAt when resolved. */
+  /** The time this event happened at the source: startsAt when firing, endsAt when resolved, the ack time for an ack. */
   eventTime: string;
   generatorUrl: string | null;
 }
@@ -38,6 +44,8 @@ export interface AlertRecord {
   startsAt: string;
   endsAt: string | null;
   lastEventAt: string;
+  /** Set by an acknowledgement at the source while firing; cleared by a new episode. */
+  acknowledgedAt: string | null;
   firstSeenAt: string;
   lastSeenAt: string;
   /** Deliveries that repeated an already known state. */

@@ -16,6 +16,7 @@ export interface AlertsTable {
   starts_at: Timestamp;
   ends_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
   last_event_at: Timestamp;
+  acknowledged_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   first_seen_at: Timestamp;
   last_seen_at: Timestamp;
   repeat_count: ColumnType<number, number | undefined, number>;
@@ -24,7 +25,7 @@ export interface AlertsTable {
 export interface AlertEventsTable {
   id: Generated<number>;
   fingerprint: string;
-  status: 'firing' | 'resolved';
+  status: 'firing' | 'resolved' | 'acknowledged';
   event_time: Timestamp;
   received_at: Timestamp;
   batch_id: string;

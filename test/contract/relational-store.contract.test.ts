@@ -66,8 +66,8 @@ describe.each(adapters)('relational store: %s', (_name, makeHarness) => {
     const again = await alerts.record(ev, 'b2', '2026-11-21T10:00:05.000Z');
     expect(first.isNewEvent).toBe(true);
     expect(again.isNewEvent).toBe(false);
-    expect(again.alert.repeatCount).toBe(1);
-    expect(again.alert.lastSeenAt).toBe('2026-11-21T10:00:05.000Z');
+    expect(again.alert!.repeatCount).toBe(1);
+    expect(again.alert!.lastSeenAt).toBe('2026-11-21T10:00:05.000Z');
     const events = await database.db.selectFrom('alert_events').selectAll().where('fingerprint', '=', ev.fingerprint).execute();
     expect(events).toHaveLength(1);
   });
@@ -79,7 +79,28 @@ describe.each(adapters)('relational store: %s', (_name, makeHarness) => {
     const olderFiring = alertEvent({ sourceFingerprint: 'late-1', startsAt: '2026-11-21T10:00:00.000Z' });
     const out = await alerts.record(olderFiring, 'b2', '2026-11-21T10:10:02.000Z');
     expect(out.isNewEvent).toBe(true);
-    expect(out.alert.status).toBe('resolved');
+    expect(out.alert!.status).toBe('resolved');
+  });
+
+  it('acknowledges only a firing alert, and a new firing episode clears the acknowledgement', async () => {
+    const alerts = new AlertRepository(database.db);
+    const unknown = await alerts.record(alertEvent({ sourceFingerprint: 'ack-none', status: 'acknowledged', eventTime: '2026-11-21T10:01:00.000Z' }), 'a0', '2026-11-21T10:01:00.000Z');
+    expect(unknown).toEqual({ isNewEvent: false, alert: undefined });
+
+    await alerts.record(alertEvent({ sourceFingerprint: 'ack-1' }), 'a1', '2026-11-21T10:00:00.000Z');
+    const ack = alertEvent({ sourceFingerprint: 'ack-1', status: 'acknowledged', eventTime: '2026-11-21T10:02:00.000Z' });
+    const acked = await alerts.record(ack, 'a2', '2026-11-21T10:02:00.000Z');
+    expect(acked.isNewEvent).toBe(true);
+    expect(acked.alert!.status).toBe('firing');
+    expect(acked.alert!.acknowledgedAt).toBe('2026-11-21T10:02:00.000Z');
+    expect((await alerts.record(ack, 'a3', '2026-11-21T10:02:05.000Z')).isNewEvent).toBe(false);
+
+    await alerts.record(alertEvent({ sourceFingerprint: 'ack-1', status: 'resolved', endsAt: '2026-11-21T10:05:00.000Z' }), 'a4', '2026-11-21T10:05:00.000Z');
+    const late = await alerts.record(alertEvent({ sourceFingerprint: 'ack-1', status: 'acknowledged', eventTime: '2026-11-21T10:06:00.000Z' }), 'a5', '2026-11-21T10:06:00.000Z');
+    expect(late.isNewEvent).toBe(false);
+    const reopened = await alerts.record(alertEvent({ sourceFingerprint: 'ack-1', startsAt: '2026-11-21T10:10:00.000Z' }), 'a6', '2026-11-21T10:10:00.000Z');
+    expect(reopened.alert!.status).toBe('firing');
+    expect(reopened.alert!.acknowledgedAt).toBeNull();
   });
 
   it('groups a service within the window, splits outside it and across services', async () => {

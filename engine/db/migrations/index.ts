@@ -4,7 +4,9 @@
  */
 import type { Migration } from 'kysely';
 import * as initial from './2026-11-21-0001-initial.ts';
+import * as alertAcknowledged from './2026-11-21-0002-alert-acknowledged.ts';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-21-0001-initial': initial,
+  '2026-11-21-0002-alert-acknowledged': alertAcknowledged,
 };
