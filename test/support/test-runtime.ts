@@ -10,6 +10,7 @@ import { inject } from 'vitest';
 import { startRuntime, type Runtime } from '../../bin/runtime.ts';
 import { loadConfig } from '../../engine/config/config.ts';
 import { createInfluxDatabase } from './influx-database.ts';
+import { deleteRedisPrefix } from './redis-prefix.ts';
 import { REDIS_URL, createTestDatabase, uniqueQueuePrefix } from './isolation.ts';
 
 export type Flavour = 'embedded' | 'real';
@@ -26,7 +27,7 @@ export async function testEnvironment(flavour: Flavour): Promise<{ env: Record<s
   const cleanups: Array<() => Promise<void>> = [() => rm(dir, { recursive: true, force: true })];
   if (flavour === 'real') {
     const prefix = uniqueQueuePrefix();
-    cleanups.push(() => deleteRedisKeys(prefix));
+    cleanups.push(async () => void (await deleteRedisPrefix(REDIS_URL, prefix)));
     const db = await createTestDatabase();
     cleanups.push(() => db.drop());
     const influxUrl = inject('influxUrl');
@@ -63,23 +64,6 @@ export async function startTestRuntime(flavour: Flavour, extraEnv: Record<string
       await cleanup();
     },
   };
-}
-
-/** Removes every key this file's queues left under its prefix. */
-async function deleteRedisKeys(prefix: string): Promise<void> {
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 /** Polls until `fn` returns a value that is not undefined, or fails after `ms`. */

@@ -64,34 +64,49 @@ function setConn(up) {
   el.textContent = up ? 'live' : 'reconnecting…';
 }
 
+/** Applies one stream message on top of the board; older or repeated ones are skipped. */
+function apply(m) {
+  if (typeof m.seq !== 'number' || (lastSeq !== null && m.seq <= lastSeq)) return;
+  lastSeq = m.seq;
+  if (m.type === 'incident.created' || m.type === 'incident.updated') {
+    incidents.set(m.incident.id, m.incident);
+    render(m.incident.id);
+  }
+}
+
 function connect() {
   const url = new URL('/api/v1/stream', location.href);
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
   if (lastSeq !== null) url.searchParams.set('since', String(lastSeq));
   const ws = new WebSocket(url);
+  // While the board loads, stream messages wait here: applying them before the list
+  // arrives would let the (older) list overwrite them.
+  let held = null;
+  const reload = async (seq) => {
+    held = [];
+    try {
+      await loadBoard();
+      lastSeq = seq;
+      for (const m of held) apply(m);
+    } finally {
+      held = null;
+    }
+  };
   ws.onmessage = async (e) => {
     const m = JSON.parse(e.data);
     if (m.type === 'hello') {
-      setConn(true);
       retryMs = 500;
       // First connection: take the board as of now; later messages apply on top.
-      if (lastSeq === null) {
-        lastSeq = m.seq;
-        await loadBoard();
-      }
+      if (lastSeq === null) await reload(m.seq);
+      setConn(true);
       return;
     }
     if (m.type === 'reset') {
-      lastSeq = m.seq;
-      await loadBoard();
+      await reload(m.seq);
       return;
     }
-    if (typeof m.seq === 'number' && lastSeq !== null && m.seq <= lastSeq) return;
-    lastSeq = m.seq;
-    if (m.type === 'incident.created' || m.type === 'incident.updated') {
-      incidents.set(m.incident.id, m.incident);
-      render(m.incident.id);
-    }
+    if (held) held.push(m);
+    else apply(m);
   };
   ws.onclose = () => {
     setConn(false);
