@@ -30,7 +30,12 @@ export async function createAdapters(config: Config, logger: Logger): Promise<Ad
     if (config.redisUrl) {
       const { BullmqJobQueue } = await import('../engine/queue/bullmq-job-queue.ts');
       const { RedisEventBus } = await import('../engine/bus/redis-event-bus.ts');
-      queue = new BullmqJobQueue({ redisUrl: config.redisUrl, prefix: config.queuePrefix, logger: logger.child({ component: 'queue' }) });
+      queue = new BullmqJobQueue({
+        redisUrl: config.redisUrl,
+        prefix: config.queuePrefix,
+        lockMs: config.queueLockSeconds * 1000,
+        logger: logger.child({ component: 'queue' }),
+      });
       opened.push(queue);
       bus = new RedisEventBus({ redisUrl: config.redisUrl, prefix: config.queuePrefix, logger: logger.child({ component: 'bus' }) });
       opened.push(bus);

@@ -27,6 +27,12 @@ export interface BullmqJobQueueOptions {
   logger: QueueLogger;
   /** Upper bound on add, depth, ping and worker start-up when Redis does not answer. Default 5 s. */
   timeoutMs?: number;
+  /**
+   * How long a worker holds a job's lock without renewing it. A worker that dies
+   * mid-job (a kill, a crash) leaves its job to be taken over by another worker within
+   * about twice this. Default 30 s, BullMQ's own.
+   */
+  lockMs?: number;
 }
 
 /** Completed jobs are kept so a re-sent jobId is still recognised (idempotency window). */
@@ -39,6 +45,7 @@ export class BullmqJobQueue implements JobQueue {
   private readonly prefix: string;
   private readonly redisUrl: string;
   private readonly timeoutMs: number;
+  private readonly lockMs: number;
   private readonly producer: Redis;
   private consumer: Redis | undefined;
   private readonly queues = new Map<JobName, Queue>();
@@ -50,6 +57,7 @@ export class BullmqJobQueue implements JobQueue {
     this.prefix = opts.prefix;
     this.redisUrl = opts.redisUrl;
     this.timeoutMs = opts.timeoutMs ?? 5000;
+    this.lockMs = opts.lockMs ?? 30_000;
     this.producer = new Redis(opts.redisUrl, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
@@ -93,6 +101,8 @@ export class BullmqJobQueue implements JobQueue {
       connection: this.consumerConnection(),
       prefix: this.prefix,
       concurrency: Math.max(1, opts.concurrency ?? 1),
+      lockDuration: this.lockMs,
+      stalledInterval: this.lockMs,
     });
     worker.on('error', (err) => this.log.error({ err, queue: name }, 'job worker error'));
     this.workers.push(worker);
