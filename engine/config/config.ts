@@ -27,6 +27,8 @@ export interface Config {
   redisUrl: string | undefined;
   /** Prefix of queue keys and bus channels; braces make a Redis Cluster hash tag. */
   queuePrefix: string;
+  /** A job's lock: a dead worker's job is taken over by another within about twice this. */
+  queueLockSeconds: number;
   influx: InfluxConfig | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   limits: { alertsPerRequest: number; labelsPerAlert: number; labelValueLength: number; metricBufferPoints: number };
@@ -115,6 +117,7 @@ export function loadConfig(env: Env, roleArg?: string): Readonly<Config> {
   const databaseUrl = r.url('DATABASE_URL', ['postgres:', 'postgresql:']);
   const redisUrl = r.url('REDIS_URL', ['redis:', 'rediss:']);
   const queuePrefix = r.raw('QUEUE_PREFIX') ?? '{aiops}';
+  const queueLockSeconds = r.int('QUEUE_LOCK_SECONDS', 30, 1, 3600);
   const logLevel = r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info');
 
   let influx: InfluxConfig | undefined;
@@ -168,6 +171,7 @@ export function loadConfig(env: Env, roleArg?: string): Readonly<Config> {
     databaseUrl,
     redisUrl,
     queuePrefix,
+    queueLockSeconds,
     influx,
     logLevel,
     limits,
