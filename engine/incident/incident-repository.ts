@@ -2,7 +2,8 @@
  * Incidents and their members. Returns domain types; the caller owns the transaction.
  */
 import { randomUUID } from 'node:crypto';
-import type { Incident, IncidentMember, IncidentStatus, IncidentSummary } from './incident.ts';
+import { sql } from 'kysely';
+import { type Incident, type IncidentMember, type IncidentStatus, type IncidentSummary, SUMMARY_FINGERPRINT_LIMIT } from './incident.ts';
 import { worstSeverity } from './severity.ts';
 import { type Executor, iso, isoOrNull } from '../db/executor.ts';
 
@@ -172,31 +173,41 @@ export class IncidentRepository {
     if (opts.statuses && opts.statuses.length > 0) q = q.where('status', 'in', opts.statuses);
     const rows = await q.orderBy('last_event_at', 'desc').orderBy('id').limit(opts.limit).offset(opts.offset).execute();
     if (rows.length === 0) return [];
-    const fps = await this.db
-      .selectFrom('incident_alerts')
-      .innerJoin('alerts', 'alerts.fingerprint', 'incident_alerts.fingerprint')
-      .select(['incident_alerts.incident_id', 'alerts.source_fingerprint'])
-      .where('incident_alerts.incident_id', 'in', rows.map((r) => r.id))
-      .orderBy('alerts.source_fingerprint')
-      .execute();
-    const byIncident = new Map<string, string[]>();
-    for (const f of fps) {
-      const list = byIncident.get(f.incident_id) ?? [];
-      list.push(f.source_fingerprint);
-      byIncident.set(f.incident_id, list);
-    }
+    const byIncident = await this.fingerprintsOf(rows.map((r) => r.id));
     return rows.map((r) => toSummary(r, byIncident.get(r.id) ?? []));
   }
 
   private async withFingerprints(row: IncidentRow): Promise<IncidentSummary> {
-    const fps = await this.db
+    const fps = await this.fingerprintsOf([row.id]);
+    return toSummary(row, fps.get(row.id) ?? []);
+  }
+
+  /** The first SUMMARY_FINGERPRINT_LIMIT + 1 source fingerprints of each incident, sorted. */
+  private async fingerprintsOf(ids: string[]): Promise<Map<string, string[]>> {
+    const ranked = this.db
       .selectFrom('incident_alerts')
       .innerJoin('alerts', 'alerts.fingerprint', 'incident_alerts.fingerprint')
-      .select('alerts.source_fingerprint')
-      .where('incident_alerts.incident_id', '=', row.id)
-      .orderBy('alerts.source_fingerprint')
+      .select([
+        'incident_alerts.incident_id as incident_id',
+        'alerts.source_fingerprint as source_fingerprint',
+        sql<number>`row_number() over (partition by incident_alerts.incident_id order by alerts.source_fingerprint)`.as('rank'),
+      ])
+      .where('incident_alerts.incident_id', 'in', ids)
+      .as('ranked');
+    const rows = await this.db
+      .selectFrom(ranked)
+      .select(['ranked.incident_id', 'ranked.source_fingerprint'])
+      .where('ranked.rank', '<=', SUMMARY_FINGERPRINT_LIMIT + 1)
+      .orderBy('ranked.incident_id')
+      .orderBy('ranked.source_fingerprint')
       .execute();
-    return toSummary(row, fps.map((f) => f.source_fingerprint));
+    const byIncident = new Map<string, string[]>();
+    for (const r of rows) {
+      const list = byIncident.get(r.incident_id) ?? [];
+      list.push(r.source_fingerprint);
+      byIncident.set(r.incident_id, list);
+    }
+    return byIncident;
   }
 }
 
@@ -214,6 +225,7 @@ function toSummary(row: IncidentRow, sourceFingerprints: string[]): IncidentSumm
     resolvedAt: isoOrNull(row.resolved_at),
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
-    sourceFingerprints,
+    sourceFingerprints: sourceFingerprints.slice(0, SUMMARY_FINGERPRINT_LIMIT),
+    sourceFingerprintsTruncated: sourceFingerprints.length > SUMMARY_FINGERPRINT_LIMIT,
   };
 }

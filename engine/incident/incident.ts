@@ -1,3 +1,6 @@
+/** Fingerprints listed in an incident summary at most; the detail lists every member. */
+export const SUMMARY_FINGERPRINT_LIMIT = 100;
+
 export type IncidentStatus = 'open' | 'acknowledged' | 'resolved' | 'closed';
 
 export interface IncidentMember {
@@ -29,8 +32,13 @@ export interface IncidentSummary {
   resolvedAt: string | null;
   createdAt: string;
   updatedAt: string;
-  /** Source fingerprints of the members, e.g. Alertmanager's. */
+  /**
+   * Source fingerprints of the members (e.g. Alertmanager's), sorted, at most
+   * SUMMARY_FINGERPRINT_LIMIT of them: a storm's summary stays small on every stream
+   * message. `sourceFingerprintsTruncated` says when there are more (alertCount has the total).
+   */
   sourceFingerprints: string[];
+  sourceFingerprintsTruncated: boolean;
 }
 
 export interface Incident extends IncidentSummary {

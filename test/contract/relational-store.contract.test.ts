@@ -162,6 +162,21 @@ describe.each(adapters)('relational store: %s', (_name, makeHarness) => {
     expect(inc.filter((i) => i.status === 'open').map((i) => i.sourceFingerprints)).toEqual([['r-3']]);
   });
 
+  it('lists at most 100 source fingerprints in a summary and says when there are more', async () => {
+    const t0 = Date.parse('2026-11-21T16:00:00.000Z');
+    const events = Array.from({ length: 105 }, (_, i) =>
+      alertEvent({ sourceFingerprint: `cap-${String(i).padStart(3, '0')}`, labels: { alertname: 'Cap', service: 'cap' }, name: 'Cap', startsAt: new Date(t0 + i * 1000).toISOString() }),
+    );
+    await correlateBatch(database.db, { batchId: 'cap', receivedAt: '2026-11-21T16:05:00.000Z', events }, { windowMs: WINDOW });
+    const repo = new IncidentRepository(database.db);
+    const [inc] = (await repo.list({ limit: 100, offset: 0 })).filter((i) => i.groupKey === 'service=cap');
+    expect(inc!.alertCount).toBe(105);
+    expect(inc!.sourceFingerprints).toHaveLength(100);
+    expect(inc!.sourceFingerprints[0]).toBe('cap-000');
+    expect(inc!.sourceFingerprintsTruncated).toBe(true);
+    expect((await repo.get(inc!.id))!.members).toHaveLength(105);
+  });
+
   it('logs stream messages with increasing sequence numbers and replays after a given one', async () => {
     const stream = new StreamRepository(database.db);
     const before = await stream.lastSeq();
