@@ -22,8 +22,10 @@ export interface CorrelateOptions {
 export interface BatchOutcome {
   /** Messages to publish on the bus, in commit order. */
   messages: StreamMessage[];
-  /** Events that were already recorded (redeliveries, repeats). */
+  /** Events that were already recorded (redeliveries, repeats) or ignored (an ack of a silent alert). */
   duplicates: number;
+  /** The same, per source. */
+  duplicatesBySource: Record<string, number>;
 }
 
 export async function correlateBatch(
@@ -35,12 +37,15 @@ export async function correlateBatch(
   const ordered = [...batch.events].sort((a, b) => Date.parse(a.eventTime) - Date.parse(b.eventTime));
   const messages: StreamMessage[] = [];
   let duplicates = 0;
+  const duplicatesBySource: Record<string, number> = {};
   for (const ev of ordered) {
     const out = await db.transaction().execute((trx) => correlateEvent(trx, ev, batch, opts.windowMs, now().toISOString()));
-    if (out === 'duplicate') duplicates++;
-    else messages.push(...out);
+    if (out === 'duplicate') {
+      duplicates++;
+      duplicatesBySource[ev.source] = (duplicatesBySource[ev.source] ?? 0) + 1;
+    } else messages.push(...out);
   }
-  return { messages, duplicates };
+  return { messages, duplicates, duplicatesBySource };
 }
 
 async function correlateEvent(

@@ -33,6 +33,7 @@ export async function startCorrelator(deps: CorrelatorDeps): Promise<void> {
       if (!isBatch(data)) throw new UnrecoverableJobError('alerts.ingest payload is not a batch of alert events');
       const outcome = await correlateBatch(deps.database.db, data, { windowMs: deps.windowSeconds * 1000 });
       deps.metrics.correlatedEvents.inc({ outcome: 'duplicate' }, outcome.duplicates);
+      for (const [source, n] of Object.entries(outcome.duplicatesBySource)) deps.metrics.alertsDeduplicated.inc({ source }, n);
       deps.metrics.correlatedEvents.inc({ outcome: 'new' }, data.events.length - outcome.duplicates);
       for (const m of outcome.messages) {
         try {

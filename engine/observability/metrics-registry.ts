@@ -13,6 +13,8 @@ export interface AppMetrics {
   ingestAckSeconds: Histogram<'source'>;
   pointsAccepted: Counter;
   pointsRejected: Counter;
+  /** Points received but not stored, by reason (e.g. Prometheus staleness markers, NaN). */
+  pointsDropped: Counter<'reason'>;
   correlatedEvents: Counter<'outcome'>;
   queueDepth: Gauge<'queue'>;
   streamClients: Gauge;
@@ -26,7 +28,7 @@ export function createAppMetrics(prefix = 'aiops_'): AppMetrics {
     registry,
     alertsAccepted: new Counter({ name: `${prefix}alerts_accepted_total`, help: 'Alerts accepted and durably queued', labelNames: ['source'], registers: r }),
     alertsRejected: new Counter({ name: `${prefix}alerts_rejected_total`, help: 'Alert requests rejected', labelNames: ['source', 'reason'], registers: r }),
-    alertsDeduplicated: new Counter({ name: `${prefix}alerts_deduplicated_total`, help: 'Alert deliveries recognized as repeats', labelNames: ['source'], registers: r }),
+    alertsDeduplicated: new Counter({ name: `${prefix}alerts_deduplicated_total`, help: 'Alert deliveries recognized as repeats: a re-sent request (at ingest) or an already recorded event (at correlation)', labelNames: ['source'], registers: r }),
     ingestAckSeconds: new Histogram({
       name: `${prefix}ingest_ack_seconds`,
       help: 'Time from request to acknowledgement',
@@ -36,6 +38,7 @@ export function createAppMetrics(prefix = 'aiops_'): AppMetrics {
     }),
     pointsAccepted: new Counter({ name: `${prefix}metric_points_accepted_total`, help: 'Metric points accepted', registers: r }),
     pointsRejected: new Counter({ name: `${prefix}metric_points_rejected_total`, help: 'Metric lines rejected', registers: r }),
+    pointsDropped: new Counter({ name: `${prefix}metric_points_dropped_total`, help: 'Metric points received but not stored, by reason', labelNames: ['reason'], registers: r }),
     correlatedEvents: new Counter({ name: `${prefix}correlated_events_total`, help: 'Alert events correlated, by outcome', labelNames: ['outcome'], registers: r }),
     queueDepth: new Gauge({ name: `${prefix}queue_depth`, help: 'Jobs waiting in the queue', labelNames: ['queue'], registers: r }),
     streamClients: new Gauge({ name: `${prefix}stream_clients`, help: 'Connected websocket clients', registers: r }),
