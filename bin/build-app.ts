@@ -6,6 +6,9 @@
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { requestLogSerializer } from '../engine/auth/redact-credentials.ts';
+import { TokenRepository } from '../engine/auth/token-repository.ts';
+import { TokenVerifier } from '../engine/auth/token-verifier.ts';
 import type { Config } from '../engine/config/config.ts';
 import { problemHandler } from '../engine/http/problem-handler.ts';
 import { createValidatorCompiler } from '../engine/http/validator-compiler.ts';
@@ -16,6 +19,7 @@ import { consoleRoutes } from '../web/console-routes.ts';
 import { incidentRoutes } from '../web/incident-routes.ts';
 import { StreamHub } from '../web/stream-hub.ts';
 import { streamRoutes } from '../web/stream-routes.ts';
+import { tokenRoutes } from '../web/token-routes.ts';
 import type { Adapters } from './wiring.ts';
 
 export interface AppDeps extends Adapters {
@@ -28,7 +32,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, metrics } = deps;
   const roles = new Set(config.roles);
   const app = Fastify({
-    loggerInstance: deps.logger as FastifyBaseLogger,
+    // Request URLs are logged with query credentials (`?token=`, `?p=`) redacted.
+    loggerInstance: deps.logger.child({}, { serializers: { req: requestLogSerializer } }) as FastifyBaseLogger,
     bodyLimit: config.http.bodyLimitBytes,
     // Closing waits for in-flight requests; idle keep-alive sockets are closed at once.
     forceCloseConnections: 'idle',
@@ -56,8 +61,29 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
 
+  // One verifier (and token cache) per process, shared by ingest and the token API, so a
+  // revoke through this process's API is effective here at once.
+  const verifier = new TokenVerifier({
+    repository: new TokenRepository(deps.database.db),
+    cacheMs: config.auth.cacheSeconds * 1000,
+    logger: deps.logger.child({ component: 'auth' }),
+  });
+  app.addHook('onClose', () => verifier.close());
+
   if (roles.has('ingest')) {
-    await app.register(ingestPlugin, { queue: deps.queue, metricStore: deps.metricStore, metrics, limits: config.limits });
+    await app.register(ingestPlugin, {
+      queue: deps.queue,
+      database: deps.database,
+      metricStore: deps.metricStore,
+      metrics,
+      limits: config.limits,
+      auth: {
+        mode: config.auth.ingest,
+        verifier,
+        hmacSecrets: config.auth.hmacSecrets,
+        rateLimit: { perMinute: config.auth.ingestRatePerMinute, redisUrl: config.redisUrl, keyPrefix: `${config.queuePrefix}:rate-limit:` },
+      },
+    });
   }
   if (roles.has('web')) {
     const hub = new StreamHub(deps.bus, deps.database, deps.logger.child({ component: 'stream' }));
@@ -66,6 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     scrapers.push(() => metrics.streamClients.set(hub.clientCount));
     await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
     await app.register(incidentRoutes, { database: deps.database });
+    await app.register(tokenRoutes, { database: deps.database, verifier });
     await app.register(streamRoutes, { hub });
     await app.register(consoleRoutes);
   }

@@ -6,7 +6,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { startCorrelator } from '../correlator/correlator-worker.ts';
+import { bootstrapFirstToken } from '../engine/auth/bootstrap-first-token.ts';
 import type { Config } from '../engine/config/config.ts';
+import { lockDataDir } from '../engine/db/data-dir-lock.ts';
 import { startStreamRetention } from '../engine/housekeeping/stream-retention.ts';
 import { createAppMetrics } from '../engine/observability/metrics-registry.ts';
 import { buildApp } from './build-app.ts';
@@ -19,7 +21,15 @@ export interface Runtime {
 }
 
 export async function startRuntime(config: Config, logger: Logger): Promise<Runtime> {
-  const adapters = await createAdapters(config, logger);
+  // PGlite takes no lock of its own; one process at a time (a server, or the token CLI).
+  const dataDirLock = config.databaseUrl === undefined ? await lockDataDir(config.dataDir, 'server') : undefined;
+  let adapters: Adapters;
+  try {
+    adapters = await createAdapters(config, logger);
+  } catch (err) {
+    await dataDirLock?.release();
+    throw err;
+  }
   const metrics = createAppMetrics();
   const roles = new Set(config.roles);
   const closeAdapters = async () => {
@@ -27,9 +37,19 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     await adapters.metricStore.close();
     await adapters.bus.close();
     await adapters.database.close();
+    await dataDirLock?.release();
   };
   let app: FastifyInstance;
   try {
+    if (roles.has('ingest') || roles.has('web')) {
+      await bootstrapFirstToken({
+        database: adapters.database,
+        auth: config.auth,
+        dataDir: config.dataDir,
+        databaseUrl: config.databaseUrl,
+        logger: logger.child({ component: 'auth' }),
+      });
+    }
     if (roles.has('correlator')) {
       await startCorrelator({
         queue: adapters.queue,

@@ -19,7 +19,7 @@ export class AlertRepository {
 
   async record(ev: AlertEvent, batchId: string, receivedAt: string): Promise<RecordResult> {
     if (ev.status === 'acknowledged') return this.acknowledge(ev, batchId, receivedAt);
-    await this.db
+    const created = await this.db
       .insertInto('alerts')
       .values({
         fingerprint: ev.fingerprint,
@@ -37,7 +37,8 @@ export class AlertRepository {
         last_seen_at: receivedAt,
       })
       .onConflict((oc) => oc.column('fingerprint').doNothing())
-      .execute();
+      .returning('fingerprint')
+      .executeTakeFirst();
 
     const inserted = await this.db
       .insertInto('alert_events')
@@ -47,27 +48,37 @@ export class AlertRepository {
       .executeTakeFirst();
     const isNewEvent = inserted !== undefined;
 
-    if (isNewEvent) {
-      // Only an event at least as new as the last one moves the alert's state: a late
+    if (isNewEvent && created === undefined) {
+      // A known alert. Only an event at least as new as the last one moves the alert's state: a late
       // delivery of an older event is recorded in history but does not rewind the alert.
+      // A firing event carries the alert's identity. On a resolved alert it begins a new
+      // episode (an earlier acknowledgement no longer holds); on a firing one it continues
+      // the episode: same start, one more repeat. A resolve only ends the episode, keeping
+      // the labels, severity and start it fired with (some sources resolve with no payload).
+      const update =
+        ev.status === 'firing'
+          ? {
+              status: ev.status,
+              severity: ev.severity,
+              labels: JSON.stringify(ev.labels),
+              annotations: JSON.stringify(ev.annotations),
+              ends_at: null,
+              starts_at: sql<Date>`case when status = 'firing' then starts_at else ${ev.startsAt}::timestamptz end`,
+              acknowledged_at: sql<Date | null>`case when status = 'firing' then acknowledged_at else null end`,
+              repeat_count: sql<number>`case when status = 'firing' then repeat_count + 1 else repeat_count end`,
+            }
+          : {
+              status: ev.status,
+              ends_at: ev.endsAt ?? ev.eventTime,
+              annotations: sql<string>`annotations || ${JSON.stringify(ev.annotations)}::jsonb`,
+            };
       await this.db
         .updateTable('alerts')
-        .set({
-          status: ev.status,
-          severity: ev.severity,
-          labels: JSON.stringify(ev.labels),
-          annotations: JSON.stringify(ev.annotations),
-          starts_at: ev.startsAt,
-          ends_at: ev.endsAt,
-          last_event_at: ev.eventTime,
-          last_seen_at: receivedAt,
-          // A firing event begins a new episode: an earlier acknowledgement no longer holds.
-          ...(ev.status === 'firing' ? { acknowledged_at: null } : {}),
-        })
+        .set({ ...update, last_event_at: ev.eventTime, last_seen_at: receivedAt })
         .where('fingerprint', '=', ev.fingerprint)
         .where('last_event_at', '<=', new Date(ev.eventTime))
         .execute();
-    } else {
+    } else if (!isNewEvent) {
       await this.db
         .updateTable('alerts')
         .set({ repeat_count: sql`repeat_count + 1`, last_seen_at: receivedAt })

@@ -35,8 +35,24 @@ export interface Config {
   correlator: { windowSeconds: number; concurrency: number };
   /** How long the stream log keeps messages for consoles to resume from. */
   streamRetentionHours: number;
+  auth: AuthConfig;
   roles: readonly Role[];
 }
+
+export interface AuthConfig {
+  /** `required` by default; `disabled` is an explicit opt-in for local trials (ingest takes requests without a token). */
+  ingest: 'required' | 'disabled';
+  /** How long a verified token is trusted without asking the database: a revoke takes effect within this. */
+  cacheSeconds: number;
+  /** Ingest requests per minute per source and token (per source and client address without auth). */
+  ingestRatePerMinute: number;
+  /** HMAC-SHA256 secrets by source, from INGEST_HMAC_SECRET_<SOURCE>; a source listed here must sign its bodies. */
+  hmacSecrets: Readonly<Record<string, string>>;
+}
+
+/** Shortest HMAC secret accepted: anything shorter is a placeholder, not a secret. */
+const MIN_HMAC_SECRET_LENGTH = 16;
+const HMAC_SECRET_PREFIX = 'INGEST_HMAC_SECRET_';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -90,6 +106,14 @@ class Reader {
       return def;
     }
     return v as T;
+  }
+
+  /** Every set variable whose name starts with `prefix`, by the rest of its name. */
+  withPrefix(prefix: string): Array<[suffix: string, value: string | undefined]> {
+    return Object.keys(this.env)
+      .filter((k) => k.startsWith(prefix))
+      .sort()
+      .map((k) => [k.slice(prefix.length), this.raw(k)]);
   }
 }
 
@@ -158,6 +182,20 @@ export function loadConfig(env: Env, roleArg?: string): Readonly<Config> {
     concurrency: r.int('CORRELATOR_CONCURRENCY', 4, 1, 64),
   };
   const streamRetentionHours = r.int('STREAM_RETENTION_HOURS', 72, 1, 24 * 365);
+  const hmacSecrets: Record<string, string> = {};
+  for (const [suffix, secret] of r.withPrefix(HMAC_SECRET_PREFIX)) {
+    const name = `${HMAC_SECRET_PREFIX}${suffix}`;
+    if (!/^[A-Za-z0-9][A-Za-z0-9_]*$/.test(suffix)) r.problems.push(`${name}: the source after ${HMAC_SECRET_PREFIX} must be letters, digits and _`);
+    else if (secret === undefined) r.problems.push(`${name} is set but empty; unset it to accept unsigned requests from ${suffix.toLowerCase()}`);
+    else if (secret.length < MIN_HMAC_SECRET_LENGTH) r.problems.push(`${name} is shorter than ${MIN_HMAC_SECRET_LENGTH} characters`);
+    else hmacSecrets[suffix.toLowerCase()] = secret;
+  }
+  const auth: AuthConfig = {
+    ingest: r.oneOf('INGEST_AUTH', ['required', 'disabled'] as const, 'required'),
+    cacheSeconds: r.int('AUTH_CACHE_SECONDS', 30, 0, 300),
+    ingestRatePerMinute: r.int('INGEST_RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),
+    hmacSecrets,
+  };
   const roles = parseRoles(roleArg ?? r.raw('ROLES'), r.problems);
   if (roles.length < ROLES.length && (redisUrl === undefined || databaseUrl === undefined)) {
     // Embedded adapters live inside one process: split roles could never meet.
@@ -177,6 +215,7 @@ export function loadConfig(env: Env, roleArg?: string): Readonly<Config> {
     limits,
     correlator,
     streamRetentionHours,
+    auth,
     roles,
   });
 }

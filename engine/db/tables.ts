@@ -60,10 +60,24 @@ export interface StreamEventsTable {
   created_at: ColumnType<Date, Date | string | undefined, never>;
 }
 
+/** Only the SHA-256 hash of a token's secret is stored; the secret is shown once, at creation. */
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  token_hash: string;
+  scopes: Json<string[]>;
+  /** null: every source. */
+  sources: ColumnType<string[] | null, string | null, string | null>;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  last_used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
 export interface DB {
   alerts: AlertsTable;
   alert_events: AlertEventsTable;
   incidents: IncidentsTable;
   incident_alerts: IncidentAlertsTable;
   stream_events: StreamEventsTable;
+  api_tokens: ApiTokensTable;
 }

@@ -12,11 +12,15 @@ export interface NormalizeContext {
   receivedAt: string;
   /** Query parameters of the request (some senders can only configure a URL). */
   query: Record<string, string | undefined>;
+  /** The configured limits, for what a schema cannot count (labels built from a tag string). */
+  limits: IngestLimits;
 }
 
 export interface AlertFormat<Body = any> {
   /** Path segment and `source` of the events: POST /api/v1/webhooks/<source>. */
   source: string;
+  /** Further full paths served by the same handler, e.g. `/api/v1/alerts` for our own format. */
+  aliases?: string[];
   /** The body schema, built from the configured limits. Vendor formats tolerate unknown fields. */
   schema(limits: IngestLimits): TSchema;
   /** Maps a valid body to events. May throw AppError (badRequest) for what a schema cannot say. */

@@ -4,7 +4,7 @@
  * without a reload, and a second alert for the same service updates the row in place.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,7 @@ describe('console in a browser (app as a child process, embedded defaults)', () 
   /** The browser's HOME; its profile and its crash handler's database live under it, so it names all its processes. */
   let browserDir: string | undefined;
   let app: AppProcess | undefined;
+  let dataDir: string;
   let context: BrowserContext | undefined;
   let page: Page;
   const pageErrors: string[] = [];
@@ -27,7 +28,7 @@ describe('console in a browser (app as a child process, embedded defaults)', () 
 
   beforeAll(async () => {
     root = await tempDir('aiops-e2e-console-');
-    const dataDir = path.join(root, 'data');
+    dataDir = path.join(root, 'data');
     browserDir = path.join(root, 'browser');
     const profileDir = path.join(browserDir, 'profile');
     await mkdir(dataDir);
@@ -64,7 +65,8 @@ describe('console in a browser (app as a child process, embedded defaults)', () 
   const post = async (body: unknown): Promise<void> => {
     const res = await fetch(`${app!.baseUrl}/api/v1/webhooks/alertmanager`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      // Auth is on, as on a fresh install: the first token was written to DATA_DIR/initial-token.
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${(await readFile(path.join(dataDir, 'initial-token'), 'utf8')).trim()}` },
       body: JSON.stringify(body),
     });
     expect(res.status, await res.text()).toBe(202);

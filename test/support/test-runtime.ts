@@ -23,7 +23,8 @@ export interface TestRuntime extends Runtime {
 /** The environment a process of this flavour would get; shared resources created here. */
 export async function testEnvironment(flavour: Flavour): Promise<{ env: Record<string, string>; cleanup(): Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'aiops-test-'));
-  const env: Record<string, string> = { DATA_DIR: dir, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', PORT: '0' };
+  // Ingest auth is off unless a test turns it on (extraEnv INGEST_AUTH=required): most tests are about something else.
+  const env: Record<string, string> = { DATA_DIR: dir, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', PORT: '0', INGEST_AUTH: 'disabled' };
   const cleanups: Array<() => Promise<void>> = [() => rm(dir, { recursive: true, force: true })];
   if (flavour === 'real') {
     const prefix = uniqueQueuePrefix();

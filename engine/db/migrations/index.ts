@@ -5,8 +5,12 @@
 import type { Migration } from 'kysely';
 import * as initial from './2026-11-21-0001-initial.ts';
 import * as alertAcknowledged from './2026-11-21-0002-alert-acknowledged.ts';
+import * as changes from './2026-11-21-0003-changes.ts';
+import * as apiTokens from './2026-11-21-0004-api-tokens.ts';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-21-0001-initial': initial,
   '2026-11-21-0002-alert-acknowledged': alertAcknowledged,
+  '2026-11-21-0003-changes': changes,
+  '2026-11-21-0004-api-tokens': apiTokens,
 };

@@ -1,0 +1,53 @@
+/**
+ * Changes. Recording is idempotent: the id is a hash of the content, and a second insert
+ * of the same id changes nothing (its first arrival time is kept).
+ */
+import type { Kysely } from 'kysely';
+import type { Change } from './change.ts';
+import type { ChangesTable } from './changes.table.ts';
+import { type Executor, iso } from '../db/executor.ts';
+import type { DB } from '../db/tables.ts';
+
+export class ChangeRepository {
+  private readonly db: Kysely<DB & { changes: ChangesTable }>;
+
+  constructor(db: Executor) {
+    // A Transaction is a Kysely too; widening keeps the caller's transaction.
+    this.db = (db as Kysely<DB>).withTables<{ changes: ChangesTable }>();
+  }
+
+  /** Stores the change unless a change with its id is already stored. */
+  async record(change: Change): Promise<{ inserted: boolean }> {
+    const row = await this.db
+      .insertInto('changes')
+      .values({
+        id: change.id,
+        source: change.source,
+        summary: change.summary,
+        service: change.service,
+        timestamp: change.timestamp,
+        links: JSON.stringify(change.links),
+        details: JSON.stringify(change.details),
+        received_at: change.receivedAt,
+      })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    return { inserted: row !== undefined };
+  }
+
+  async get(id: string): Promise<Change | undefined> {
+    const row = await this.db.selectFrom('changes').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      source: row.source,
+      summary: row.summary,
+      service: row.service,
+      timestamp: iso(row.timestamp),
+      links: row.links,
+      details: row.details,
+      receivedAt: iso(row.received_at),
+    };
+  }
+}
