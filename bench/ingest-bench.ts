@@ -960,7 +960,11 @@ async function main(): Promise<void> {
       }
     }
     results.alerts = alertRuns;
-    const median = (rs: LoadResult[]): LoadResult => [...rs].sort((a, b) => a.perSecond - b.perSecond)[Math.floor((rs.length - 1) / 2)]!;
+    const medianRate = (rs: LoadResult[]): number => {
+      const v = rs.map((r) => r.perSecond).sort((a, b) => a - b);
+      const m = Math.floor(v.length / 2);
+      return v.length % 2 === 1 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
+    };
     let pts: PointsResult | undefined;
     if (opts.phases.has('points')) results.points = pts = await points(ctx);
     let sus: SustainResult | undefined;
@@ -992,9 +996,10 @@ async function main(): Promise<void> {
       lines.push('CPU in cores (CPU seconds per second) over the measured window; load avg: the 1-minute load average at its end.');
       const am = alertRuns.Alertmanager;
       if (am !== undefined) {
-        const amMedian = median(am);
+        const amMedian = medianRate(am);
         for (const [name, runs] of Object.entries(alertRuns).filter(([n]) => n !== 'Alertmanager')) {
-          const ratio = median(runs).perSecond / amMedian.perSecond;
+          const ratio = medianRate(runs) / amMedian;
+          ((results.alertRatiosToAlertmanager ??= {}) as Record<string, number>)[name] = ratio;
           const of = opts.rounds > 1 ? ` (medians of ${opts.rounds} rounds)` : '';
           lines.push(`${name} / Alertmanager${of}: ${fmt(ratio, 2)}× (target ≥ 1.5×: ${ratio >= 1.5 ? 'met' : 'NOT met'})`);
         }
