@@ -67,6 +67,11 @@ export class EmbeddedMetricStore implements MetricStore {
     if (this.#snapshotPath !== undefined) this.#load(this.#snapshotPath);
   }
 
+  /** The embedded store keeps points, not text: the lines add nothing here. */
+  writeLines(points: MetricPoint[]): void {
+    this.write(points);
+  }
+
   write(points: MetricPoint[]): void {
     if (this.#closed) throw unavailable('the metric store is closed');
     for (let i = 0; i < points.length; i++) {

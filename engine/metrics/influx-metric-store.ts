@@ -34,7 +34,7 @@ import type { Logger } from 'pino';
 import type { InfluxConfig } from '../config/config.ts';
 import { badRequest, unavailable } from '../errors/app-error.ts';
 import { formatLineProtocol, invalidPointReason } from './line-protocol.ts';
-import type { FieldValue, MetricPoint, MetricQuery, MetricSeries, MetricStore } from './metric-store.ts';
+import type { FieldValue, LinePrecision, MetricPoint, MetricQuery, MetricSeries, MetricStore } from './metric-store.ts';
 import { compareKeys, tagKey } from './series-key.ts';
 
 export interface InfluxMetricStoreOptions {
@@ -66,7 +66,9 @@ export class InfluxMetricStore implements MetricStore {
   readonly #log: Logger;
   readonly #maxBufferedPoints: number;
   readonly #transport: WriteTrackingTransport;
-  readonly #writeApi: WriteApi;
+  /** The points written as objects go through the `ns` API; forwarded lines through their own precision's. */
+  readonly #writeApis = new Map<LinePrecision, WriteApi>();
+  readonly #openWriteApi: (precision: LinePrecision) => WriteApi;
   readonly #queryApi: QueryApi | undefined;
   #pending = 0;
   #closed = false;
@@ -88,23 +90,44 @@ export class InfluxMetricStore implements MetricStore {
     });
     this.#transport = new WriteTrackingTransport(base.transport, v1 ? toV1WritePath : (path) => path);
     const client = new InfluxDB({ url: config.url, transport: this.#transport });
-    this.#writeApi = client.getWriteApi(target.org, target.bucket, 'ns', {
-      ...WRITE_OPTIONS,
-      // The retry buffer never needs more than what backpressure lets in.
-      maxBufferLines: Math.max(opts.maxBufferedPoints, WRITE_OPTIONS.batchSize),
-      writeSuccess: (lines) => this.#settle(lines.length),
-      writeFailed: (error, lines, attempt) => this.#onWriteFailed(error, lines.length, attempt),
-      writeRetrySkipped: (entry) => {
-        this.#settle(entry.lines.length);
-        this.#log.error({ points: entry.lines.length }, 'metric points dropped: the InfluxDB retry buffer is full');
-      },
-    });
+    this.#openWriteApi = (precision) =>
+      client.getWriteApi(target.org, target.bucket, precision, {
+        ...WRITE_OPTIONS,
+        // The retry buffer never needs more than what backpressure lets in.
+        maxBufferLines: Math.max(opts.maxBufferedPoints, WRITE_OPTIONS.batchSize),
+        writeSuccess: (lines) => this.#settle(lines.length),
+        writeFailed: (error, lines, attempt) => this.#onWriteFailed(error, lines.length, attempt),
+        writeRetrySkipped: (entry) => {
+          this.#settle(entry.lines.length);
+          this.#log.error({ points: entry.lines.length }, 'metric points dropped: the InfluxDB retry buffer is full');
+        },
+      });
+    this.#writeApiFor('ns');
     this.#queryApi = v1 ? undefined : client.getQueryApi(target.org);
   }
 
   write(points: MetricPoint[]): void {
+    this.#admit(points);
+    // One record per point: a string field may hold a newline, so lines cannot be split later.
+    const lines = points.map((p) => formatLineProtocol([p]));
+    this.#pending += lines.length;
+    this.#writeApiFor('ns').writeRecords(lines);
+  }
+
+  /**
+   * The sender's own lines go to InfluxDB as they came (the parser vouched for them and
+   * pinned their time): no second formatting of every point on the hot path. Integers
+   * (`12i`) therefore stay integers, as the sender meant.
+   */
+  writeLines(points: MetricPoint[], lines: string[], precision: LinePrecision): void {
+    this.#admit(points);
+    this.#pending += lines.length;
+    this.#writeApiFor(precision).writeRecords(lines);
+  }
+
+  /** Refuses the whole call for one bad point (400), or when InfluxDB is behind (503). */
+  #admit(points: MetricPoint[]): void {
     if (this.#closed) throw unavailable('the metric store is closed');
-    // Checked before anything is accepted, so a bad point rejects the whole call (400).
     for (let i = 0; i < points.length; i++) {
       const reason = invalidPointReason(points[i] as MetricPoint);
       if (reason !== undefined) throw badRequest(`point ${i} cannot be stored: ${reason}`);
@@ -113,10 +136,15 @@ export class InfluxMetricStore implements MetricStore {
     if (this.#pending > 0 && this.#pending + points.length > this.#maxBufferedPoints) {
       throw unavailable(`InfluxDB is not keeping up: ${this.#pending} metric points are waiting to be written`, 5);
     }
-    // One record per point: a string field may hold a newline, so lines cannot be split later.
-    const lines = points.map((p) => formatLineProtocol([p]));
-    this.#pending += lines.length;
-    this.#writeApi.writeRecords(lines);
+  }
+
+  #writeApiFor(precision: LinePrecision): WriteApi {
+    let api = this.#writeApis.get(precision);
+    if (!api) {
+      api = this.#openWriteApi(precision);
+      this.#writeApis.set(precision, api);
+    }
+    return api;
   }
 
   /**
@@ -127,7 +155,7 @@ export class InfluxMetricStore implements MetricStore {
     for (;;) {
       const sendsBefore = this.#transport.writesStarted;
       try {
-        await this.#writeApi.flush(true);
+        await Promise.all([...this.#writeApis.values()].map((api) => api.flush(true)));
       } catch (err) {
         throw unavailable(`InfluxDB did not store the buffered metric points: ${describeError(err)}`, 5, err);
       }
@@ -178,13 +206,15 @@ export class InfluxMetricStore implements MetricStore {
     } catch (err) {
       this.#log.error({ err, points: this.#pending }, 'metric points lost: InfluxDB did not store them before close');
     }
-    try {
-      await this.#writeApi.close();
-    } catch (err) {
-      this.#log.error({ err }, 'closing the InfluxDB write API failed');
+    for (const api of this.#writeApis.values()) {
+      try {
+        await api.close();
+      } catch (err) {
+        this.#log.error({ err }, 'closing the InfluxDB write API failed');
+      }
+      // close() leaves an idle flush timer behind when the buffer was empty; dispose clears it.
+      api.dispose();
     }
-    // close() leaves an idle flush timer behind when the buffer was empty; dispose clears it.
-    this.#writeApi.dispose();
     this.#pending = 0;
   }
 

@@ -19,10 +19,18 @@
 import { badRequest } from '../errors/app-error.ts';
 import type { FieldValue, MetricPoint } from './metric-store.ts';
 
-export type LinePrecision = 'ns' | 'us' | 'ms' | 's';
+export type { LinePrecision } from './metric-store.ts';
+import type { LinePrecision } from './metric-store.ts';
 
 export interface LineProtocolResult {
   points: MetricPoint[];
+  /**
+   * With `keepLines`: each valid point's line as received, in the request's precision,
+   * with the default timestamp appended where it had none (so the time is the same
+   * wherever the line is stored). Lets a store that speaks line protocol forward the
+   * sender's lines instead of formatting every point again.
+   */
+  lines?: string[];
   /** One per rejected line; `line` is 1-based and names the line the entry starts on. */
   errors: Array<{ line: number; message: string }>;
 }
@@ -50,10 +58,12 @@ const QUOTE_OR_BACKSLASH = /["\\]/;
 const MEASUREMENT_SPECIALS = /[, ]/g;
 const KEY_SPECIALS = /[,= ]/g;
 
-export function parseLineProtocol(body: string, precision: LinePrecision, nowNs: bigint): LineProtocolResult {
+export function parseLineProtocol(body: string, precision: LinePrecision, nowNs: bigint, opts: { keepLines?: boolean } = {}): LineProtocolResult {
   const unit = NS_PER_UNIT[precision];
   const defaultTimeNs = nowNs - (((nowNs % unit) + unit) % unit);
+  const defaultTimeSuffix = ` ${defaultTimeNs / unit}`;
   const points: MetricPoint[] = [];
+  const lines: string[] | undefined = opts.keepLines ? [] : undefined;
   const errors: LineProtocolResult['errors'] = [];
   const scanner = new Scanner(body);
 
@@ -72,13 +82,17 @@ export function parseLineProtocol(body: string, precision: LinePrecision, nowNs:
     const entryLine = scanner.line;
     try {
       points.push(scanner.entry(unit, defaultTimeNs));
+      if (lines) {
+        const raw = body.slice(entryStart, scanner.entryEnd).trimEnd();
+        lines.push(scanner.entryHadTimestamp ? raw : raw + defaultTimeSuffix);
+      }
     } catch (err) {
       if (!(err instanceof SyntaxProblem)) throw err;
       errors.push({ line: entryLine, message: scanner.describe(err, entryStart, entryLine) });
       scanner.resumeAfterLineOf(entryStart, entryLine);
     }
   }
-  return { points, errors };
+  return lines ? { points, errors, lines } : { points, errors };
 }
 
 /**
@@ -240,6 +254,10 @@ class Scanner {
       : `${problem.message} (line ${errorLine}, column ${column})`;
   }
 
+  /** Where the last entry's text ended (before its line break), and whether it carried a time. */
+  entryEnd = 0;
+  entryHadTimestamp = false;
+
   entry(unit: bigint, defaultTimeNs: bigint): MetricPoint {
     const measurement = this.name(MEASUREMENT_ESCAPES, ', ');
     if (measurement === '') throw this.problem('missing measurement name');
@@ -251,6 +269,7 @@ class Scanner {
     this.expectSpaceBefore('fields', `measurement ${quote(measurement)}`);
     const fields: Record<string, FieldValue> = {};
     let timeNs = defaultTimeNs;
+    this.entryHadTimestamp = false;
     for (;;) {
       this.field(fields);
       const c = this.peek();
@@ -261,11 +280,15 @@ class Scanner {
       if (this.atEndOfLine()) break;
       if (c === ' ') {
         while (this.peek() === ' ') this.pos++;
-        if (!this.atEndOfLine()) timeNs = this.timestamp(unit);
+        if (!this.atEndOfLine()) {
+          timeNs = this.timestamp(unit);
+          this.entryHadTimestamp = true;
+        }
         break;
       }
       throw this.problem(`unexpected ${quote(c ?? '')} after a field value`);
     }
+    this.entryEnd = this.pos;
     this.takeEndOfLine();
     return { measurement, tags, fields, timeNs };
   }

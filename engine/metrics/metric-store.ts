@@ -40,8 +40,16 @@ export interface MetricSeries {
   points: Array<[number, FieldValue]>;
 }
 
+export type LinePrecision = 'ns' | 'us' | 'ms' | 's';
+
 export interface MetricStore {
   write(points: MetricPoint[]): void;
+  /**
+   * The same as `write(points)`, for points that arrived as line protocol: `lines` holds
+   * each point's valid line in `precision`, in the same order. A store that speaks line
+   * protocol may send the lines as they are instead of formatting the points again.
+   */
+  writeLines(points: MetricPoint[], lines: string[], precision: LinePrecision): void;
   flush(): Promise<void>;
   query(q: MetricQuery): Promise<MetricSeries[]>;
   ping(): Promise<void>;

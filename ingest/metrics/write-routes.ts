@@ -91,7 +91,7 @@ const lineProtocolRoutes: FastifyPluginAsync<WriteRoutesOptions> = async (app, o
     if (typeof request.body !== 'string') throw badRequest('the body must be InfluxDB line protocol sent as text/plain');
     const precision = PRECISIONS[(request.query.precision ?? 'ns') as keyof typeof PRECISIONS];
     const nowNs = BigInt(Date.now()) * 1_000_000n;
-    const { points, errors } = parseLineProtocol(request.body, precision, nowNs);
+    const { points, errors, lines } = parseLineProtocol(request.body, precision, nowNs, { keepLines: true });
     if (errors.length > 0) {
       opts.metrics.pointsRejected.inc(errors.length);
       throw badRequest(
@@ -99,7 +99,7 @@ const lineProtocolRoutes: FastifyPluginAsync<WriteRoutesOptions> = async (app, o
         errors.slice(0, MAX_REPORTED_ERRORS).map((e) => ({ field: `line ${e.line}`, message: e.message })),
       );
     }
-    if (points.length > 0) opts.metricStore.write(points);
+    if (points.length > 0) opts.metricStore.writeLines(points, lines ?? [], precision);
     opts.metrics.pointsAccepted.inc(points.length);
     return reply.code(204).send();
   };

@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { AppError } from '../../engine/errors/app-error.ts';
 import { EmbeddedMetricStore } from '../../engine/metrics/embedded-metric-store.ts';
 import { InfluxMetricStore } from '../../engine/metrics/influx-metric-store.ts';
+import { parseLineProtocol } from '../../engine/metrics/line-protocol.ts';
 import type { MetricPoint, MetricSeries, MetricStore } from '../../engine/metrics/metric-store.ts';
 import { createInfluxDatabase, type InfluxTestDatabase } from '../support/influx-database.ts';
 
@@ -135,6 +136,21 @@ describe.each([influxCase(), embeddedCase()])('MetricStore contract: $name', (ad
         ],
       },
     ]);
+  });
+
+  it('stores points given as line protocol in any precision, with lines that had no time pinned', async () => {
+    const store = open();
+    const m = freshMeasurement('lines');
+    const body = [`${m},host=a used=1i,ok=t ${BASE_MS / 1000}`, `${m},host=a used=2i,ok=f`].join('\n');
+    const nowNs = BigInt(BASE_MS + 5_000) * 1_000_000n;
+    const parsed = parseLineProtocol(body, 's', nowNs, { keepLines: true });
+    expect(parsed.errors).toEqual([]);
+    store.writeLines(parsed.points, parsed.lines!, 's');
+    await store.flush();
+    const used = await store.query({ measurement: m, field: 'used', startMs: BASE_MS - 1_000, endMs: BASE_MS + 10_000 });
+    expect(used).toEqual([{ tags: { host: 'a' }, points: [[BASE_MS, 1], [BASE_MS + 5_000, 2]] }]);
+    const ok = await store.query({ measurement: m, field: 'ok', startMs: BASE_MS - 1_000, endMs: BASE_MS + 10_000 });
+    expect(ok[0]!.points.map((p) => p[1])).toEqual([true, false]);
   });
 
   it('returns only the asked field and nothing for unknown measurements or fields', async () => {

@@ -20,6 +20,21 @@ function errorOf(body: string): { line: number; message: string } {
   return errors[0] as { line: number; message: string };
 }
 
+describe('parseLineProtocol: keepLines', () => {
+  it('keeps each valid line as sent, pins the default time on lines without one, and skips bad lines and comments', () => {
+    const body = '# comment\r\ncpu,host=a usage=1i 1700000000  \r\n\ncpu usage=2\ncpu usage=\nmem,host=b free=3 1700000001\n';
+    const nowNs = 1_700_000_005_123_000_000n;
+    const { lines, points, errors } = parseLineProtocol(body, 's', nowNs, { keepLines: true });
+    expect(errors.map((e) => e.line)).toEqual([5]);
+    expect(lines).toEqual(['cpu,host=a usage=1i 1700000000', 'cpu usage=2 1700000005', 'mem,host=b free=3 1700000001']);
+    expect(points.map((p) => p.timeNs)).toEqual([1_700_000_000_000_000_000n, 1_700_000_005_000_000_000n, 1_700_000_001_000_000_000n]);
+  });
+
+  it('returns no lines unless asked', () => {
+    expect(parseLineProtocol('cpu usage=1 1', 'ns', 0n).lines).toBeUndefined();
+  });
+});
+
 describe('parseLineProtocol: structure', () => {
   it('parses measurement, tags, fields and timestamp', () => {
     expect(one('cpu,host=a,region=eu usage=1.5,idle=98 1465839830100400200')).toEqual({
