@@ -11,6 +11,8 @@ function makeAjv(coerce: boolean): Ajv {
   const ajv = new Ajv({ allErrors: true, coerceTypes: coerce ? 'array' : false, useDefaults: true, removeAdditional: false, strict: false });
   // ajv-formats ships CommonJS; under NodeNext its function sits on `default`.
   const add = (formatsPlugin as unknown as { default: (a: Ajv) => Ajv }).default;
+  // 'full' mode: a date-time must be a real date (no month 19); 'fast' checks the shape only,
+  // and an impossible date would then fail later, far from the request.
   add(ajv);
   return ajv;
 }

@@ -2,6 +2,7 @@
 import type { AlertEvent } from '../../engine/alert/alert.ts';
 import { labelFingerprint } from '../shared/fingerprint.ts';
 import type { AlertmanagerWebhook } from './alertmanager-schema.ts';
+import { canonicalTime } from '../shared/canonical-time.ts';
 
 /** Alertmanager sends the zero time for "no end yet". */
 const ZERO_TIME = /^0001-01-01T/;
@@ -9,8 +10,8 @@ const ZERO_TIME = /^0001-01-01T/;
 export function normalizeAlertmanager(body: AlertmanagerWebhook): AlertEvent[] {
   return body.alerts.map((a) => {
     const sourceFingerprint = a.fingerprint ?? labelFingerprint(a.labels);
-    const startsAt = new Date(a.startsAt).toISOString();
-    const endsAt = a.endsAt && !ZERO_TIME.test(a.endsAt) ? new Date(a.endsAt).toISOString() : null;
+    const startsAt = canonicalTime(a.startsAt);
+    const endsAt = a.endsAt && !ZERO_TIME.test(a.endsAt) ? canonicalTime(a.endsAt) : null;
     const resolved = a.status === 'resolved';
     return {
       source: 'alertmanager',

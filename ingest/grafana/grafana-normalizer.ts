@@ -8,6 +8,7 @@
 import type { AlertEvent } from '../../engine/alert/alert.ts';
 import { labelFingerprint } from '../shared/fingerprint.ts';
 import type { GrafanaWebhook } from './grafana-schema.ts';
+import { canonicalTime } from '../shared/canonical-time.ts';
 
 /** Grafana, like Alertmanager, sends the zero time for "no end yet". */
 const ZERO_TIME = /^0001-01-01T/;
@@ -15,8 +16,8 @@ const ZERO_TIME = /^0001-01-01T/;
 export function normalizeGrafana(body: GrafanaWebhook): AlertEvent[] {
   return body.alerts.map((a) => {
     const sourceFingerprint = a.fingerprint ?? labelFingerprint(a.labels);
-    const startsAt = new Date(a.startsAt).toISOString();
-    const endsAt = a.endsAt && !ZERO_TIME.test(a.endsAt) ? new Date(a.endsAt).toISOString() : null;
+    const startsAt = canonicalTime(a.startsAt);
+    const endsAt = a.endsAt && !ZERO_TIME.test(a.endsAt) ? canonicalTime(a.endsAt) : null;
     const resolved = a.status === 'resolved';
     const annotations: Record<string, string> = { ...(a.annotations ?? {}) };
     // Empty strings are Grafana's "not linked"; they carry nothing worth keeping.

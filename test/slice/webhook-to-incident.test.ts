@@ -107,6 +107,7 @@ describe.each<Flavour>(['embedded', 'real'])('webhook to live incident (%s)', (f
       [{ alerts: [{ status: 'firing', labels: { alertname: 5 }, startsAt: new Date().toISOString() }] }, /alerts\/0\/labels\/alertname/],
       [{ alerts: [{ status: 'burning', labels: { alertname: 'x' }, startsAt: new Date().toISOString() }] }, /alerts\/0\/status/],
       [{ alerts: [{ status: 'firing', labels: { alertname: 'x' }, startsAt: 'yesterday' }] }, /alerts\/0\/startsAt/],
+      [{ alerts: [{ status: 'firing', labels: { alertname: 'x' }, startsAt: '2026-19-39T10:00:00.000Z' }] }, /alerts\/0\/startsAt/],
     ];
     for (const [body, field] of cases) {
       const res = await post(body);
