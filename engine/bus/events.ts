@@ -13,3 +13,8 @@ export type StreamMessage =
 export type BusMessage = StreamMessage | { type: string; [key: string]: unknown };
 
 export const STREAM_TOPIC = 'stream';
+
+/** Topology writes: correlators reload when `version` is newer than the one they hold. */
+export type TopologyMessage = { type: 'topology.updated'; version: number };
+
+export const TOPOLOGY_TOPIC = 'topology';

@@ -73,6 +73,29 @@ export interface ApiTokensTable {
   revoked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
+/** A configuration item of the topology; relations reference it by id. */
+export interface ConfigItemsTable {
+  id: string;
+  kind: string;
+  name: string;
+  labels: Json<Record<string, string>>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** A typed edge between two configuration items; the three columns are the key. */
+export interface RelationsTable {
+  from_id: string;
+  to_id: string;
+  kind: string;
+}
+
+/** One row (id 1): `version` goes up with every accepted topology write. */
+export interface TopologyMetaTable {
+  id: number;
+  version: ColumnType<number, number | undefined, number>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface DB {
   alerts: AlertsTable;
   alert_events: AlertEventsTable;
@@ -80,4 +103,7 @@ export interface DB {
   incident_alerts: IncidentAlertsTable;
   stream_events: StreamEventsTable;
   api_tokens: ApiTokensTable;
+  config_items: ConfigItemsTable;
+  relations: RelationsTable;
+  topology_meta: TopologyMetaTable;
 }

@@ -7,10 +7,12 @@ import * as initial from './2026-11-21-0001-initial.ts';
 import * as alertAcknowledged from './2026-11-21-0002-alert-acknowledged.ts';
 import * as changes from './2026-11-21-0003-changes.ts';
 import * as apiTokens from './2026-11-21-0004-api-tokens.ts';
+import * as topology from './2026-11-21-0005-topology.ts';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-21-0001-initial': initial,
   '2026-11-21-0002-alert-acknowledged': alertAcknowledged,
   '2026-11-21-0003-changes': changes,
   '2026-11-21-0004-api-tokens': apiTokens,
+  '2026-11-21-0005-topology': topology,
 };
