@@ -62,14 +62,15 @@ async function correlateEvent(
   const incidents = new IncidentRepository(trx);
   const stream = new StreamRepository(trx);
 
-  const { isNewEvent } = await alerts.record(ev, batch.batchId, batch.receivedAt);
-  if (!isNewEvent) return 'duplicate';
-
-  const current = await incidents.findActiveByMember(ev.fingerprint);
+  const { isNewEvent, alert, previous } = await alerts.record(ev, batch.batchId, batch.receivedAt);
+  if (!isNewEvent || !alert) return 'duplicate';
   // An acknowledgement at the source is kept on the alert; it does not change the incident.
   if (ev.status === 'acknowledged') return [];
+  const member = { ...alert, lastEventAt: ev.eventTime };
+
+  const current = await incidents.findActiveByMember(ev.fingerprint);
   if (current) {
-    const incident = await incidents.refresh(current.id, now);
+    const incident = await incidents.memberChanged(current.id, previous, member, now);
     return [await stream.append({ type: 'incident.updated', incident })];
   }
   // A resolve for an alert in no active incident is recorded above and goes no further.
@@ -78,13 +79,11 @@ async function correlateEvent(
   const target = await incidents.findActiveForGroup(group.key, ev.eventTime, windowMs);
   if (target) {
     const gap = formatGap(Date.parse(ev.eventTime) - Date.parse(target.startedAt));
-    await incidents.addMember(target.id, ev.fingerprint, `${group.describe}, ${gap} the incident's first alert`, now);
-    const incident = await incidents.refresh(target.id, now);
+    const incident = await incidents.addMember(target.id, member, `${group.describe}, ${gap} the incident's first alert`, now);
     return [await stream.append({ type: 'incident.updated', incident })];
   }
 
   const id = await incidents.create({ title: `${ev.name} on ${group.key.split('=')[1]}`, groupKey: group.key, severity: ev.severity, eventTime: ev.eventTime, now });
-  await incidents.addMember(id, ev.fingerprint, `first alert of the incident (${group.describe.replace(/^same /, '')})`, now);
-  const incident = await incidents.refresh(id, now);
+  const incident = await incidents.addMember(id, member, `first alert of the incident (${group.describe.replace(/^same /, '')})`, now);
   return [await stream.append({ type: 'incident.created', incident })];
 }

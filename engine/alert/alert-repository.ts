@@ -12,6 +12,8 @@ export interface RecordResult {
   isNewEvent: boolean;
   /** The alert's state after the event; undefined for an ignored ack of an unknown alert. */
   alert: AlertRecord | undefined;
+  /** Its status and severity before the event; undefined for an alert seen for the first time. */
+  previous?: { status: AlertRecord['status']; severity: string } | undefined;
 }
 
 export class AlertRepository {
@@ -47,6 +49,8 @@ export class AlertRepository {
       .returning('id')
       .executeTakeFirst();
     const isNewEvent = inserted !== undefined;
+    const before = created === undefined ? await this.get(ev.fingerprint) : undefined;
+    const previous = before ? { status: before.status, severity: before.severity } : undefined;
 
     if (isNewEvent && created === undefined) {
       // A known alert. Only an event at least as new as the last one moves the alert's state: a late
@@ -85,7 +89,7 @@ export class AlertRepository {
         .where('fingerprint', '=', ev.fingerprint)
         .execute();
     }
-    return { isNewEvent, alert: await this.get(ev.fingerprint) };
+    return { isNewEvent, alert: await this.get(ev.fingerprint), previous };
   }
 
   /** An acknowledgement acts only on a firing alert; otherwise nothing is recorded. */

@@ -21,10 +21,18 @@ import {
   PostgresQueryCompiler,
 } from 'kysely';
 
+/**
+ * PGlite runs in this thread, and its queries settle as microtasks: a workflow issuing
+ * query after query would never let the event loop reach I/O, and HTTP requests (ingest's
+ * 202s) would wait seconds behind a busy correlator. Each query first yields one turn.
+ */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 class PgliteConnection implements DatabaseConnection {
   constructor(private readonly pg: PGlite) {}
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    await yieldToEventLoop();
     const res = await this.pg.query<R>(compiled.sql, [...compiled.parameters]);
     const command = res as unknown as { command?: string };
     const isWrite = command.command !== undefined && ['INSERT', 'UPDATE', 'DELETE', 'MERGE'].includes(command.command);

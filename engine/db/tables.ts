@@ -39,6 +39,8 @@ export interface IncidentsTable {
   group_key: string;
   alert_count: number;
   firing_count: number;
+  /** Firing members per severity, kept incrementally. */
+  severity_counts: ColumnType<Record<string, number>, string | undefined, string>;
   started_at: Timestamp;
   last_event_at: Timestamp;
   resolved_at: ColumnType<Date | null, Date | string | null, Date | string | null>;

@@ -9,6 +9,22 @@ import { type Executor, iso, isoOrNull } from '../db/executor.ts';
 
 const ACTIVE: IncidentStatus[] = ['open', 'acknowledged'];
 
+/** What correlation needs to know of an incident to link to it. */
+export interface IncidentRef {
+  id: string;
+  startedAt: string;
+}
+
+/** An alert's state as far as its incident's counters are concerned. */
+export interface MemberState {
+  fingerprint: string;
+  status: 'firing' | 'resolved';
+  severity: string;
+  startsAt: string;
+  endsAt: string | null;
+  lastEventAt: string;
+}
+
 interface IncidentRow {
   id: string;
   title: string;
@@ -28,34 +44,34 @@ export class IncidentRepository {
   constructor(private readonly db: Executor) {}
 
   /** The active incident this alert already belongs to, if any. */
-  async findActiveByMember(fingerprint: string): Promise<IncidentSummary | undefined> {
+  async findActiveByMember(fingerprint: string): Promise<IncidentRef | undefined> {
     const row = await this.db
       .selectFrom('incidents')
       .innerJoin('incident_alerts', 'incident_alerts.incident_id', 'incidents.id')
-      .selectAll('incidents')
+      .select(['incidents.id', 'incidents.started_at'])
       .where('incident_alerts.fingerprint', '=', fingerprint)
       .where('incidents.status', 'in', ACTIVE)
       .orderBy('incidents.created_at', 'desc')
       .executeTakeFirst();
-    return row ? this.withFingerprints(row) : undefined;
+    return row ? { id: row.id, startedAt: iso(row.started_at) } : undefined;
   }
 
   /**
    * The active incident of this group whose event-time span, widened by the window,
    * contains `eventTime`. Works on event time, so a late delivery joins the right one.
    */
-  async findActiveForGroup(groupKey: string, eventTime: string, windowMs: number): Promise<IncidentSummary | undefined> {
+  async findActiveForGroup(groupKey: string, eventTime: string, windowMs: number): Promise<IncidentRef | undefined> {
     const t = new Date(eventTime).getTime();
     const row = await this.db
       .selectFrom('incidents')
-      .selectAll()
+      .select(['id', 'started_at'])
       .where('group_key', '=', groupKey)
       .where('status', 'in', ACTIVE)
       .where('started_at', '<=', new Date(t + windowMs))
       .where('last_event_at', '>=', new Date(t - windowMs))
       .orderBy('last_event_at', 'desc')
       .executeTakeFirst();
-    return row ? this.withFingerprints(row) : undefined;
+    return row ? { id: row.id, startedAt: iso(row.started_at) } : undefined;
   }
 
   async create(init: { title: string; groupKey: string; severity: string; eventTime: string; now: string }): Promise<string> {
@@ -80,51 +96,87 @@ export class IncidentRepository {
     return id;
   }
 
-  async addMember(incidentId: string, fingerprint: string, reason: string, now: string): Promise<void> {
-    await this.db
+  /**
+   * Links an alert to an incident and folds it into the incident's counters. Linking an
+   * alert that is already a member changes nothing.
+   */
+  async addMember(incidentId: string, member: MemberState, reason: string, now: string): Promise<IncidentSummary> {
+    const inserted = await this.db
       .insertInto('incident_alerts')
-      .values({ incident_id: incidentId, fingerprint, link_reason: reason, linked_at: now })
+      .values({ incident_id: incidentId, fingerprint: member.fingerprint, link_reason: reason, linked_at: now })
       .onConflict((oc) => oc.columns(['incident_id', 'fingerprint']).doNothing())
-      .execute();
+      .returning('fingerprint')
+      .executeTakeFirst();
+    return this.apply(incidentId, {
+      members: inserted ? 1 : 0,
+      before: undefined,
+      after: inserted ? member : undefined,
+      eventTime: member.lastEventAt,
+      startsAt: member.startsAt,
+      endsAt: member.endsAt,
+      now,
+    });
+  }
+
+  /** Folds a member's state change (fired again, resolved, changed severity) into its incident. */
+  async memberChanged(incidentId: string, before: { status: string; severity: string } | undefined, after: MemberState, now: string): Promise<IncidentSummary> {
+    return this.apply(incidentId, { members: 0, before, after, eventTime: after.lastEventAt, startsAt: after.startsAt, endsAt: after.endsAt, now });
   }
 
   /**
-   * Recomputes counts, span, severity and status from the members. An active incident
-   * whose members have all resolved becomes resolved at its last member's end.
+   * The one place incident counters move: firing members per severity, counts, span,
+   * worst severity, and resolution once nothing fires. Constant work per event, whatever
+   * the incident's size. An active incident whose members have all resolved becomes
+   * resolved at the latest end seen.
    */
-  async refresh(incidentId: string, now: string): Promise<IncidentSummary> {
-    const members = await this.db
-      .selectFrom('incident_alerts')
-      .innerJoin('alerts', 'alerts.fingerprint', 'incident_alerts.fingerprint')
-      .select(['alerts.status', 'alerts.severity', 'alerts.starts_at', 'alerts.ends_at', 'alerts.last_event_at'])
-      .where('incident_alerts.incident_id', '=', incidentId)
-      .execute();
-    const current = await this.db.selectFrom('incidents').selectAll().where('id', '=', incidentId).executeTakeFirstOrThrow();
-    const firing = members.filter((m) => m.status === 'firing');
-    const times = members.map((m) => m.starts_at.getTime());
-    const lasts = members.map((m) => m.last_event_at.getTime());
-    let status = current.status;
-    let resolvedAt = current.resolved_at;
-    if (ACTIVE.includes(status) && members.length > 0 && firing.length === 0) {
-      status = 'resolved';
-      resolvedAt = new Date(Math.max(...members.map((m) => (m.ends_at ?? m.last_event_at).getTime())));
+  private async apply(
+    incidentId: string,
+    d: { members: number; before: { status: string; severity: string } | undefined; after: MemberState | undefined; eventTime: string; startsAt: string; endsAt: string | null; now: string },
+  ): Promise<IncidentSummary> {
+    const row = await this.db
+      .selectFrom('incidents')
+      .select(['status', 'severity', 'severity_counts', 'alert_count', 'firing_count', 'started_at', 'last_event_at', 'resolved_at'])
+      .where('id', '=', incidentId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    const counts: Record<string, number> = { ...row.severity_counts };
+    let firing = row.firing_count;
+    if (d.before?.status === 'firing') {
+      counts[d.before.severity] = Math.max(0, (counts[d.before.severity] ?? 0) - 1);
+      firing = Math.max(0, firing - 1);
     }
+    if (d.after?.status === 'firing') {
+      counts[d.after.severity] = (counts[d.after.severity] ?? 0) + 1;
+      firing += 1;
+    }
+    for (const k of Object.keys(counts)) if (counts[k] === 0) delete counts[k];
+    const alertCount = row.alert_count + d.members;
+    let status = row.status;
+    let resolvedAt = row.resolved_at;
+    const end = new Date(d.endsAt ?? d.eventTime);
+    if (ACTIVE.includes(status) && alertCount > 0 && firing === 0) {
+      status = 'resolved';
+      resolvedAt = resolvedAt && resolvedAt > end ? resolvedAt : end;
+    }
+    const firingSeverities = Object.keys(counts);
     await this.db
       .updateTable('incidents')
       .set({
-        alert_count: members.length,
-        firing_count: firing.length,
-        severity: worstSeverity((firing.length > 0 ? firing : members).map((m) => m.severity)),
-        started_at: new Date(Math.min(...times, current.started_at.getTime())),
-        last_event_at: new Date(Math.max(...lasts, current.last_event_at.getTime())),
+        alert_count: alertCount,
+        firing_count: firing,
+        severity_counts: JSON.stringify(counts),
+        // The worst firing severity; once nothing fires, the severity it last had.
+        severity: firingSeverities.length > 0 ? worstSeverity(firingSeverities) : row.severity,
+        started_at: new Date(Math.min(row.started_at.getTime(), Date.parse(d.startsAt))),
+        last_event_at: new Date(Math.max(row.last_event_at.getTime(), Date.parse(d.eventTime))),
         status,
         resolved_at: resolvedAt,
-        updated_at: now,
+        updated_at: d.now,
       })
       .where('id', '=', incidentId)
       .execute();
     const summary = await this.getSummary(incidentId);
-    if (!summary) throw new Error(`incident ${incidentId} vanished during refresh`);
+    if (!summary) throw new Error(`incident ${incidentId} vanished during update`);
     return summary;
   }
 
@@ -182,27 +234,25 @@ export class IncidentRepository {
     return toSummary(row, fps.get(row.id) ?? []);
   }
 
-  /** The first SUMMARY_FINGERPRINT_LIMIT + 1 source fingerprints of each incident, sorted. */
+  /**
+   * The first SUMMARY_FINGERPRINT_LIMIT + 1 members' source fingerprints of each incident,
+   * in link order, read through the (incident, linked_at) index: a few rows per incident
+   * whatever its size, never a sort of all members.
+   */
   private async fingerprintsOf(ids: string[]): Promise<Map<string, string[]>> {
-    const ranked = this.db
-      .selectFrom('incident_alerts')
-      .innerJoin('alerts', 'alerts.fingerprint', 'incident_alerts.fingerprint')
-      .select([
-        'incident_alerts.incident_id as incident_id',
-        'alerts.source_fingerprint as source_fingerprint',
-        sql<number>`row_number() over (partition by incident_alerts.incident_id order by alerts.source_fingerprint)`.as('rank'),
-      ])
-      .where('incident_alerts.incident_id', 'in', ids)
-      .as('ranked');
-    const rows = await this.db
-      .selectFrom(ranked)
-      .select(['ranked.incident_id', 'ranked.source_fingerprint'])
-      .where('ranked.rank', '<=', SUMMARY_FINGERPRINT_LIMIT + 1)
-      .orderBy('ranked.incident_id')
-      .orderBy('ranked.source_fingerprint')
-      .execute();
     const byIncident = new Map<string, string[]>();
-    for (const r of rows) {
+    if (ids.length === 0) return byIncident;
+    const result = await sql<{ incident_id: string; source_fingerprint: string }>`
+      select ids.id as incident_id, f.source_fingerprint
+      from (values ${sql.join(ids.map((id) => sql`(${id})`))}) as ids(id)
+      cross join lateral (
+        select a.source_fingerprint
+        from incident_alerts ia join alerts a on a.fingerprint = ia.fingerprint
+        where ia.incident_id = ids.id
+        order by ia.linked_at, ia.fingerprint
+        limit ${SUMMARY_FINGERPRINT_LIMIT + 1}
+      ) f`.execute(this.db);
+    for (const r of result.rows) {
       const list = byIncident.get(r.incident_id) ?? [];
       list.push(r.source_fingerprint);
       byIncident.set(r.incident_id, list);

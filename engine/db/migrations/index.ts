@@ -8,6 +8,7 @@ import * as alertAcknowledged from './2026-11-21-0002-alert-acknowledged.ts';
 import * as changes from './2026-11-21-0003-changes.ts';
 import * as apiTokens from './2026-11-21-0004-api-tokens.ts';
 import * as topology from './2026-11-21-0005-topology.ts';
+import * as incidentCounters from './2026-11-21-0006-incident-counters.ts';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-21-0001-initial': initial,
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-21-0003-changes': changes,
   '2026-11-21-0004-api-tokens': apiTokens,
   '2026-11-21-0005-topology': topology,
+  '2026-11-21-0006-incident-counters': incidentCounters,
 };
