@@ -31,7 +31,7 @@ export interface Config {
   queueLockSeconds: number;
   influx: InfluxConfig | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  limits: { alertsPerRequest: number; labelsPerAlert: number; labelValueLength: number; metricBufferPoints: number };
+  limits: { alertsPerRequest: number; labelsPerAlert: number; labelValueLength: number; metricBufferPoints: number; queueMaxDepth: number };
   correlator: { windowSeconds: number; concurrency: number };
   /** How long the stream log keeps messages for consoles to resume from. */
   streamRetentionHours: number;
@@ -176,6 +176,8 @@ export function loadConfig(env: Env, roleArg?: string): Readonly<Config> {
     labelsPerAlert: r.int('LIMIT_LABELS_PER_ALERT', 64, 1, 1000),
     labelValueLength: r.int('LIMIT_LABEL_VALUE_LENGTH', 4096, 16, 65_536),
     metricBufferPoints: r.int('METRIC_BUFFER_POINTS', 200_000, 1000, 10_000_000),
+    // Alert batches (one per request) waiting for the correlator before ingest answers 503.
+    queueMaxDepth: r.int('QUEUE_MAX_DEPTH', 10_000, 1, 10_000_000),
   };
   const correlator = {
     windowSeconds: r.int('CORRELATION_WINDOW_SECONDS', 300, 1, 86_400),

@@ -8,6 +8,7 @@ import type { AppMetrics } from '../../engine/observability/metrics-registry.ts'
 import type { JobQueue } from '../../engine/queue/job-queue.ts';
 import type { AlertFormat } from './alert-format.ts';
 import { enqueueAlerts } from './enqueue-alerts.ts';
+import { QueueDepthGuard } from './queue-depth-guard.ts';
 import type { IngestLimits } from './ingest-limits.ts';
 
 declare module 'fastify' {
@@ -25,11 +26,13 @@ export interface AlertWebhookRoutesOptions {
 }
 
 export const alertWebhookRoutes: FastifyPluginAsync<AlertWebhookRoutesOptions> = async (app, opts) => {
+  const backlog = new QueueDepthGuard(opts.queue, opts.limits.queueMaxDepth);
   for (const format of opts.formats) {
     const url = `/api/v1/webhooks/${format.source}`;
     const handler: RouteHandlerMethod = async (request, reply) => {
       const started = process.hrtime.bigint();
       const receivedAt = new Date().toISOString();
+      await backlog.check();
       const events = format.normalize(request.body, { receivedAt, query: request.query as Record<string, string | undefined>, limits: opts.limits });
       const { batchId } = await enqueueAlerts(opts.queue, events, receivedAt);
       opts.metrics.alertsAccepted.inc({ source: format.source }, events.length);

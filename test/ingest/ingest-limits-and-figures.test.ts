@@ -80,3 +80,34 @@ describe('ingest when the queue cannot be reached', () => {
     expect(ready.json().checks.queue).toBe('unavailable');
   });
 });
+
+describe('ingest when the correlator has fallen behind', () => {
+  let rt: TestRuntime;
+  beforeAll(async () => {
+    // Ingest only: nothing drains the queue, so the backlog only grows.
+    rt = await startTestRuntime('real', { ROLES: 'ingest', QUEUE_MAX_DEPTH: '2' });
+    await rt.app.ready();
+  });
+  afterAll(async () => {
+    await rt?.cleanup();
+  });
+
+  it('answers 503 with Retry-After once the backlog is over QUEUE_MAX_DEPTH', async () => {
+    const post = (i: number) =>
+      rt.app.inject({
+        method: 'POST',
+        url: '/api/v1/webhooks/alertmanager',
+        headers: json,
+        payload: JSON.stringify(alertmanagerPayload([{ fingerprint: `backlog-${i}`, labels: { alertname: 'Backlog' } }])),
+      });
+    for (let i = 0; i < 3; i++) expect((await post(i)).statusCode).toBe(202);
+    // The depth is read at most once a second.
+    await new Promise((r) => setTimeout(r, 1100));
+    const refused = await post(99);
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused.json().detail).toMatch(/3 alert batches are waiting/);
+    expect(await rt.adapters.queue.depth('alerts.ingest')).toBe(3);
+  });
+});
