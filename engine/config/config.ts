@@ -18,6 +18,8 @@ export interface InfluxConfig {
   database: string | undefined;
   username: string | undefined;
   password: string | undefined;
+  /** Compress write batches: saves bandwidth to a remote server, costs CPU on both ends of a local one. */
+  gzip: boolean;
 }
 
 export interface Config {
@@ -157,6 +159,7 @@ export function loadConfig(env: Env, roleArg?: string): Readonly<Config> {
       database: r.raw('INFLUX_DATABASE'),
       username: r.raw('INFLUX_USERNAME'),
       password: r.raw('INFLUX_PASSWORD'),
+      gzip: r.oneOf('INFLUX_GZIP', ['true', 'false'] as const, 'true') === 'true',
     };
     if (version === 2) {
       for (const [k, v] of [['INFLUX_TOKEN', influx.token], ['INFLUX_ORG', influx.org], ['INFLUX_BUCKET', influx.bucket]] as const) {

@@ -93,6 +93,7 @@ export class InfluxMetricStore implements MetricStore {
     this.#openWriteApi = (precision) =>
       client.getWriteApi(target.org, target.bucket, precision, {
         ...WRITE_OPTIONS,
+        ...(config.gzip ? {} : { gzipThreshold: Number.MAX_SAFE_INTEGER }),
         // The retry buffer never needs more than what backpressure lets in.
         maxBufferLines: Math.max(opts.maxBufferedPoints, WRITE_OPTIONS.batchSize),
         writeSuccess: (lines) => this.#settle(lines.length),

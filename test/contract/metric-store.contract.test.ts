@@ -38,6 +38,7 @@ function influxCase(): AdapterCase {
   const config = (overrides: { url?: string; database?: string } = {}) => ({
     url: overrides.url ?? url,
     version: 1 as const,
+    gzip: true,
     token: undefined,
     org: undefined,
     bucket: undefined,
