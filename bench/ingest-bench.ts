@@ -29,10 +29,12 @@ import { performance } from 'node:perf_hooks';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
+  ALERTMANAGER_BIN,
   type ManagedProcess,
   REPO_ROOT,
   baseEnv,
   pidsWithArgument,
+  startAlertmanager,
   startOnFreePort,
   startProcess,
   tails,
@@ -600,14 +602,16 @@ async function alertsOursEmbedded(ctx: Context): Promise<LoadResult> {
   }
 }
 
-const ALERTMANAGER = '/usr/bin/prometheus-alertmanager';
-
 async function alertsAlertmanager(ctx: Context): Promise<LoadResult & { version: string }> {
   const dir = await mkTemp(ctx, 'alertmanager-');
+  const version = /version (\S+)/.exec(execFileSync(ALERTMANAGER_BIN, ['--version'], { encoding: 'utf8' }))?.[1] ?? 'unknown';
   // A receiver with no integrations: Alertmanager stores, groups and dispatches, sends nothing.
-  await writeFile(
-    path.join(dir, 'alertmanager.yml'),
-    `route:
+  const am = await startAlertmanager({
+    dir,
+    logPath: path.join(ctx.root, 'alertmanager.log'),
+    onSpawn: track,
+    logLevel: 'warn',
+    config: `route:
   receiver: blackhole
   group_by: ['alertname', 'service']
   group_wait: 30s
@@ -616,27 +620,7 @@ async function alertsAlertmanager(ctx: Context): Promise<LoadResult & { version:
 receivers:
   - name: blackhole
 `,
-  );
-  const version = /version (\S+)/.exec(execFileSync(ALERTMANAGER, ['--version'], { encoding: 'utf8' }))?.[1] ?? 'unknown';
-  const am = await startOnFreePort(
-    'alertmanager',
-    (port) =>
-      track(
-        startProcess(
-          'alertmanager',
-          ALERTMANAGER,
-          [
-            `--config.file=${path.join(dir, 'alertmanager.yml')}`,
-            `--storage.path=${path.join(dir, 'data')}`,
-            `--web.listen-address=127.0.0.1:${port}`,
-            '--cluster.listen-address=',
-            '--log.level=warn',
-          ],
-          { cwd: dir, env: { ...baseEnv(), HOME: dir }, logPath: path.join(ctx.root, 'alertmanager.log') },
-        ),
-      ),
-    '/-/ready',
-  );
+  });
   try {
     const source = new AlertSource(ctx.opts.alertsPerRequest);
     const result = await withTails([am.proc], () =>

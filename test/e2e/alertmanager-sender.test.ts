@@ -9,10 +9,8 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, testEnvironment } from '../support/test-runtime.ts';
-import { type AppProcess, type ManagedProcess, baseEnv, startApp, startOnFreePort, startProcess, tempDir, withLogs } from './processes.ts';
+import { type AppProcess, type ManagedProcess, startAlertmanager, startApp, startPrometheus, tempDir, withLogs } from './processes.ts';
 
-const PROMETHEUS = '/usr/bin/prometheus';
-const ALERTMANAGER = '/usr/bin/prometheus-alertmanager';
 const DEADLINE_MS = 45_000;
 
 interface IncidentSummary {
@@ -43,9 +41,11 @@ describe('Prometheus → Alertmanager → webhook → incident', () => {
 
     const amDir = path.join(root, 'alertmanager');
     await mkdir(amDir);
-    await writeFile(
-      path.join(amDir, 'alertmanager.yml'),
-      `route:
+    alertmanager = await startAlertmanager({
+      dir: amDir,
+      logPath: path.join(root, 'alertmanager.log'),
+      onSpawn: track,
+      config: `route:
   receiver: aiops
   group_by: ['alertname', 'service']
   group_wait: 1s
@@ -57,26 +57,7 @@ receivers:
       - url: '${app.baseUrl}/api/v1/webhooks/alertmanager'
         send_resolved: true
 `,
-    );
-    alertmanager = await startOnFreePort(
-      'alertmanager',
-      (port) =>
-        track(
-          startProcess(
-            'alertmanager',
-            ALERTMANAGER,
-            [
-              `--config.file=${path.join(amDir, 'alertmanager.yml')}`,
-              `--storage.path=${path.join(amDir, 'data')}`,
-              `--web.listen-address=127.0.0.1:${port}`,
-              '--cluster.listen-address=',
-              '--log.level=info',
-            ],
-            { cwd: amDir, env: { ...baseEnv(), HOME: amDir }, logPath: path.join(root!, 'alertmanager.log') },
-          ),
-        ),
-      '/-/ready',
-    );
+    });
 
     const promDir = path.join(root, 'prometheus');
     await mkdir(promDir);
@@ -95,9 +76,13 @@ receivers:
           summary: 'always firing, for the end-to-end test'
 `,
     );
-    await writeFile(
-      path.join(promDir, 'prometheus.yml'),
-      `global:
+    prometheus = await startPrometheus({
+      dir: promDir,
+      logPath: path.join(root, 'prometheus.log'),
+      onSpawn: track,
+      // The first notification leaves within a second of the rule firing.
+      extraArgs: ['--rules.alert.resend-delay=1s'],
+      config: `global:
   scrape_interval: 1h
   evaluation_interval: 1s
 rule_files:
@@ -108,26 +93,7 @@ alerting:
         - targets: ['${new URL(alertmanager.baseUrl).host}']
 scrape_configs: []
 `,
-    );
-    prometheus = await startOnFreePort(
-      'prometheus',
-      (port) =>
-        track(
-          startProcess(
-            'prometheus',
-            PROMETHEUS,
-            [
-              `--config.file=${path.join(promDir, 'prometheus.yml')}`,
-              `--storage.tsdb.path=${path.join(promDir, 'data')}`,
-              `--web.listen-address=127.0.0.1:${port}`,
-              '--rules.alert.resend-delay=1s',
-              '--log.level=info',
-            ],
-            { cwd: promDir, env: { ...baseEnv(), HOME: promDir }, logPath: path.join(root!, 'prometheus.log') },
-          ),
-        ),
-      '/-/ready',
-    );
+    });
   });
 
   afterAll(async () => {

@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readdirSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -283,4 +283,71 @@ export async function withLogs<T>(procs: () => Array<ManagedProcess | undefined>
     e.message = `${e.message}\n\nprocess logs:\n${tails(procs())}`;
     throw e;
   }
+}
+
+export const PROMETHEUS_BIN = '/usr/bin/prometheus';
+export const ALERTMANAGER_BIN = '/usr/bin/prometheus-alertmanager';
+
+export interface SenderOptions {
+  /** A fresh folder of its own: config, data and HOME live there. */
+  dir: string;
+  /** The YAML configuration, written to `<dir>/<name>.yml`; a function gets the port it will listen on. */
+  config: string | ((port: number) => string);
+  logPath: string;
+  /** Called with each spawned process, so a caller can stop it even if the start fails. */
+  onSpawn?: (proc: ManagedProcess) => void;
+  logLevel?: 'debug' | 'info' | 'warn';
+}
+
+/** Debian's Alertmanager on 127.0.0.1, alone (no cluster), ready when `/-/ready` answers. */
+export async function startAlertmanager(opts: SenderOptions): Promise<AppProcess> {
+  const configFile = path.join(opts.dir, 'alertmanager.yml');
+  return startOnFreePort(
+    'alertmanager',
+    async (port) => {
+      await writeFile(configFile, typeof opts.config === 'string' ? opts.config : opts.config(port));
+      const proc = startProcess(
+        'alertmanager',
+        ALERTMANAGER_BIN,
+        [
+          `--config.file=${configFile}`,
+          `--storage.path=${path.join(opts.dir, 'data')}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+          // Empty: no gossip listener, one Alertmanager on its own.
+          '--cluster.listen-address=',
+          `--log.level=${opts.logLevel ?? 'info'}`,
+        ],
+        { cwd: opts.dir, env: { ...baseEnv(), HOME: opts.dir }, logPath: opts.logPath },
+      );
+      opts.onSpawn?.(proc);
+      return proc;
+    },
+    '/-/ready',
+  );
+}
+
+/** Debian's Prometheus on 127.0.0.1, ready when `/-/ready` answers. */
+export async function startPrometheus(opts: SenderOptions & { extraArgs?: string[] }): Promise<AppProcess> {
+  const configFile = path.join(opts.dir, 'prometheus.yml');
+  return startOnFreePort(
+    'prometheus',
+    async (port) => {
+      await writeFile(configFile, typeof opts.config === 'string' ? opts.config : opts.config(port));
+      const proc = startProcess(
+        'prometheus',
+        PROMETHEUS_BIN,
+        [
+          `--config.file=${configFile}`,
+          `--storage.tsdb.path=${path.join(opts.dir, 'data')}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+          `--log.level=${opts.logLevel ?? 'info'}`,
+          ...(opts.extraArgs ?? []),
+        ],
+        { cwd: opts.dir, env: { ...baseEnv(), HOME: opts.dir }, logPath: opts.logPath },
+      );
+      opts.onSpawn?.(proc);
+      return proc;
+    },
+    '/-/ready',
+  );
 }

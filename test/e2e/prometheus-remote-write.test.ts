@@ -4,13 +4,12 @@
  * process on the real services with its own InfluxDB database. The samples must be
  * queryable in InfluxDB, and Prometheus must report no failed sample or metadata sends.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, testEnvironment } from '../support/test-runtime.ts';
-import { type AppProcess, type ManagedProcess, baseEnv, startApp, startOnFreePort, startProcess, tempDir, withLogs } from './processes.ts';
+import { type AppProcess, type ManagedProcess, startApp, startPrometheus, tempDir, withLogs } from './processes.ts';
 
-const PROMETHEUS = '/usr/bin/prometheus';
 const DEADLINE_MS = 45_000;
 
 interface InfluxSeries {
@@ -39,12 +38,12 @@ describe('Prometheus remote_write → app → InfluxDB', () => {
 
     const promDir = path.join(root, 'prometheus');
     await mkdir(promDir);
-    prometheus = await startOnFreePort(
-      'prometheus',
-      async (port) => {
-        await writeFile(
-          path.join(promDir, 'prometheus.yml'),
-          `global:
+    prometheus = await startPrometheus({
+      dir: promDir,
+      logPath: path.join(root, 'prometheus.log'),
+      onSpawn: track,
+      // It scrapes itself, so the config names its own port.
+      config: (port) => `global:
   scrape_interval: 1s
   evaluation_interval: 1h
 scrape_configs:
@@ -63,23 +62,7 @@ remote_write:
       send: true
       send_interval: 2s
 `,
-        );
-        return track(
-          startProcess(
-            'prometheus',
-            PROMETHEUS,
-            [
-              `--config.file=${path.join(promDir, 'prometheus.yml')}`,
-              `--storage.tsdb.path=${path.join(promDir, 'data')}`,
-              `--web.listen-address=127.0.0.1:${port}`,
-              '--log.level=info',
-            ],
-            { cwd: promDir, env: { ...baseEnv(), HOME: promDir }, logPath: path.join(root!, 'prometheus.log') },
-          ),
-        );
-      },
-      '/-/ready',
-    );
+    });
   });
 
   afterAll(async () => {
