@@ -246,6 +246,16 @@ export class TopologyGraph {
     return [...best.values()].sort((x, y) => x.index - y.index || RANK[x.relation] - RANK[y.relation]);
   }
 
+  /** Whether the item takes part in any causal relation (either end). */
+  hasCausalRelations(index: number): boolean {
+    return this.edges[index]!.some((e) => e.causal);
+  }
+
+  /** Indices of the items `index` needs, transitively along causal relations (itself excluded). */
+  upstreamIndices(index: number, maxHops = Number.POSITIVE_INFINITY): number[] {
+    return [...this.directedIdx(index, 'out', maxHops).keys()];
+  }
+
   private directed(id: string, direction: EdgeDirection, maxHops: number): Map<string, number> {
     const i = this.indexById.get(id);
     const out = new Map<string, number>();

@@ -1,0 +1,893 @@
+/**
+ * The online correlation engine: alert events in, one explained Decision per event out.
+ *
+ * Contract:
+ * - Works on event time only. `ingest` holds events back for `latenessMs` and decides them in
+ *   event-time order (ties by fingerprint and status), so every arrival order within the bound,
+ *   a live feed or a full-speed replay, yields the same decisions. Later arrivals are decided at
+ *   once and flagged `late`. `decide` is the in-order core for callers that already sort.
+ * - A new alert (or a new episode of an alert whose incident is over) is scored against the
+ *   open, recently active incidents near it: time gap, topology proximity of the items it maps
+ *   to, label and text similarity with the incident's first and latest members, and the learned
+ *   affinity of alert types. It joins the best one scoring at least `linkThreshold`, else opens
+ *   its own. Every Decision says why, in figures and in words.
+ * - Repeats, redeliveries, resolves and re-fires of a member stay in its incident. An incident
+ *   resolves `holdMs` after its last firing member resolved and no member is flapping; a
+ *   resolved incident never takes new alerts.
+ * - Suppressed alerts (maintenance, silence, inhibition) get no incident, and say which rule.
+ * - State is bounded: incidents leave the candidate index `maxGapMs` after their latest new
+ *   alert; resolved alerts and incidents are dropped after their retention; a hard cap bounds
+ *   alert states. Per-event cost depends on the neighbourhood and the open incidents near it,
+ *   not on history.
+ * - Operators' merges and splits move members and teach the learned model.
+ */
+import type { AlertEvent } from '../../engine/alert/alert.ts';
+import type { ItemMatcher } from '../../engine/topology/item-matcher.ts';
+import type { ReachRelation, TopologyGraph } from '../../engine/topology/topology-graph.ts';
+import { CoOccurrenceModel } from './co-occurrence-model.ts';
+import type { Decision, DecisionAction, ScoreBreakdown } from './decision.ts';
+import { describeLink } from './describe-link.ts';
+import { engineConfig, type EngineConfig } from './engine-config.ts';
+import type { AlertState, Exemplar, IncidentState, MemberState, Timer } from './engine-state.ts';
+import { findSuppression, NO_SUPPRESSION, type SuppressionHit, type SuppressionRules } from './find-suppression.ts';
+import type { IncidentView } from './incident-view.ts';
+import { InhibitionIndex } from './inhibition-index.ts';
+import { jaccard } from './jaccard.ts';
+import { labelPairs } from './label-pairs.ts';
+import { MinHeap } from './min-heap.ts';
+import { ReachCache } from './reach-cache.ts';
+import { ReorderBuffer } from './reorder-buffer.ts';
+import { textTokens } from './text-tokens.ts';
+
+export interface CorrelationEngineDeps {
+  /** Topology; without it only time, labels, text and learning link alerts. */
+  graph?: TopologyGraph | null;
+  /** Maps alert labels to items of `graph`. */
+  matcher?: ItemMatcher | null;
+  config?: Partial<EngineConfig>;
+  suppression?: SuppressionRules;
+  /** Learned type affinities to start from (e.g. restored from a store); a fresh one otherwise. */
+  model?: CoOccurrenceModel;
+  /**
+   * Called when an incident resolves (in event time), with its final members: the moment to
+   * persist it or rank its root causes before the engine forgets it after its retention.
+   */
+  onIncidentResolved?: (incident: IncidentView) => void;
+}
+
+interface TopoHit {
+  /** Proximity after the causal-lag scaling. */
+  affinity: number;
+  hops: number;
+  relation: ReachRelation;
+  via: number;
+  from: number;
+  /** Event time minus the first alert on `via` in the incident. */
+  lagMs: number;
+}
+
+export interface EngineStats {
+  alerts: number;
+  incidents: number;
+  indexedIncidents: number;
+  buffered: number;
+  timers: number;
+  reachCache: number;
+}
+
+/** Types of an incident the learned affinity is checked against (its first ones): bounds the cost. */
+const LEARNED_TYPES_CHECKED = 12;
+/** Old alert states looked at per event for retention and staleness; amortises the sweep. */
+const SWEEP_STEPS = 4;
+
+export class CorrelationEngine {
+  readonly config: EngineConfig;
+  readonly model: CoOccurrenceModel;
+  private readonly graph: TopologyGraph | null;
+  private readonly matcher: ItemMatcher | null;
+  private readonly reach: ReachCache | null;
+  private readonly volatile: Set<string>;
+  private readonly buffer: ReorderBuffer;
+  private rules: SuppressionRules;
+  private inhibition: InhibitionIndex;
+  private readonly timers = new MinHeap<Timer>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
+  private timerSeq = 0;
+  private arrivals = 0;
+  private clockMs = Number.NEGATIVE_INFINITY;
+  /** Alert states in least-recently-seen order (re-inserted on every event). */
+  private readonly alerts = new Map<string, AlertState>();
+  private readonly incidents = new Map<string, IncidentState>();
+  private readonly byItem = new Map<number, Set<IncidentState>>();
+  private readonly byName = new Map<string, Set<IncidentState>>();
+  private readonly byPair = new Map<string, Set<IncidentState>>();
+  private readonly unindexPending = new WeakSet<IncidentState>();
+  private readonly flapIn = new WeakMap<AlertState, IncidentState>();
+  private readonly onIncidentResolved: ((incident: IncidentView) => void) | null;
+
+  constructor(deps: CorrelationEngineDeps = {}) {
+    this.config = engineConfig(deps.config);
+    this.graph = deps.graph ?? null;
+    this.matcher = deps.matcher ?? null;
+    this.reach = this.graph ? new ReachCache(this.graph, this.config.maxHops, this.config.topologyAffinity, this.config.maxReachCache, this.config.causalConsistency.hops) : null;
+    this.model = deps.model ?? new CoOccurrenceModel(this.config.learning);
+    this.volatile = new Set(this.config.volatileLabels);
+    this.buffer = new ReorderBuffer(this.config.latenessMs);
+    this.rules = deps.suppression ?? NO_SUPPRESSION;
+    this.inhibition = new InhibitionIndex(this.rules.inhibitRules);
+    this.onIncidentResolved = deps.onIncidentResolved ?? null;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Feeding events
+
+  /**
+   * Accepts one event in arrival order. Returns the decisions this arrival made final: the
+   * buffered events that fell `latenessMs` behind the newest event time seen, in event-time
+   * order (often none, sometimes several), or this event's own decision if it came too late
+   * to be buffered. Call `flush` at the end of a stream, `advanceTo` on a live clock.
+   */
+  ingest(event: AlertEvent): Decision[] {
+    const seq = this.arrivals++;
+    const t = Date.parse(event.eventTime);
+    if (!Number.isFinite(t)) return [this.build(event, seq, t, false, null, 'ignored', null, false, null, 'event time is not a valid date', null)];
+    if (this.buffer.isLate(t)) return [this.decideAt(event, t, seq, true)];
+    this.buffer.push({ event, timeMs: t, seq });
+    return this.buffer.release().map((b) => this.decideAt(b.event, b.timeMs, b.seq, false));
+  }
+
+  /** Decides every buffered event (end of a replay, shutdown). */
+  flush(): Decision[] {
+    return this.buffer.drain().map((b) => this.decideAt(b.event, b.timeMs, b.seq, false));
+  }
+
+  /**
+   * Live mode: the wall clock says no event older than `nowMs - latenessMs` can still arrive on
+   * time, so buffered ones before that are decided and timers (resolves) up to it run.
+   */
+  advanceTo(nowMs: number): Decision[] {
+    this.buffer.advanceTo(nowMs);
+    const out = this.buffer.release().map((b) => this.decideAt(b.event, b.timeMs, b.seq, false));
+    this.runTimers(this.buffer.watermarkMs);
+    return out;
+  }
+
+  /** Decides one event now; the caller guarantees event-time order (ingest does that for you). */
+  decide(event: AlertEvent): Decision {
+    const seq = this.arrivals++;
+    const t = Date.parse(event.eventTime);
+    if (!Number.isFinite(t)) return this.build(event, seq, t, false, null, 'ignored', null, false, null, 'event time is not a valid date', null);
+    return this.decideAt(event, t, seq, t < this.clockMs);
+  }
+
+  setSuppression(rules: SuppressionRules): void {
+    this.rules = rules;
+    this.inhibition = new InhibitionIndex(rules.inhibitRules);
+    for (const a of this.alerts.values()) if (a.firing) this.inhibition.add(a.fingerprint, a.labels);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Reading state
+
+  incident(key: string): IncidentView | undefined {
+    const inc = this.incidents.get(key);
+    return inc ? this.view(inc) : undefined;
+  }
+
+  openIncidents(): IncidentView[] {
+    const out: IncidentView[] = [];
+    for (const inc of this.incidents.values()) if (inc.status === 'open') out.push(this.view(inc));
+    return out;
+  }
+
+  stats(): EngineStats {
+    let indexed = 0;
+    for (const inc of this.incidents.values()) if (inc.indexed) indexed++;
+    return {
+      alerts: this.alerts.size,
+      incidents: this.incidents.size,
+      indexedIncidents: indexed,
+      buffered: this.buffer.size,
+      timers: this.timers.size,
+      reachCache: this.reach?.size ?? 0,
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Operator feedback
+
+  /**
+   * Moves every member of `fromKey` into `intoKey`; `fromKey` becomes `merged`. The learned
+   * model is told the two sides' alert types belong together. Throws on unknown keys.
+   */
+  merge(intoKey: string, fromKey: string): IncidentView {
+    const into = this.mustGet(intoKey);
+    const from = this.mustGet(fromKey);
+    if (into === from) throw new Error(`cannot merge incident ${intoKey} into itself`);
+    if (this.config.learning.enabled) {
+      for (const ta of into.types.keys()) for (const tb of from.types.keys()) if (ta !== tb) this.model.feedback(ta, tb, 1);
+    }
+    this.unindex(into);
+    this.unindex(from);
+    for (const [fp, m] of from.members) {
+      into.members.set(fp, m);
+      if (m.alert.incident === from) m.alert.incident = into;
+      if (this.flapIn.get(m.alert) === from) this.flapIn.set(m.alert, into);
+    }
+    from.members = new Map();
+    from.status = 'merged';
+    from.mergedInto = into.key;
+    from.firing = 0;
+    from.flapping = 0;
+    this.schedule('evict-incident', this.clockMs + this.config.incidentRetentionMs, { incident: from }, 0);
+    if (into.status === 'resolved') {
+      into.status = 'open';
+      into.resolvedAtMs = null;
+    }
+    this.rebuild(into);
+    this.afterOperatorChange(into);
+    return this.view(into);
+  }
+
+  /**
+   * Moves the given members of `key` into a new incident (`key~n`) and returns it. The learned
+   * model is told the moved types and the remaining ones do not belong together (types found
+   * on both sides are left alone). Throws on unknown keys or fingerprints, or an empty side.
+   */
+  split(key: string, fingerprints: readonly string[]): IncidentView {
+    const inc = this.mustGet(key);
+    if (inc.status === 'merged') throw new Error(`incident ${key} was merged into ${inc.mergedInto}`);
+    const moving = new Set(fingerprints);
+    for (const fp of moving) if (!inc.members.has(fp)) throw new Error(`${fp} is not a member of ${key}`);
+    if (moving.size === 0 || moving.size === inc.members.size) throw new Error('a split needs members on both sides');
+    const part = this.newIncident(`${key}~${++inc.split}`, this.clockMs);
+    this.unindex(inc);
+    for (const fp of moving) {
+      const m = inc.members.get(fp)!;
+      inc.members.delete(fp);
+      part.members.set(fp, m);
+      if (m.alert.incident === inc) m.alert.incident = part;
+      if (this.flapIn.get(m.alert) === inc) this.flapIn.set(m.alert, part);
+    }
+    part.status = inc.status;
+    part.resolvedAtMs = inc.resolvedAtMs;
+    this.rebuild(inc);
+    this.rebuild(part);
+    if (this.config.learning.enabled) {
+      for (const ta of part.types.keys()) {
+        if (inc.types.has(ta)) continue;
+        for (const tb of inc.types.keys()) if (!part.types.has(tb)) this.model.feedback(ta, tb, -1);
+      }
+    }
+    this.afterOperatorChange(inc);
+    this.afterOperatorChange(part);
+    if (part.status === 'resolved') this.schedule('evict-incident', this.clockMs + this.config.incidentRetentionMs, { incident: part }, part.resolvedAtMs ?? 0);
+    return this.view(part);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // The decision
+
+  private decideAt(ev: AlertEvent, t: number, seq: number, late: boolean): Decision {
+    this.runTimers(t);
+    if (t > this.clockMs) this.clockMs = t;
+    const fp = ev.fingerprint;
+    let a = this.alerts.get(fp);
+    const id = `${ev.status}|${t}|${ev.startsAt}`;
+    if (a !== undefined && a.recent.includes(id)) {
+      return this.build(ev, seq, t, late, a, 'duplicate', this.keyOf(a), false, null, 'the same event delivered again', a.suppressed);
+    }
+    if (a === undefined) {
+      if (ev.status !== 'firing') {
+        return this.build(ev, seq, t, late, null, 'ignored', null, false, null, `${ev.status} for an alert that is not firing here (never seen, or forgotten)`, null);
+      }
+      a = this.newAlert(ev);
+    } else {
+      this.alerts.delete(fp);
+    }
+    a.lastEventMs = t;
+    this.alerts.set(fp, a);
+    // After the insert, so the cap holds with this alert counted; the sweep stops at it.
+    this.sweep(t, a);
+    a.recent.push(id);
+    if (a.recent.length > 4) a.recent.shift();
+
+    if (ev.status === 'acknowledged') {
+      return this.build(ev, seq, t, late, a, 'kept', this.keyOf(a), false, null, 'acknowledged at the source; the incident is unchanged', a.suppressed);
+    }
+    if (ev.status === 'resolved') {
+      if (!a.firing) return this.build(ev, seq, t, late, a, 'kept', this.keyOf(a), false, null, 'resolve repeated', a.suppressed);
+      this.markResolved(a, t);
+      if (a.suppressed) return this.build(ev, seq, t, late, a, 'suppressed', null, false, null, `resolved while suppressed: ${a.suppressed.reason}`, a.suppressed);
+      const inc = a.incident;
+      const rest = inc && inc.firing > 0 ? `; ${inc.firing} member${inc.firing === 1 ? '' : 's'} still firing` : a.flapping ? '; flapping, so the incident waits for it to settle' : `; the incident resolves in ${Math.round(this.config.holdMs / 1000)} s unless something fires`;
+      return this.build(ev, seq, t, late, a, 'kept', this.keyOf(a), false, null, `resolved${rest}`, null);
+    }
+
+    // firing
+    if (a.firing) {
+      return this.build(ev, seq, t, late, a, a.suppressed ? 'suppressed' : 'kept', this.keyOf(a), false, null, a.suppressed ? a.suppressed.reason : 'repeat of a firing alert', a.suppressed);
+    }
+    a.firing = true;
+    this.stateChange(a, t);
+    this.inhibition.add(a.fingerprint, a.labels);
+    const hit = this.rules === NO_SUPPRESSION ? null : findSuppression(this.rules, a, t, this.inhibition);
+    if (hit) {
+      a.suppressed = hit;
+      return this.build(ev, seq, t, late, a, 'suppressed', null, false, null, hit.reason, hit);
+    }
+    a.suppressed = null;
+    // A flapping alert's re-fire stays in its incident, reopening it if it resolved within
+    // the flapping window (the alert, not a new one, came back). Any other re-fire is a new
+    // episode and is placed like a new alert: its old incident wins again if still active.
+    const current = a.incident;
+    if (current !== null && a.flapping) {
+      const reopen = current.status === 'resolved' && current.resolvedAtMs !== null && t - current.resolvedAtMs <= this.config.flapping.windowMs;
+      if (current.status === 'open' || reopen) {
+        if (reopen) this.reopen(current);
+        current.firing++;
+        current.resolveVersion++;
+        this.attachFlap(a);
+        const why = `fired again: flapping (${a.changes.length} changes within ${Math.round(this.config.flapping.windowMs / 60_000)} min), kept in its incident${reopen ? ', which reopens' : ''}`;
+        return this.build(ev, seq, t, late, a, 'kept', current.key, false, null, why, null);
+      }
+    }
+    return this.place(ev, a, t, seq, late);
+  }
+
+  private place(ev: AlertEvent, a: AlertState, t: number, seq: number, late: boolean): Decision {
+    let best: IncidentState | null = null;
+    let bestScore: ScoreBreakdown | null = null;
+    let bestFrom: number | null = null;
+    for (const [inc, hit] of this.candidates(a, t)) {
+      const s = this.score(a, inc, hit, t);
+      if (
+        bestScore === null ||
+        s.total > bestScore.total ||
+        (s.total === bestScore.total && (inc.firstOnsetMs < best!.firstOnsetMs || (inc.firstOnsetMs === best!.firstOnsetMs && inc.key < best!.key)))
+      ) {
+        best = inc;
+        bestScore = s;
+        bestFrom = hit?.from ?? null;
+      }
+    }
+    const cfg = this.config;
+    if (best !== null && bestScore !== null && bestScore.total >= cfg.linkThreshold) {
+      const fromId = bestFrom !== null && this.graph ? this.graph.idOf(bestFrom) : null;
+      const reason = `linked: ${describeLink(bestScore, this.graph, fromId, cfg.maxHops, cfg.linkThreshold)}`;
+      this.link(best, a, t, reason, bestScore);
+      return this.build(ev, seq, t, late, a, 'linked', best.key, false, bestScore, reason, null);
+    }
+    const inc = this.newIncident(`${a.fingerprint}@${t}`, t);
+    const why =
+      best === null || bestScore === null
+        ? `opened: no active incident within ${cfg.maxHops} hops, of the same name or on the same ${cfg.indexLabels.join('/')}`
+        : `opened: the best candidate ${best.key} scored ${bestScore.total.toFixed(2)} < ${cfg.linkThreshold.toFixed(2)} (topology ${bestScore.topology.toFixed(2)}, time ${bestScore.time.toFixed(2)}, labels ${bestScore.labels.toFixed(2)}, text ${bestScore.text.toFixed(2)}, learned ${bestScore.learned.toFixed(2)})`;
+    this.link(inc, a, t, why, null);
+    return this.build(ev, seq, t, late, a, 'opened', inc.key, true, bestScore, why, null);
+  }
+
+  private candidates(a: AlertState, t: number): Map<IncidentState, TopoHit | null> {
+    const found = new Map<IncidentState, TopoHit | null>();
+    if (this.reach !== null) {
+      for (const from of a.items) {
+        for (const r of this.reach.of(from)) {
+          const set = this.byItem.get(r.index);
+          if (set === undefined) continue;
+          for (const inc of set) {
+            const cur = found.get(inc);
+            // The reach list is strongest first, but the lag scaling can reorder, so every entry counts.
+            const affinity = r.affinity * this.lagFactor(r.relation, t - (inc.itemOnsets.get(r.index) ?? t));
+            if (cur === undefined || cur === null || affinity > cur.affinity) {
+              found.set(inc, { affinity, hops: r.hops, relation: r.relation, via: r.index, from, lagMs: t - (inc.itemOnsets.get(r.index) ?? t) });
+            }
+          }
+        }
+      }
+    }
+    const named = this.byName.get(a.name);
+    if (named) for (const inc of named) if (!found.has(inc)) found.set(inc, null);
+    for (const k of this.config.indexLabels) {
+      const v = a.labels[k];
+      const set = v === undefined ? undefined : this.byPair.get(`${k}=${v}`);
+      if (set) for (const inc of set) if (!found.has(inc)) found.set(inc, null);
+    }
+    for (const inc of found.keys()) {
+      if (inc.status !== 'open' || t - inc.lastOnsetMs > this.config.maxGapMs) found.delete(inc);
+    }
+    if (found.size <= this.config.maxCandidates) return found;
+    const kept = [...found].sort(
+      ([x, hx], [y, hy]) => (hy?.affinity ?? 0) - (hx?.affinity ?? 0) || y.lastOnsetMs - x.lastOnsetMs || (x.key < y.key ? -1 : 1),
+    );
+    return new Map(kept.slice(0, this.config.maxCandidates));
+  }
+
+  /** See EngineConfig.causalLag. */
+  private lagFactor(relation: ReachRelation, lagMs: number): number {
+    const lag = this.config.causalLag;
+    const excess = lagMs - (relation === 'self' || relation === 'upstream' ? lag.effectGraceMs : lag.graceMs);
+    return excess <= 0 ? 1 : 1 / (1 + excess / this.config.causalLag.scaleMs);
+  }
+
+  private score(a: AlertState, inc: IncidentState, hit: TopoHit | null, t: number): ScoreBreakdown {
+    const cfg = this.config;
+    const gapMs = t - inc.lastOnsetMs;
+    const time = Math.exp(-Math.abs(gapMs) / cfg.timeScaleMs);
+    let topology = hit?.affinity ?? 0;
+    let consistent: boolean | null = null;
+    // Checked where the alert would add a cause: as a cause or sibling of incident items, or
+    // linked to them only by a non-causal path although its item has causal relations (an
+    // unexplained neighbour). In graphs without causal relations there is nothing to check.
+    const checkRoots =
+      hit !== null &&
+      (hit.relation === 'downstream' || hit.relation === 'sibling' || (hit.relation === 'linked' && this.graph!.hasCausalRelations(hit.from)));
+    if (checkRoots && inc.rootCandidates && this.reach) {
+      consistent = false;
+      for (const i of a.items) {
+        for (const u of this.reach.ancestors(i)) {
+          if (inc.rootCandidates.has(u)) {
+            consistent = true;
+            break;
+          }
+        }
+        if (consistent) break;
+      }
+      if (!consistent) topology *= cfg.causalConsistency.factor;
+    }
+    let labels = 0;
+    let text = 0;
+    for (const ex of inc.exemplars) {
+      const l = jaccard(a.pairs, ex.pairs);
+      if (l > labels) labels = l;
+      const x = jaccard(a.tokens, ex.tokens);
+      if (x > text) text = x;
+    }
+    let learned = 0;
+    let learnedWith: string | null = null;
+    if (cfg.learning.enabled) {
+      let bestValue = Number.NEGATIVE_INFINITY;
+      let checked = 0;
+      for (const type of inc.types.keys()) {
+        if (checked++ >= LEARNED_TYPES_CHECKED) break;
+        const aff = this.model.affinity(a.type, type);
+        if (aff !== null && aff.value > bestValue) {
+          bestValue = aff.value;
+          learnedWith = type;
+        }
+      }
+      if (learnedWith !== null) learned = bestValue;
+    }
+    const w = cfg.weights;
+    const total = w.time * time + w.topology * topology + w.labels * labels + w.text * text + w.learned * learned;
+    return {
+      total,
+      time,
+      topology,
+      labels,
+      text,
+      learned,
+      gapMs,
+      sinceFirstMs: t - inc.firstOnsetMs,
+      viaItem: hit && this.graph ? this.graph.idOf(hit.via) : null,
+      hops: hit?.hops ?? null,
+      relation: hit?.relation ?? null,
+      consistent,
+      learnedWith,
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Incident bookkeeping
+
+  private newIncident(key: string, t: number): IncidentState {
+    const inc: IncidentState = {
+      key,
+      status: 'open',
+      firstOnsetMs: t,
+      lastOnsetMs: t,
+      resolvedAtMs: null,
+      mergedInto: null,
+      members: new Map(),
+      firing: 0,
+      flapping: 0,
+      items: new Map(),
+      rootCandidates: null,
+      itemOnsets: new Map(),
+      types: new Map(),
+      exemplars: [],
+      indexed: false,
+      indexPairs: new Set(),
+      names: new Map(),
+      resolveVersion: 0,
+      split: 0,
+    };
+    this.incidents.set(key, inc);
+    return inc;
+  }
+
+  private link(inc: IncidentState, a: AlertState, t: number, reason: string, score: ScoreBreakdown | null): void {
+    const rejoin = inc.members.has(a.fingerprint);
+    inc.members.set(a.fingerprint, { alert: a, onsetMs: rejoin ? inc.members.get(a.fingerprint)!.onsetMs : t, reason, score });
+    a.incident = inc;
+    inc.firing++;
+    inc.resolveVersion++;
+    if (inc.members.size === 1) inc.firstOnsetMs = t;
+    if (t > inc.lastOnsetMs) inc.lastOnsetMs = t;
+    if (!rejoin) this.addAggregates(inc, a, t);
+    this.attachFlap(a);
+    if (!inc.indexed) this.index(inc);
+    else {
+      for (const i of a.items) addTo(this.byItem, i, inc);
+      addTo(this.byName, a.name, inc);
+      for (const p of this.indexPairsOf(a)) {
+        inc.indexPairs.add(p);
+        addTo(this.byPair, p, inc);
+      }
+    }
+    this.scheduleUnindex(inc);
+  }
+
+  private narrowRoots(inc: IncidentState, a: AlertState): void {
+    if (!this.reach || a.items.length === 0) return;
+    const possible = new Set<number>();
+    for (const i of a.items) for (const u of this.reach.ancestors(i)) possible.add(u);
+    if (inc.rootCandidates === null) {
+      inc.rootCandidates = possible;
+      return;
+    }
+    const common = new Set<number>();
+    for (const u of inc.rootCandidates) if (possible.has(u)) common.add(u);
+    if (common.size > 0) inc.rootCandidates = common;
+  }
+
+  private addAggregates(inc: IncidentState, a: AlertState, onsetMs: number): void {
+    this.narrowRoots(inc, a);
+    for (const i of a.items) {
+      inc.items.set(i, (inc.items.get(i) ?? 0) + 1);
+      const seen = inc.itemOnsets.get(i);
+      if (seen === undefined || onsetMs < seen) inc.itemOnsets.set(i, onsetMs);
+    }
+    inc.types.set(a.type, (inc.types.get(a.type) ?? 0) + 1);
+    inc.names.set(a.name, (inc.names.get(a.name) ?? 0) + 1);
+    const ex: Exemplar = { name: a.name, pairs: a.pairs, tokens: a.tokens };
+    const k = this.config.exemplars;
+    const n = inc.members.size;
+    if (inc.exemplars.length < k) inc.exemplars.push(ex);
+    else if (k > 1) inc.exemplars[1 + ((n - 1) % (k - 1))] = ex;
+  }
+
+  /** Recomputes an incident's aggregates from its members (after a merge or split). */
+  private rebuild(inc: IncidentState): void {
+    inc.items = new Map();
+    inc.rootCandidates = null;
+    inc.itemOnsets = new Map();
+    inc.types = new Map();
+    inc.names = new Map();
+    inc.exemplars = [];
+    inc.indexPairs = new Set();
+    inc.firing = 0;
+    inc.flapping = 0;
+    let first = Number.POSITIVE_INFINITY;
+    let last = Number.NEGATIVE_INFINITY;
+    const ordered = [...inc.members.values()].sort((x, y) => x.onsetMs - y.onsetMs || (x.alert.fingerprint < y.alert.fingerprint ? -1 : 1));
+    inc.members = new Map(ordered.map((m) => [m.alert.fingerprint, m]));
+    let n = 0;
+    for (const m of ordered) {
+      n++;
+      this.narrowRoots(inc, m.alert);
+      first = Math.min(first, m.onsetMs);
+      last = Math.max(last, m.onsetMs);
+      for (const i of m.alert.items) {
+        inc.items.set(i, (inc.items.get(i) ?? 0) + 1);
+        const seen = inc.itemOnsets.get(i);
+        if (seen === undefined || m.onsetMs < seen) inc.itemOnsets.set(i, m.onsetMs);
+      }
+      inc.types.set(m.alert.type, (inc.types.get(m.alert.type) ?? 0) + 1);
+      inc.names.set(m.alert.name, (inc.names.get(m.alert.name) ?? 0) + 1);
+      const k = this.config.exemplars;
+      const ex = { name: m.alert.name, pairs: m.alert.pairs, tokens: m.alert.tokens };
+      if (inc.exemplars.length < k) inc.exemplars.push(ex);
+      else if (k > 1) inc.exemplars[1 + ((n - 1) % (k - 1))] = ex;
+      if (m.alert.incident === inc && m.alert.firing && m.alert.suppressed === null) inc.firing++;
+      if (this.flapIn.get(m.alert) === inc) inc.flapping++;
+    }
+    inc.firstOnsetMs = first;
+    inc.lastOnsetMs = last;
+  }
+
+  private afterOperatorChange(inc: IncidentState): void {
+    inc.resolveVersion++;
+    if (inc.status === 'open') {
+      if (this.clockMs - inc.lastOnsetMs <= this.config.maxGapMs) {
+        this.index(inc);
+        this.scheduleUnindex(inc);
+      }
+      this.maybeScheduleResolve(inc, this.clockMs);
+    }
+  }
+
+  private indexPairsOf(a: AlertState): string[] {
+    const out: string[] = [];
+    for (const k of this.config.indexLabels) {
+      const v = a.labels[k];
+      if (v !== undefined) out.push(`${k}=${v}`);
+    }
+    return out;
+  }
+
+  private index(inc: IncidentState): void {
+    if (inc.indexed) return;
+    inc.indexed = true;
+    for (const i of inc.items.keys()) addTo(this.byItem, i, inc);
+    for (const n of inc.names.keys()) addTo(this.byName, n, inc);
+    for (const m of inc.members.values()) for (const p of this.indexPairsOf(m.alert)) inc.indexPairs.add(p);
+    for (const p of inc.indexPairs) addTo(this.byPair, p, inc);
+  }
+
+  private unindex(inc: IncidentState): void {
+    if (!inc.indexed) return;
+    inc.indexed = false;
+    for (const i of inc.items.keys()) removeFrom(this.byItem, i, inc);
+    for (const n of inc.names.keys()) removeFrom(this.byName, n, inc);
+    for (const p of inc.indexPairs) removeFrom(this.byPair, p, inc);
+  }
+
+  private scheduleUnindex(inc: IncidentState): void {
+    if (this.unindexPending.has(inc)) return;
+    this.unindexPending.add(inc);
+    this.schedule('unindex', inc.lastOnsetMs + this.config.maxGapMs + 1, { incident: inc }, 0);
+  }
+
+  private maybeScheduleResolve(inc: IncidentState, t: number): void {
+    if (inc.status !== 'open' || inc.firing > 0 || inc.flapping > 0) return;
+    inc.resolveVersion++;
+    this.schedule('resolve', t + this.config.holdMs, { incident: inc }, inc.resolveVersion);
+  }
+
+  /** Only for a flapping member coming back; the incident is not indexed for new alerts again. */
+  private reopen(inc: IncidentState): void {
+    inc.status = 'open';
+    inc.resolvedAtMs = null;
+  }
+
+  private resolveIncident(inc: IncidentState, at: number): void {
+    inc.status = 'resolved';
+    inc.resolvedAtMs = at;
+    this.unindex(inc);
+    // A resolved incident nobody split is taken as a confirmed grouping of its alert types.
+    if (this.config.learning.enabled) this.model.observeIncident(inc.types.keys());
+    this.schedule('evict-incident', at + this.config.incidentRetentionMs, { incident: inc }, at);
+    this.onIncidentResolved?.(this.view(inc));
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Alert bookkeeping
+
+  private newAlert(ev: AlertEvent): AlertState {
+    const itemIds = this.matcher ? this.matcher.match(ev.labels) : [];
+    const items: number[] = [];
+    if (this.graph) for (const id of itemIds) {
+      const i = this.graph.indexOf(id);
+      if (i !== undefined) items.push(i);
+    }
+    const first = items[0];
+    const kind = first !== undefined && this.graph ? this.graph.item(this.graph.idOf(first))!.kind : null;
+    return {
+      fingerprint: ev.fingerprint,
+      name: ev.name,
+      type: kind ? `${ev.name}@${kind}` : ev.name,
+      labels: ev.labels,
+      items,
+      itemIds,
+      component: first !== undefined && this.graph ? this.graph.componentOfIndex(first) : null,
+      pairs: labelPairs(ev.labels, this.volatile),
+      tokens: textTokens(ev.name, ev.annotations.summary ?? ev.annotations.description),
+      firing: false,
+      recent: [],
+      incident: null,
+      suppressed: null,
+      changes: [],
+      flapping: false,
+      lastChangeMs: Number.NEGATIVE_INFINITY,
+      lastEventMs: Number.NEGATIVE_INFINITY,
+    };
+  }
+
+  private markResolved(a: AlertState, t: number): void {
+    a.firing = false;
+    this.inhibition.remove(a.fingerprint);
+    this.stateChange(a, t);
+    const inc = a.incident;
+    if (a.suppressed === null && inc !== null && inc.status === 'open') {
+      inc.firing--;
+      this.maybeScheduleResolve(inc, t);
+    }
+  }
+
+  /** Flapping with hysteresis: N changes within the window mark it; a quiet period unmarks it. */
+  private stateChange(a: AlertState, t: number): void {
+    const f = this.config.flapping;
+    a.changes.push(t);
+    if (a.changes.length > f.changes) a.changes.shift();
+    a.lastChangeMs = t;
+    if (!a.flapping && a.changes.length >= f.changes && t - a.changes[0]! <= f.windowMs) {
+      a.flapping = true;
+      this.attachFlap(a);
+    }
+    if (a.flapping) this.schedule('unflap', t + f.quietMs, { alert: a }, t);
+  }
+
+  /** Counts a flapping alert against its open incident, so the incident waits for it. */
+  private attachFlap(a: AlertState): void {
+    if (!a.flapping) return;
+    const inc = a.incident;
+    const counted = this.flapIn.get(a);
+    if (counted === inc || inc === null || inc.status !== 'open') return;
+    if (counted) {
+      counted.flapping--;
+      this.maybeScheduleResolve(counted, this.clockMs);
+    }
+    this.flapIn.set(a, inc);
+    inc.flapping++;
+    inc.resolveVersion++;
+  }
+
+  private keyOf(a: AlertState): string | null {
+    return a.suppressed ? null : (a.incident?.key ?? null);
+  }
+
+  /**
+   * Drops old alert states, a few per event: resolved ones past retention (unless their
+   * incident is still open or they still flap: those go to the back of the line), firing ones
+   * silent past `staleAfterMs` (treated as resolved), and any beyond the hard cap.
+   */
+  private sweep(t: number, current: AlertState): void {
+    const cfg = this.config;
+    for (let step = 0; step < SWEEP_STEPS || this.alerts.size > cfg.maxAlerts; step++) {
+      const head = this.alerts.values().next().value as AlertState | undefined;
+      if (head === undefined || head === current) return;
+      const overCap = this.alerts.size > cfg.maxAlerts;
+      if (head.firing) {
+        if (!overCap && t - head.lastEventMs < cfg.staleAfterMs) return;
+        this.markResolved(head, t);
+      } else if (!overCap) {
+        if (t - head.lastEventMs < cfg.alertRetentionMs) return;
+        if (head.flapping || (head.incident !== null && head.incident.status === 'open')) {
+          this.alerts.delete(head.fingerprint);
+          head.lastEventMs = t;
+          this.alerts.set(head.fingerprint, head);
+          continue;
+        }
+      }
+      const counted = this.flapIn.get(head);
+      if (counted) {
+        counted.flapping--;
+        this.flapIn.delete(head);
+        this.maybeScheduleResolve(counted, t);
+      }
+      this.alerts.delete(head.fingerprint);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Timers
+
+  private schedule(kind: Timer['kind'], at: number, target: { alert?: AlertState; incident?: IncidentState }, version: number): void {
+    this.timers.push({ at, seq: this.timerSeq++, kind, version, ...target });
+  }
+
+  private runTimers(t: number): void {
+    while (this.timers.size > 0 && this.timers.peek()!.at <= t) {
+      const timer = this.timers.pop()!;
+      const inc = timer.incident;
+      const a = timer.alert;
+      switch (timer.kind) {
+        case 'unindex':
+          this.unindexPending.delete(inc!);
+          if (!inc!.indexed) break;
+          if (timer.at > inc!.lastOnsetMs + this.config.maxGapMs) this.unindex(inc!);
+          else this.scheduleUnindex(inc!);
+          break;
+        case 'resolve':
+          if (inc!.status === 'open' && inc!.resolveVersion === timer.version && inc!.firing === 0 && inc!.flapping === 0) {
+            this.resolveIncident(inc!, timer.at);
+          }
+          break;
+        case 'unflap':
+          if (a!.flapping && a!.lastChangeMs === timer.version) {
+            a!.flapping = false;
+            a!.changes = [];
+            const counted = this.flapIn.get(a!);
+            if (counted) {
+              this.flapIn.delete(a!);
+              counted.flapping--;
+              this.maybeScheduleResolve(counted, timer.at);
+            }
+          }
+          break;
+        case 'evict-incident':
+          // A reopened-and-resolved-again incident has a later timer of its own.
+          if (inc!.status === 'open' || (inc!.status === 'resolved' && inc!.resolvedAtMs !== timer.version)) break;
+          if (this.incidents.get(inc!.key) === inc) this.incidents.delete(inc!.key);
+          break;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Output
+
+  private view(inc: IncidentState): IncidentView {
+    const first = inc.members.values().next().value as MemberState | undefined;
+    return {
+      key: inc.key,
+      status: inc.status,
+      firstOnsetMs: inc.firstOnsetMs,
+      lastOnsetMs: inc.lastOnsetMs,
+      resolvedAtMs: inc.resolvedAtMs,
+      mergedInto: inc.mergedInto,
+      component: first?.alert.component ?? null,
+      members: [...inc.members.values()].map((m) => ({
+        fingerprint: m.alert.fingerprint,
+        name: m.alert.name,
+        type: m.alert.type,
+        itemIds: m.alert.itemIds,
+        onsetMs: m.onsetMs,
+        firing: m.alert.incident === inc && m.alert.firing,
+        flapping: m.alert.flapping,
+        reason: m.reason,
+        score: m.score,
+      })),
+    };
+  }
+
+  private mustGet(key: string): IncidentState {
+    const inc = this.incidents.get(key);
+    if (!inc) throw new Error(`unknown incident ${key}`);
+    return inc;
+  }
+
+  private build(
+    event: AlertEvent,
+    seq: number,
+    t: number,
+    late: boolean,
+    a: AlertState | null,
+    action: DecisionAction,
+    incidentKey: string | null,
+    isNewIncident: boolean,
+    score: ScoreBreakdown | null,
+    reason: string,
+    suppressedBy: SuppressionHit | null,
+  ): Decision {
+    return {
+      seq,
+      event,
+      eventTimeMs: t,
+      fingerprint: event.fingerprint,
+      status: event.status,
+      action,
+      incidentKey,
+      isNewIncident,
+      score,
+      reason,
+      suppressedBy,
+      flapping: a?.flapping ?? false,
+      late,
+      itemIds: a?.itemIds ?? [],
+      component: a?.component ?? null,
+    };
+  }
+}
+
+function addTo<K>(map: Map<K, Set<IncidentState>>, key: K, inc: IncidentState): void {
+  const set = map.get(key);
+  if (set) set.add(inc);
+  else map.set(key, new Set([inc]));
+}
+
+function removeFrom<K>(map: Map<K, Set<IncidentState>>, key: K, inc: IncidentState): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(inc);
+  if (set.size === 0) map.delete(key);
+}

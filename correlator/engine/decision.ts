@@ -1,0 +1,66 @@
+/**
+ * What the engine decided about one alert event, with the figures behind it and a sentence an
+ * operator can read ("linked: 2 hops from orders-db via depends_on, 30 s after the first alert…").
+ */
+import type { AlertEvent, AlertEventStatus } from '../../engine/alert/alert.ts';
+import type { ReachRelation } from '../../engine/topology/topology-graph.ts';
+import type { SuppressionHit } from './find-suppression.ts';
+
+/** Each component in [0, 1] (learned in [-1, 1]); total is their weighted sum. */
+export interface ScoreBreakdown {
+  total: number;
+  time: number;
+  topology: number;
+  labels: number;
+  text: number;
+  learned: number;
+  /** Event time minus the incident's latest new alert, and minus its first alert. */
+  gapMs: number;
+  sinceFirstMs: number;
+  /** The nearest incident item and how it relates to the alert's item; null without a topology match. */
+  viaItem: string | null;
+  hops: number | null;
+  relation: ReachRelation | null;
+  /**
+   * Whether a single root could still explain the incident with this alert in it; null when
+   * not checked (no causal relation between them, or nothing known).
+   */
+  consistent: boolean | null;
+  /** The incident alert type the learned figure is about. */
+  learnedWith: string | null;
+}
+
+export type DecisionAction =
+  /** Opened a new incident. */
+  | 'opened'
+  /** Joined an existing incident as a new member. */
+  | 'linked'
+  /** Event of an alert already in an incident: repeat, re-fire, resolve, acknowledgement. */
+  | 'kept'
+  /** The same event delivered again. */
+  | 'duplicate'
+  /** Muted by a maintenance window, silence or inhibition rule. */
+  | 'suppressed'
+  /** Nothing to do: a resolve or acknowledgement of an alert the engine does not know, or a bad time. */
+  | 'ignored';
+
+export interface Decision {
+  /** Arrival number given by `ingest` (decisions may come back in another order). */
+  seq: number;
+  event: AlertEvent;
+  eventTimeMs: number;
+  fingerprint: string;
+  status: AlertEventStatus;
+  action: DecisionAction;
+  incidentKey: string | null;
+  isNewIncident: boolean;
+  score: ScoreBreakdown | null;
+  reason: string;
+  suppressedBy: SuppressionHit | null;
+  flapping: boolean;
+  /** Arrived later than the lateness bound: decided at once, possibly unlike a replay. */
+  late: boolean;
+  /** Items the alert mapped to, and their topology component (the partition key). */
+  itemIds: readonly string[];
+  component: string | null;
+}

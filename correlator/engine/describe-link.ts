@@ -1,0 +1,42 @@
+/**
+ * The sentence that says why an alert joined an incident, built from the score's figures so it
+ * never disagrees with them: "2 hops from orders-db via depends_on (it depends on that item),
+ * 30 s after the first alert, label similarity 0.80, text similarity 0.50 (score 0.72 ≥ 0.50)".
+ */
+import type { TopologyGraph } from '../../engine/topology/topology-graph.ts';
+import { formatGap } from '../group-key.ts';
+import type { ScoreBreakdown } from './decision.ts';
+
+const RELATION_WORDS = {
+  self: '',
+  upstream: 'it depends on that item',
+  downstream: 'that item depends on it',
+  sibling: 'both depend on a common item',
+  linked: 'connected',
+} as const;
+
+export function describeLink(
+  score: ScoreBreakdown,
+  graph: TopologyGraph | null,
+  fromItem: string | null,
+  maxHops: number,
+  threshold: number,
+): string {
+  const parts: string[] = [];
+  if (score.viaItem !== null && score.relation !== null) {
+    const name = graph?.nameOf(score.viaItem) ?? score.viaItem;
+    if (score.relation === 'self') parts.push(`on ${name}, already in the incident`);
+    else {
+      const path = graph && fromItem ? graph.describePath(fromItem, score.viaItem, maxHops) : null;
+      const words = RELATION_WORDS[score.relation] + (score.consistent === false ? '; no common root with the incident' : '');
+      parts.push(`${path ?? `${score.hops} hops from ${name}`} (${words})`);
+    }
+  } else parts.push('no topology path');
+  parts.push(`${formatGap(score.sinceFirstMs)} the first alert`);
+  if (score.labels > 0) parts.push(`label similarity ${score.labels.toFixed(2)}`);
+  if (score.text > 0) parts.push(`text similarity ${score.text.toFixed(2)}`);
+  if (score.learned !== 0 && score.learnedWith) {
+    parts.push(`learned affinity ${score.learned > 0 ? '+' : ''}${score.learned.toFixed(2)} with ${score.learnedWith}`);
+  }
+  return `${parts.join(', ')} (score ${score.total.toFixed(2)} ≥ ${threshold.toFixed(2)})`;
+}

@@ -1,0 +1,131 @@
+/**
+ * Every knob of the correlation engine, with the defaults the evaluation was tuned with once,
+ * globally (bench/eval-correlation.ts runs every scenario with these). Times in milliseconds.
+ */
+import type { ReachRelation } from '../../engine/topology/topology-graph.ts';
+import { CO_OCCURRENCE_DEFAULTS, type CoOccurrenceOptions } from './co-occurrence-model.ts';
+
+export interface ScoreWeights {
+  time: number;
+  topology: number;
+  labels: number;
+  text: number;
+  learned: number;
+}
+
+export interface EngineConfig {
+  /**
+   * How late (in event time, behind the latest event seen) an event may arrive and still be
+   * placed exactly as in a replay. Decisions are held back this long; later arrivals are
+   * decided at once and flagged `late`.
+   */
+  latenessMs: number;
+  /** An incident takes new alerts only while its latest new alert is at most this old. */
+  maxGapMs: number;
+  /** Time proximity is exp(-gap / timeScaleMs), gap to the incident's latest new alert. */
+  timeScaleMs: number;
+  /** Topology proximity is looked for this many hops out. */
+  maxHops: number;
+  /** Link to the best incident when its score reaches this; otherwise open a new one. */
+  linkThreshold: number;
+  weights: ScoreWeights;
+  /**
+   * Topology proximity by relation and hop count (index = hops; missing = 0). Upstream: the
+   * alert's item needs the incident's item; downstream: the reverse; sibling: both need a
+   * common item; linked: any other relation path (e.g. connects_to).
+   */
+  topologyAffinity: Record<ReachRelation, readonly number[]>;
+  /**
+   * A fault's alerts on one item start within minutes of each other, and a cause comes before
+   * its effects. Topology proximity through an incident item is scaled by
+   * 1 / (1 + excess / scaleMs), where excess is how much later than that item's first alert in
+   * the incident this alert comes, beyond a grace: `graceMs` when the alert's item would be a
+   * cause of that item, a sibling or merely linked to it (a late "cause" is more likely a new
+   * fault nearby), `effectGraceMs` when it is the same item or an effect of it (symptoms spread
+   * and some rules wait before firing). This keeps a long incident from snowballing new faults.
+   */
+  causalLag: { graceMs: number; effectGraceMs: number; scaleMs: number };
+  /**
+   * One fault, one root cause: an incident keeps the items that could explain all its
+   * members (common causal ancestors within `hops`). An alert that would join as a cause of
+   * some members (or a sibling of them) but shares no possible root with the incident would
+   * make it a two-fault incident; its topology proximity is multiplied by `factor`.
+   */
+  causalConsistency: { hops: number; factor: number };
+  /** Labels that differ between replicas of one thing; left out of label similarity. */
+  volatileLabels: readonly string[];
+  /**
+   * Labels whose equal value makes an incident a candidate even without a topology match
+   * (alerts of items the topology does not know).
+   */
+  indexLabels: readonly string[];
+  /** An incident resolves this long after its last member resolved (if nothing re-fires). */
+  holdMs: number;
+  flapping: {
+    /** This many state changes (fire or resolve) within windowMs mark an alert flapping… */
+    changes: number;
+    windowMs: number;
+    /** …and it stays marked until it has been quiet this long (hysteresis). */
+    quietMs: number;
+  };
+  /** Candidates scored per event, nearest first: keeps the per-event cost flat in a storm. */
+  maxCandidates: number;
+  /** Members an incident is compared with for label and text similarity: its first and latest ones. */
+  exemplars: number;
+  /** A resolved alert's state is kept this long (duplicates, flapping, re-fires), then dropped. */
+  alertRetentionMs: number;
+  /** A resolved incident is kept this long for operators' merges and splits, then dropped. */
+  incidentRetentionMs: number;
+  /** A firing alert with no event for this long is treated as resolved (its sender is gone). */
+  staleAfterMs: number;
+  /** Hard cap on alert states; past it the least recently seen are dropped as stale. */
+  maxAlerts: number;
+  /** Entries of the per-item topology neighbourhood cache. */
+  maxReachCache: number;
+  learning: CoOccurrenceOptions & { enabled: boolean };
+}
+
+export const DEFAULT_ENGINE_CONFIG: EngineConfig = Object.freeze({
+  latenessMs: 120_000,
+  maxGapMs: 10 * 60_000,
+  timeScaleMs: 4 * 60_000,
+  maxHops: 3,
+  linkThreshold: 0.5,
+  weights: { time: 0.3, topology: 0.4, labels: 0.1, text: 0.1, learned: 0.1 },
+  topologyAffinity: {
+    self: [1],
+    upstream: [1, 0.95, 0.8, 0.6],
+    downstream: [1, 0.95, 0.8, 0.6],
+    sibling: [1, 1, 0.65, 0.4],
+    linked: [1, 0.8, 0.55, 0.3],
+  },
+  causalLag: { graceMs: 120_000, effectGraceMs: 300_000, scaleMs: 180_000 },
+  causalConsistency: { hops: 8, factor: 0.15 },
+  volatileLabels: ['instance', 'pod', 'pod_name', 'container', 'container_id', 'ip', 'pod_ip', 'uid', 'replica', 'ifIndex'],
+  indexLabels: ['service', 'app', 'job', 'host', 'node', 'device'],
+  holdMs: 5 * 60_000,
+  flapping: { changes: 3, windowMs: 15 * 60_000, quietMs: 15 * 60_000 },
+  maxCandidates: 48,
+  exemplars: 4,
+  alertRetentionMs: 60 * 60_000,
+  incidentRetentionMs: 60 * 60_000,
+  staleAfterMs: 24 * 3600_000,
+  maxAlerts: 500_000,
+  maxReachCache: 50_000,
+  learning: { ...CO_OCCURRENCE_DEFAULTS, enabled: true },
+}) as EngineConfig;
+
+/** Defaults with overrides; nested objects merged one level deep. */
+export function engineConfig(overrides: Partial<EngineConfig> = {}): EngineConfig {
+  const d = DEFAULT_ENGINE_CONFIG;
+  return {
+    ...d,
+    ...overrides,
+    weights: { ...d.weights, ...overrides.weights },
+    topologyAffinity: { ...d.topologyAffinity, ...overrides.topologyAffinity },
+    flapping: { ...d.flapping, ...overrides.flapping },
+    causalLag: { ...d.causalLag, ...overrides.causalLag },
+    causalConsistency: { ...d.causalConsistency, ...overrides.causalConsistency },
+    learning: { ...d.learning, ...overrides.learning },
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * Topology proximity of every item near a given item, scored with the engine's affinity table
+ * and cached per item (bounded, least recently used dropped), so an alert's neighbourhood is
+ * computed once per item rather than once per alert. Also each item's causal ancestors.
+ */
+import type { ReachRelation, TopologyGraph } from '../../engine/topology/topology-graph.ts';
+
+export interface ScoredReach {
+  index: number;
+  affinity: number;
+  hops: number;
+  relation: ReachRelation;
+}
+
+export class ReachCache {
+  private readonly cache = new Map<number, ScoredReach[]>();
+  private readonly ancestorCache = new Map<number, ReadonlySet<number>>();
+
+  constructor(
+    private readonly graph: TopologyGraph,
+    private readonly maxHops: number,
+    private readonly affinity: Record<ReachRelation, readonly number[]>,
+    private readonly capacity: number,
+    private readonly ancestorHops: number,
+  ) {}
+
+  get size(): number {
+    return this.cache.size;
+  }
+
+  /** The item and everything it needs along causal relations (within ancestorHops): its possible causes. */
+  ancestors(index: number): ReadonlySet<number> {
+    let set = this.ancestorCache.get(index);
+    if (set === undefined) {
+      set = new Set([index, ...this.graph.upstreamIndices(index, this.ancestorHops)]);
+      if (this.ancestorCache.size >= this.capacity) this.ancestorCache.delete(this.ancestorCache.keys().next().value!);
+      this.ancestorCache.set(index, set);
+    }
+    return set;
+  }
+
+  /** Items with positive affinity to `index`, strongest first (ties by item index). */
+  of(index: number): ScoredReach[] {
+    const hit = this.cache.get(index);
+    if (hit !== undefined) {
+      this.cache.delete(index);
+      this.cache.set(index, hit);
+      return hit;
+    }
+    const best = new Map<number, ScoredReach>();
+    for (const r of this.graph.reach(index, this.maxHops)) {
+      const a = this.affinity[r.relation][r.hops] ?? 0;
+      if (a <= 0) continue;
+      const cur = best.get(r.index);
+      if (cur === undefined || a > cur.affinity) best.set(r.index, { index: r.index, affinity: a, hops: r.hops, relation: r.relation });
+    }
+    const list = [...best.values()].sort((x, y) => y.affinity - x.affinity || x.index - y.index);
+    if (this.cache.size >= this.capacity) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(index, list);
+    return list;
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * Silences: an operator's "do not page for alerts matching these labels until then".
+ * Alertmanager semantics: every matcher must match; active from startsAt (inclusive) to endsAt
+ * (exclusive). A silence without matchers matches nothing rather than everything.
+ */
+import { matchesLabels, type LabelMatcher } from './label-matcher.ts';
+
+export interface Silence {
+  id: string;
+  matchers: readonly LabelMatcher[];
+  startsAtMs: number;
+  endsAtMs: number;
+  createdBy?: string;
+  comment?: string;
+}
+
+/** The first active silence (in list order) matching the labels at this instant, or null. */
+export function matchingSilence(silences: readonly Silence[], labels: Readonly<Record<string, string>>, atMs: number): Silence | null {
+  for (const s of silences) {
+    if (s.matchers.length === 0 || atMs < s.startsAtMs || atMs >= s.endsAtMs) continue;
+    if (matchesLabels(s.matchers, labels)) return s;
+  }
+  return null;
+}
