@@ -36,12 +36,12 @@ export interface LineProtocolResult {
 }
 
 const NS_PER_UNIT: Record<LinePrecision, bigint> = { ns: 1n, us: 1_000n, ms: 1_000_000n, s: 1_000_000_000n };
+/** Timestamps of at most this many digits fit in int64 once in ns, so need no range check. */
+const SAFE_TIMESTAMP_DIGITS: Record<LinePrecision, number> = { ns: 18, us: 15, ms: 12, s: 9 };
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const UINT64_MAX = 2n ** 64n - 1n;
 
-const MEASUREMENT_ESCAPES = ', ';
-const KEY_ESCAPES = ',= ';
 const BOOLEANS = new Map<string, boolean>([
   ['t', true], ['T', true], ['true', true], ['True', true], ['TRUE', true],
   ['f', false], ['F', false], ['false', false], ['False', false], ['FALSE', false],
@@ -50,13 +50,54 @@ const INTEGER = /^-?\d+i$/;
 const UNSIGNED = /^\d+u$/;
 // Go's ParseFloat would also take hex, `Inf` or `_` separators; InfluxDB's scanner does not.
 const FLOAT = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-const TIMESTAMP = /^-?\d+$/;
-/** Fast paths: most names hold none of these, and then need neither checks nor escapes. */
-const SUSPECT_NAME = /[\u0000-\u001f\u007f\\]/;
 const NEEDS_ESCAPE = /[,= ]/;
 const QUOTE_OR_BACKSLASH = /["\\]/;
 const MEASUREMENT_SPECIALS = /[, ]/g;
 const KEY_SPECIALS = /[,= ]/g;
+
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const QUOTE = 0x22;
+const HASH = 0x23;
+const PLUS = 0x2b;
+const COMMA = 0x2c;
+const MINUS = 0x2d;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+const EQUALS = 0x3d;
+const BACKSLASH = 0x5c;
+const DEL = 0x7f;
+
+/**
+ * What each ASCII character is in a name (from 128 up, always ORDINARY). In measurements
+ * and keys alike, a backslash escapes exactly the characters that would end the name.
+ */
+const ORDINARY = 0;
+const STOP = 1;
+const ESCAPE = 2;
+const CONTROL = 3;
+const MEASUREMENT_CHARS = nameClasses(', ');
+const KEY_CHARS = nameClasses(',= ');
+
+function nameClasses(stops: string): Uint8Array {
+  const table = new Uint8Array(128);
+  for (let c = 0; c < 0x20; c++) table[c] = CONTROL;
+  table[DEL] = CONTROL;
+  table[BACKSLASH] = ESCAPE;
+  for (const c of stops) table[c.charCodeAt(0)] = STOP;
+  return table;
+}
+
+/** Powers of ten that doubles hold exactly (10^22 is the last). */
+const EXACT_POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
+/**
+ * Digits add up exactly in a double while the sum stays below 2^53; past it, rounding only
+ * ever gives 2^53 or more. So a mantissa read as a double and found below this is exact.
+ */
+const EXACT_LIMIT = 2 ** 53;
 
 export function parseLineProtocol(body: string, precision: LinePrecision, nowNs: bigint, opts: { keepLines?: boolean } = {}): LineProtocolResult {
   const unit = NS_PER_UNIT[precision];
@@ -65,25 +106,29 @@ export function parseLineProtocol(body: string, precision: LinePrecision, nowNs:
   const points: MetricPoint[] = [];
   const lines: string[] | undefined = opts.keepLines ? [] : undefined;
   const errors: LineProtocolResult['errors'] = [];
-  const scanner = new Scanner(body);
+  const scanner = new Scanner(body, precision, defaultTimeNs);
+  const length = body.length;
 
-  while (!scanner.done()) {
-    scanner.skipBlanks();
-    if (scanner.done()) break;
-    if (scanner.atEndOfLine()) {
+  while (scanner.pos < length) {
+    // Leading spaces and tabs before an entry, a comment or a blank line.
+    let c = body.charCodeAt(scanner.pos);
+    while (c === SPACE || c === TAB) c = body.charCodeAt(++scanner.pos);
+    if (scanner.pos >= length) break;
+    if (c === LF || (c === CR && body.charCodeAt(scanner.pos + 1) === LF)) {
       scanner.takeEndOfLine();
       continue;
     }
-    if (scanner.peek() === '#') {
+    if (c === HASH) {
       scanner.skipPhysicalLine();
       continue;
     }
     const entryStart = scanner.pos;
     const entryLine = scanner.line;
     try {
-      points.push(scanner.entry(unit, defaultTimeNs));
+      points.push(scanner.entry());
       if (lines) {
-        const raw = body.slice(entryStart, scanner.entryEnd).trimEnd();
+        // The entry's text ends with its last token; only spaces and the line break follow.
+        const raw = body.slice(entryStart, scanner.entryEnd);
         lines.push(scanner.entryHadTimestamp ? raw : raw + defaultTimeSuffix);
       }
     } catch (err) {
@@ -124,18 +169,24 @@ export function invalidPointReason(point: MetricPoint): string | undefined {
   if (typeof point.measurement !== 'string') return 'measurement is not a string';
   const m = nameProblem(point.measurement);
   if (m !== undefined) return `measurement ${m}`;
-  for (const [key, value] of Object.entries(point.tags ?? {})) {
+  // Object.keys and a lookup rather than Object.entries: the same pairs in the same order,
+  // without an array per property (this runs for every point written).
+  const tags = point.tags ?? {};
+  for (const key of Object.keys(tags)) {
     const k = nameProblem(key);
     if (k !== undefined) return `tag key ${k}`;
+    const value = tags[key];
     if (typeof value !== 'string') return `tag ${JSON.stringify(key)} is not a string`;
     const v = value === '' ? undefined : nameProblem(value);
     if (v !== undefined) return `value of tag ${JSON.stringify(key)} ${v}`;
   }
-  const fields = Object.entries(point.fields ?? {});
-  if (fields.length === 0) return 'it has no field';
-  for (const [key, value] of fields) {
+  const fields = point.fields ?? {};
+  const fieldKeys = Object.keys(fields);
+  if (fieldKeys.length === 0) return 'it has no field';
+  for (const key of fieldKeys) {
     const k = nameProblem(key);
     if (k !== undefined) return `field key ${k}`;
+    const value = fields[key];
     if (typeof value === 'number') {
       if (!Number.isFinite(value)) return `field ${JSON.stringify(key)} is ${value}, which InfluxDB cannot store`;
     } else if (typeof value !== 'string' && typeof value !== 'boolean') {
@@ -150,7 +201,16 @@ export function invalidPointReason(point: MetricPoint): string | undefined {
 /** What is wrong with a measurement, key or tag value, phrased to follow its label. */
 function nameProblem(name: string): string | undefined {
   if (name.length === 0) return 'is empty';
-  if (!SUSPECT_NAME.test(name)) return undefined;
+  // Fast path: most names hold no control character and no backslash.
+  let suspect = false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 0x20 || c === DEL || c === BACKSLASH) {
+      suspect = true;
+      break;
+    }
+  }
+  if (!suspect) return undefined;
   if (/[\u0000-\u001f\u007f]/.test(name)) return `${JSON.stringify(name)} contains a control character`;
   // No server reads a backslash before a delimiter (or at the end) the same way.
   if (/\\(?:[,= ]|$)/.test(name)) return `${JSON.stringify(name)} has a backslash before ',', '=', ' ' or at its end`;
@@ -193,43 +253,113 @@ class SyntaxProblem extends Error {
   }
 }
 
-/** A cursor over the whole body; `line` counts the newlines passed, strings included. */
+/**
+ * The name last read at each place of an entry, and where in the body it was read. Only
+ * names read without escapes are kept, so the same text followed by a stop is the same name.
+ */
+class RecentNames {
+  readonly names: Array<string | undefined> = [];
+  readonly at: number[] = [];
+}
+
+/** Per measurement: its tag keys and values (alternating), and its field keys. */
+interface MeasurementNames {
+  tags: RecentNames;
+  fieldKeys: RecentNames;
+}
+
+/** Bounds on what one parse remembers: measurements, and places per entry. */
+const MAX_MEASUREMENTS_REMEMBERED = 256;
+const MAX_NAMES_REMEMBERED = 64;
+
+/**
+ * A cursor over the whole body; `line` counts the newlines passed, strings included.
+ *
+ * Reads char codes, with a fast path for what Telegraf sends (names without escapes, plain
+ * numbers, strings without escapes or line breaks, digit timestamps). Anything else goes to
+ * the general reader of that token, which also words every error, so both paths accept the
+ * same text and give the same values and messages.
+ */
 class Scanner {
   pos = 0;
   line = 1;
+  /** Where the last entry's text ended (its last token; spaces after it are not its text), and whether it carried a time. */
+  entryEnd = 0;
+  entryHadTimestamp = false;
 
-  constructor(private readonly body: string) {}
+  private readonly length: number;
+  private readonly unit: bigint;
+  private readonly safeTimestampDigits: number;
+  /** The last timestamp read, as sent and in ns: batches often share one time. */
+  private lastTimeAt = 0;
+  private lastTimeLength = 0;
+  private lastTimeNs = 0n;
+  /**
+   * Names last read, by measurement and place in the entry: lines of one batch repeat them,
+   * and reusing the string spares a copy and, for keys, the lookup that makes it a
+   * property name.
+   */
+  private readonly lastMeasurement = new RecentNames();
+  private readonly namesByMeasurement = new Map<string, MeasurementNames>();
+  private names: MeasurementNames = { tags: new RecentNames(), fieldKeys: new RecentNames() };
+  private namesMeasurement = '';
 
-  done(): boolean {
-    return this.pos >= this.body.length;
+  constructor(
+    private readonly body: string,
+    precision: LinePrecision,
+    private readonly defaultTimeNs: bigint,
+  ) {
+    this.length = body.length;
+    this.unit = NS_PER_UNIT[precision];
+    this.safeTimestampDigits = SAFE_TIMESTAMP_DIGITS[precision];
   }
 
-  peek(offset = 0): string | undefined {
-    return this.body[this.pos + offset];
+  /** The char code at `pos`, NaN past the end (so it equals nothing). */
+  private code(pos: number): number {
+    return this.body.charCodeAt(pos);
   }
 
-  atEndOfLine(): boolean {
-    const c = this.peek();
-    return c === undefined || c === '\n' || (c === '\r' && this.peek(1) === '\n');
+  /** At a line break (`\n` or `\r\n`) or the end of the body. */
+  private endOfLineAt(pos: number): boolean {
+    if (pos >= this.length) return true;
+    const c = this.body.charCodeAt(pos);
+    return c === LF || (c === CR && this.body.charCodeAt(pos + 1) === LF);
+  }
+
+  private atEndOfLine(): boolean {
+    return this.endOfLineAt(this.pos);
+  }
+
+  /** Whether an unquoted field value ends at `pos`: a comma, a space, a line break or the end. */
+  private tokenEndsAt(pos: number): boolean {
+    if (pos >= this.length) return true;
+    const c = this.body.charCodeAt(pos);
+    return c === COMMA || c === SPACE || c === LF || (c === CR && this.body.charCodeAt(pos + 1) === LF);
+  }
+
+  /**
+   * Whether the body holds the same `n` characters at `a` and `b`. Compared from the end:
+   * that is where neighbouring timestamps and host names differ.
+   */
+  private sameText(a: number, b: number, n: number): boolean {
+    if (b + n > this.length) return false;
+    const body = this.body;
+    for (let i = n - 1; i >= 0; i--) if (body.charCodeAt(a + i) !== body.charCodeAt(b + i)) return false;
+    return true;
   }
 
   takeEndOfLine(): void {
-    if (this.peek() === '\r') this.pos++;
-    if (this.peek() === '\n') {
+    if (this.code(this.pos) === CR) this.pos++;
+    if (this.code(this.pos) === LF) {
       this.pos++;
       this.line++;
     }
   }
 
-  /** Leading spaces and tabs before an entry, a comment or a blank line. */
-  skipBlanks(): void {
-    while (this.peek() === ' ' || this.peek() === '\t') this.pos++;
-  }
-
   skipPhysicalLine(): void {
     const nl = this.body.indexOf('\n', this.pos);
     if (nl === -1) {
-      this.pos = this.body.length;
+      this.pos = this.length;
     } else {
       this.pos = nl + 1;
       this.line++;
@@ -254,97 +384,292 @@ class Scanner {
       : `${problem.message} (line ${errorLine}, column ${column})`;
   }
 
-  /** Where the last entry's text ended (before its line break), and whether it carried a time. */
-  entryEnd = 0;
-  entryHadTimestamp = false;
-
-  entry(unit: bigint, defaultTimeNs: bigint): MetricPoint {
-    const measurement = this.name(MEASUREMENT_ESCAPES, ', ');
+  entry(): MetricPoint {
+    const measurement = this.name(MEASUREMENT_CHARS, this.lastMeasurement, 0);
     if (measurement === '') throw this.problem('missing measurement name');
+    if (measurement !== this.namesMeasurement) this.namesFor(measurement);
+    const names = this.names;
     const tags: Record<string, string> = {};
-    while (this.peek() === ',') {
+    let tagCount = 0;
+    while (this.code(this.pos) === COMMA) {
       this.pos++;
-      this.tag(tags);
+      this.tag(tags, tagCount++, names.tags);
     }
-    this.expectSpaceBefore('fields', `measurement ${quote(measurement)}`);
+    this.expectSpaceBeforeFields(measurement);
     const fields: Record<string, FieldValue> = {};
-    let timeNs = defaultTimeNs;
+    let timeNs = this.defaultTimeNs;
     this.entryHadTimestamp = false;
-    for (;;) {
-      this.field(fields);
-      const c = this.peek();
-      if (c === ',') {
+    for (let fieldCount = 0; ; fieldCount++) {
+      this.field(fields, fieldCount, names.fieldKeys);
+      this.entryEnd = this.pos;
+      const c = this.code(this.pos);
+      if (c === COMMA) {
         this.pos++;
         continue;
       }
       if (this.atEndOfLine()) break;
-      if (c === ' ') {
-        while (this.peek() === ' ') this.pos++;
+      if (c === SPACE) {
+        while (this.code(this.pos) === SPACE) this.pos++;
         if (!this.atEndOfLine()) {
-          timeNs = this.timestamp(unit);
+          timeNs = this.timestamp();
           this.entryHadTimestamp = true;
         }
         break;
       }
-      throw this.problem(`unexpected ${quote(c ?? '')} after a field value`);
+      throw this.problem(`unexpected ${quote(this.body[this.pos] ?? '')} after a field value`);
     }
-    this.entryEnd = this.pos;
     this.takeEndOfLine();
     return { measurement, tags, fields, timeNs };
   }
 
-  private tag(tags: Record<string, string>): void {
+  private namesFor(measurement: string): void {
+    let names = this.namesByMeasurement.get(measurement);
+    if (names === undefined) {
+      names = { tags: new RecentNames(), fieldKeys: new RecentNames() };
+      if (this.namesByMeasurement.size < MAX_MEASUREMENTS_REMEMBERED) this.namesByMeasurement.set(measurement, names);
+    }
+    this.names = names;
+    this.namesMeasurement = measurement;
+  }
+
+  private tag(tags: Record<string, string>, before: number, names: RecentNames): void {
     const keyStart = this.pos;
-    const key = this.name(KEY_ESCAPES, ',= ');
+    const key = this.name(KEY_CHARS, names, 2 * before);
     if (key === '') throw this.problem('missing tag key after ","');
-    if (this.peek() !== '=') throw this.problem(`tag key ${quote(key)} is not followed by "="`);
+    if (this.code(this.pos) !== EQUALS) throw this.problem(`tag key ${quote(key)} is not followed by "="`);
     this.pos++;
-    const value = this.name(KEY_ESCAPES, ',= ');
+    const value = this.name(KEY_CHARS, names, 2 * before + 1);
     if (value === '') throw this.problem(`tag ${quote(key)} has no value`);
-    if (this.peek() === '=') throw this.problem(`unescaped "=" in the value of tag ${quote(key)}`);
-    if (Object.hasOwn(tags, key)) throw new SyntaxProblem(`duplicate tag ${quote(key)}`, keyStart);
+    if (this.code(this.pos) === EQUALS) throw this.problem(`unescaped "=" in the value of tag ${quote(key)}`);
+    // The first tag cannot be a duplicate: a fresh object owns nothing.
+    if (before > 0 && Object.hasOwn(tags, key)) throw new SyntaxProblem(`duplicate tag ${quote(key)}`, keyStart);
     tags[key] = value;
   }
 
-  private field(fields: Record<string, FieldValue>): void {
-    const key = this.name(KEY_ESCAPES, ',= ');
+  private field(fields: Record<string, FieldValue>, before: number, names: RecentNames): void {
+    const key = this.name(KEY_CHARS, names, before);
     if (key === '') throw this.problem(this.atEndOfLine() ? 'missing field after ","' : 'missing field key');
-    if (this.peek() !== '=') throw this.problem(`field key ${quote(key)} is not followed by "="`);
+    if (this.code(this.pos) !== EQUALS) throw this.problem(`field key ${quote(key)} is not followed by "="`);
     this.pos++;
-    if (this.peek() === '"') {
+    if (this.code(this.pos) === QUOTE) {
       fields[key] = this.stringValue(key);
       return;
     }
+    const value = this.plainValue();
+    fields[key] = value !== undefined ? value : this.anyValue(key);
+  }
+
+  private expectSpaceBeforeFields(measurement: string): void {
+    if (this.code(this.pos) === SPACE) {
+      while (this.code(this.pos) === SPACE) this.pos++;
+      if (this.atEndOfLine()) throw this.problem(`missing fields after measurement ${quote(measurement)}`);
+      return;
+    }
+    if (this.atEndOfLine()) throw this.problem(`missing fields after measurement ${quote(measurement)}`);
+    throw this.problem(`unexpected ${quote(this.body[this.pos] ?? '')} after measurement ${quote(measurement)}`);
+  }
+
+  /**
+   * Reads a name up to an unescaped stop character, a control character or the end of the
+   * line. Fast paths: the name read at this place last time, or no backslash, so the name
+   * is a slice of the body.
+   */
+  private name(classes: Uint8Array, recent: RecentNames, slot: number): string {
+    const body = this.body;
+    const length = this.length;
     const start = this.pos;
-    while (!this.atEndOfLine() && this.peek() !== ',' && this.peek() !== ' ') this.pos++;
-    const token = this.body.slice(start, this.pos);
-    fields[key] = this.fieldValue(key, token, start);
+    const cached = recent.names[slot];
+    if (cached !== undefined && this.sameText(recent.at[slot] as number, start, cached.length)) {
+      // The same name if it ends there too (it holds no stop, escape or control character).
+      const end = start + cached.length;
+      const c = body.charCodeAt(end);
+      if (end >= length || (c < 128 && classes[c] === STOP) || c === LF || (c === CR && body.charCodeAt(end + 1) === LF)) {
+        this.pos = end;
+        return cached;
+      }
+    }
+    let pos = start;
+    while (pos < length) {
+      const c = body.charCodeAt(pos);
+      if (c >= 128) {
+        pos++;
+        continue;
+      }
+      const kind = classes[c];
+      if (kind === ORDINARY) {
+        pos++;
+        continue;
+      }
+      if (kind === STOP) break;
+      this.pos = pos;
+      if (kind === ESCAPE) return this.escapedName(classes, start);
+      if (this.atEndOfLine()) break;
+      throw this.problem(`control character ${JSON.stringify(body[pos])} in a name`);
+    }
+    this.pos = pos;
+    const name = body.slice(start, pos);
+    if (slot < MAX_NAMES_REMEMBERED) {
+      recent.names[slot] = name;
+      recent.at[slot] = start;
+    }
+    return name;
+  }
+
+  /**
+   * The general case of `name`, from `start` with `pos` on a backslash. A backslash escapes
+   * only a stop character (in measurements and keys alike, the escapable ones are exactly
+   * those); before anything else it is literal.
+   */
+  private escapedName(classes: Uint8Array, start: number): string {
+    const body = this.body;
+    let out = '';
+    let segment = start;
+    for (;;) {
+      if (this.pos >= this.length) break;
+      const c = body.charCodeAt(this.pos);
+      if (c === BACKSLASH) {
+        const next = body.charCodeAt(this.pos + 1);
+        if (next < 128 && classes[next] === STOP) {
+          out += body.slice(segment, this.pos) + body[this.pos + 1];
+          this.pos += 2;
+          segment = this.pos;
+          continue;
+        }
+        this.pos++;
+        continue;
+      }
+      if (c < 128) {
+        const kind = classes[c];
+        if (kind === STOP) break;
+        if (kind === CONTROL) {
+          if (this.atEndOfLine()) break;
+          throw this.problem(`control character ${JSON.stringify(body[this.pos])} in a name`);
+        }
+      }
+      this.pos++;
+    }
+    return out + body.slice(segment, this.pos);
   }
 
   private stringValue(key: string): string {
+    const body = this.body;
     const open = this.pos;
+    // Fast path: no escape and no line break before the closing quote.
+    for (let pos = open + 1; pos < this.length; pos++) {
+      const c = body.charCodeAt(pos);
+      if (c === QUOTE) {
+        this.pos = pos + 1;
+        return body.slice(open + 1, pos);
+      }
+      if (c === BACKSLASH || c === LF) break;
+    }
     this.pos++;
     let out = '';
     let segment = this.pos;
     for (;;) {
-      const c = this.peek();
-      if (c === undefined) throw new SyntaxProblem(`string value of field ${quote(key)} is never closed`, open);
-      if (c === '\\' && (this.peek(1) === '"' || this.peek(1) === '\\')) {
-        out += this.body.slice(segment, this.pos) + this.peek(1);
-        this.pos += 2;
-        segment = this.pos;
-        continue;
+      if (this.pos >= this.length) throw new SyntaxProblem(`string value of field ${quote(key)} is never closed`, open);
+      const c = body.charCodeAt(this.pos);
+      if (c === BACKSLASH) {
+        const next = body.charCodeAt(this.pos + 1);
+        if (next === QUOTE || next === BACKSLASH) {
+          out += body.slice(segment, this.pos) + body[this.pos + 1];
+          this.pos += 2;
+          segment = this.pos;
+          continue;
+        }
       }
-      if (c === '"') break;
-      if (c === '\n') this.line++;
+      if (c === QUOTE) break;
+      if (c === LF) this.line++;
       this.pos++;
     }
-    out += this.body.slice(segment, this.pos);
+    out += body.slice(segment, this.pos);
     this.pos++;
     return out;
   }
 
-  private fieldValue(key: string, token: string, at: number): FieldValue {
+  /**
+   * Fast path for an unquoted field value: a float, integer or unsigned whose digits make a
+   * number below 2^53 (most; see EXACT_LIMIT), or `t`/`f`/`true`/`false`. Moves past it and returns its
+   * value, or returns undefined (and does not move) for anything else: `anyValue` decides.
+   */
+  private plainValue(): FieldValue | undefined {
+    const start = this.pos;
+    let pos = start;
+    let c = this.code(pos);
+    if (c === 0x74 /* t */ || c === 0x66 /* f */ || c === 0x54 /* T */ || c === 0x46 /* F */) {
+      const value = c === 0x74 || c === 0x54;
+      if (this.tokenEndsAt(pos + 1)) {
+        this.pos = pos + 1;
+        return value;
+      }
+      const word = value ? 'true' : 'false';
+      if (this.body.startsWith(word, pos) && this.tokenEndsAt(pos + word.length)) {
+        this.pos = pos + word.length;
+        return value;
+      }
+      return undefined;
+    }
+    const negative = c === MINUS;
+    if (negative) c = this.code(++pos);
+    // All digits as one number, exact while below EXACT_LIMIT.
+    let mantissa = 0;
+    const intStart = pos;
+    while (c >= ZERO && c <= NINE) {
+      mantissa = mantissa * 10 + (c - ZERO);
+      c = this.code(++pos);
+    }
+    const intDigits = pos - intStart;
+    if (c === 0x69 /* i */ || c === 0x75 /* u */) {
+      if (intDigits === 0 || mantissa >= EXACT_LIMIT || (negative && c === 0x75) || !this.tokenEndsAt(pos + 1)) return undefined;
+      this.pos = pos + 1;
+      // 0 - 0 is +0: `-0i` is the integer 0.
+      return negative ? 0 - mantissa : mantissa;
+    }
+    let fractionDigits = 0;
+    if (c === DOT) {
+      c = this.code(++pos);
+      const fractionStart = pos;
+      while (c >= ZERO && c <= NINE) {
+        mantissa = mantissa * 10 + (c - ZERO);
+        c = this.code(++pos);
+      }
+      fractionDigits = pos - fractionStart;
+    }
+    if (intDigits + fractionDigits === 0) return undefined;
+    let exponent = 0;
+    if (c === 0x65 /* e */ || c === 0x45 /* E */) {
+      c = this.code(++pos);
+      const negativeExponent = c === MINUS;
+      if (negativeExponent || c === PLUS) c = this.code(++pos);
+      const exponentStart = pos;
+      while (c >= ZERO && c <= NINE) {
+        exponent = exponent * 10 + (c - ZERO);
+        c = this.code(++pos);
+      }
+      if (pos === exponentStart || pos - exponentStart > 3) return undefined;
+      if (negativeExponent) exponent = -exponent;
+    }
+    if (!this.tokenEndsAt(pos)) return undefined;
+    let value: number;
+    const scale = exponent - fractionDigits;
+    if (mantissa < EXACT_LIMIT && scale >= -22 && scale <= 22) {
+      // Both operands exact, so the one rounding gives the correctly rounded value, the
+      // same double Number() gives (Clinger's fast path).
+      value = scale >= 0 ? mantissa * (EXACT_POW10[scale] as number) : mantissa / (EXACT_POW10[-scale] as number);
+      if (negative) value = -value;
+    } else {
+      value = Number(this.body.slice(start, pos));
+      if (!Number.isFinite(value)) return undefined;
+    }
+    this.pos = pos;
+    return value;
+  }
+
+  /** Any unquoted field value, by the grammar; words the error when it is not one. */
+  private anyValue(key: string): FieldValue {
+    const at = this.pos;
+    while (!this.tokenEndsAt(this.pos)) this.pos++;
+    const token = this.body.slice(at, this.pos);
     if (token === '') throw new SyntaxProblem(`field ${quote(key)} has no value`, at);
     const bool = BOOLEANS.get(token);
     if (bool !== undefined) return bool;
@@ -367,58 +692,38 @@ class Scanner {
     throw new SyntaxProblem(`invalid value ${quote(clip(token))} for field ${quote(key)}${hint}`, at);
   }
 
-  private timestamp(unit: bigint): bigint {
+  private timestamp(): bigint {
+    const body = this.body;
     const start = this.pos;
-    while (!this.atEndOfLine() && this.peek() !== ' ') this.pos++;
-    const token = this.body.slice(start, this.pos);
-    if (!TIMESTAMP.test(token)) throw new SyntaxProblem(`invalid timestamp ${quote(clip(token))}`, start);
-    const ns = BigInt(token) * unit;
-    if (ns < INT64_MIN || ns > INT64_MAX) throw new SyntaxProblem(`timestamp ${clip(token)} is out of range`, start);
-    while (this.peek() === ' ') this.pos++;
+    let pos = start;
+    let c = body.charCodeAt(pos);
+    if (c === MINUS) c = body.charCodeAt(++pos);
+    const digitsStart = pos;
+    while (c >= ZERO && c <= NINE) c = body.charCodeAt(++pos);
+    const digits = pos - digitsStart;
+    // The token runs to a space or the end of the line; anything else in it is not a digit.
+    if (digits === 0 || !(c === SPACE || this.endOfLineAt(pos))) {
+      while (!this.atEndOfLine() && this.code(this.pos) !== SPACE) this.pos++;
+      throw new SyntaxProblem(`invalid timestamp ${quote(clip(body.slice(start, this.pos)))}`, start);
+    }
+    let ns: bigint;
+    if (pos - start === this.lastTimeLength && this.sameText(this.lastTimeAt, start, this.lastTimeLength)) {
+      ns = this.lastTimeNs;
+    } else {
+      const token = body.slice(start, pos);
+      ns = this.unit === 1n ? BigInt(token) : BigInt(token) * this.unit;
+      if (digits > this.safeTimestampDigits && (ns < INT64_MIN || ns > INT64_MAX)) {
+        throw new SyntaxProblem(`timestamp ${clip(token)} is out of range`, start);
+      }
+      this.lastTimeAt = start;
+      this.lastTimeLength = pos - start;
+      this.lastTimeNs = ns;
+    }
+    this.pos = pos;
+    this.entryEnd = pos;
+    while (this.code(this.pos) === SPACE) this.pos++;
     if (!this.atEndOfLine()) throw this.problem('unexpected text after the timestamp');
     return ns;
-  }
-
-  private expectSpaceBefore(section: string, after: string): void {
-    if (this.peek() === ' ') {
-      while (this.peek() === ' ') this.pos++;
-      if (this.atEndOfLine()) throw this.problem(`missing ${section} after ${after}`);
-      return;
-    }
-    if (this.atEndOfLine()) throw this.problem(`missing ${section} after ${after}`);
-    throw this.problem(`unexpected ${quote(this.peek() ?? '')} after ${after}`);
-  }
-
-  /**
-   * Reads a name up to an unescaped stop character, a control character or the end of the
-   * line. A backslash escapes only the characters in `escapes`; otherwise it is literal.
-   */
-  private name(escapes: string, stops: string): string {
-    let out = '';
-    let segment = this.pos;
-    for (;;) {
-      const c = this.peek();
-      if (c === undefined) break;
-      if (c === '\\') {
-        const next = this.peek(1);
-        if (next !== undefined && escapes.includes(next)) {
-          out += this.body.slice(segment, this.pos) + next;
-          this.pos += 2;
-          segment = this.pos;
-          continue;
-        }
-        this.pos++;
-        continue;
-      }
-      if (stops.includes(c)) break;
-      const code = c.charCodeAt(0);
-      if (code < 0x20 || code === 0x7f) {
-        if (c === '\n' || (c === '\r' && this.peek(1) === '\n')) break;
-        throw this.problem(`control character ${JSON.stringify(c)} in a name`);
-      }
-      this.pos++;
-    }
-    return out + this.body.slice(segment, this.pos);
   }
 
   private problem(message: string): SyntaxProblem {

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../engine/errors/app-error.ts';
 import { formatLineProtocol, invalidPointReason, parseLineProtocol } from '../../engine/metrics/line-protocol.ts';
-import type { MetricPoint } from '../../engine/metrics/metric-store.ts';
+import type { FieldValue, MetricPoint } from '../../engine/metrics/metric-store.ts';
 
 const NOW = 1_700_000_000_123_456_789n;
 const parse = (body: string, precision: 'ns' | 'us' | 'ms' | 's' = 'ns') => parseLineProtocol(body, precision, NOW);
@@ -267,6 +268,153 @@ describe('parseLineProtocol: errors', () => {
   });
 });
 
+describe('parseLineProtocol: fast paths read what the general reader reads', () => {
+  it('gives, on random bodies valid and broken, exactly what the parser before the fast paths gave', () => {
+    // Digests of points, lines and error messages from the regex-based parser this one
+    // replaced (engine/metrics/line-protocol.ts at 139cb56). A different digest is a change
+    // of behaviour: find the body with `git show 139cb56:engine/metrics/line-protocol.ts`
+    // as an oracle; regenerate only for a change that is meant.
+    expect(digestsOf(parseLineProtocol, 20240601)).toEqual([
+      'd5305776dfb728c1', '15f3d72ad87e2d33', 'f2f444855e83c619', 'c58b82ae3317eb77', '068e5d68ac9e5044',
+      '6e49ce89bd8e0c49', '44e9bec381963488', '2e9278aac959f76c', '5d7da7fe2299acc6', 'ebdb2a2d8af41650',
+      'fb2ebb1b032d6617', 'e6e024d77981c4d5', '6353716827cc8f79', 'c7ba187caea2ddf3', 'b7886ab85eb0096b',
+      'fdcf8752a1f23709', '3e3d2039ebe9c3bf', '37c9a89d9cef6fe8', '2f03ea756e917956', '13653b4a5468a937',
+      'b5b58525b390e737', 'b1f1a0b6ded66339', '23c36384cf5119ca', 'c7b6c2999c79b432', '9f2dace8bc13756a',
+      '55bb071ecac7bf56', 'cd6a92e4bf59ec71', 'a1694743ad6f0feb', 'bb07c5decb2d40bf', '9989db04e1b08337',
+      '42c2e488d41350b0', '6089be589768156c', '5fb1d06c338f1f6e', '589e745a5658220b', '2b0495aff0a1508e',
+      '516a142378636307', '0b816949bca79a14', '9ca85c12c626c4ad', '1808709aa31b76f3', '9d46cee35d2d0b21',
+    ]);
+  });
+
+  it('reads each kept line alone as it read it after lines that share its names and time', () => {
+    // In a body, names and times repeated from the lines before are reused; alone, nothing is.
+    let checked = 0;
+    for (const { body, precision } of randomBodies(7, 1500)) {
+      const { points, lines } = parseLineProtocol(body, precision, NOW, { keepLines: true });
+      lines?.forEach((line, i) => {
+        const alone = parseLineProtocol(line, precision, NOW, { keepLines: true });
+        expect(canonical(alone)).toBe(canonical({ points: [points[i] as MetricPoint], errors: [], lines: [line] }));
+        checked++;
+      });
+    }
+    expect(checked).toBeGreaterThan(1000);
+  });
+
+  it('reads a name, a tag value or a time that only starts like the one before as itself', () => {
+    const body = [
+      'cpu,host=a,dc=x v=1,w=2 1700000000000000000',
+      'cpu,host=ab,dc=x v=1,w=2 1700000000000000001',
+      'cpu,host=a\\ b,dc=x v=1,ww=2 1700000000000000000',
+      'cpux,host=a v=1 17000000000000000001',
+      'cpu,host=a\u0001 v=1 1',
+      'cpu,host=a,dc=x v=1,w=2 1700000000000000000 3',
+      'cpu,host=a,dc=x v=1,w=2 1700000000000000000',
+    ].join('\n');
+    const { points, errors } = parse(body);
+    expect(points.map((p) => [p.measurement, p.tags.host, Object.keys(p.fields).join('+'), p.timeNs])).toEqual([
+      ['cpu', 'a', 'v+w', 1700000000000000000n],
+      ['cpu', 'ab', 'v+w', 1700000000000000001n],
+      ['cpu', 'a b', 'v+ww', 1700000000000000000n],
+      ['cpu', 'a', 'v+w', 1700000000000000000n],
+    ]);
+    expect(errors).toEqual([
+      { line: 4, message: 'timestamp 17000000000000000001 is out of range (column 17)' },
+      { line: 5, message: 'control character "\\u0001" in a name (column 11)' },
+      { line: 6, message: 'unexpected text after the timestamp (column 45)' },
+    ]);
+  });
+
+  it('reads floats as Number() does, on both sides of the exact fast path', () => {
+    let seed = 11;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const digits = (n: number): string => Array.from({ length: n }, () => String(rand(10))).join('');
+    const tokens = ['1e22', '1e23', '1e-22', '1e-23', '999999999999999', '9999999999999999', '0.000000000000001', '123456789012345e22', '123456789012345e-22', '-0', '-0.0', '-.0e5'];
+    // Around 2^53, where the digits stop being exact in a double.
+    for (const m of ['9007199254740991', '9007199254740992', '9007199254740993', '9007199254740995', '90071992547409930', '00009007199254740993']) {
+      tokens.push(m, `-${m}`, `${m.slice(0, 4)}.${m.slice(4)}`, `0.${m}`, `${m}e-7`, `${m}e7`);
+    }
+    for (let i = 0; i < 3000; i++) {
+      const exponent = rand(3) === 0 ? `e${['', '+', '-'][rand(3)]}${rand(40)}` : '';
+      tokens.push(`${rand(2) ? '-' : ''}${digits(rand(12))}.${digits(1 + rand(12))}${exponent}`);
+    }
+    const { points, errors } = parse(tokens.map((t) => `m f=${t} 1`).join('\n'));
+    expect(errors).toEqual([]);
+    points.forEach((p, i) => expect(Object.is(p.fields.f, Number(tokens[i]))).toBe(true));
+  });
+
+  it('reads integers at the edge of the BigInt-free path, and -0i as 0', () => {
+    const fields = one('m a=9007199254740991i,b=9007199254740992i,c=-9007199254740993i,d=9007199254740995u,e=-0i,f=000000000000000000001u 1').fields;
+    expect(fields).toEqual({ a: 9007199254740991, b: 9007199254740992, c: -9007199254740992, d: 9007199254740996, e: 0, f: 1 });
+    expect(Object.is(fields.e, 0)).toBe(true);
+    expect(Object.is(one('m f=-0 1').fields.f, -0)).toBe(true);
+  });
+
+  it('checks the int64 range only where the digits could leave it, in every precision', () => {
+    const cases = [
+      ['ns', '999999999999999999', 999999999999999999n],
+      ['ns', '-9223372036854775808', -9223372036854775808n],
+      ['us', '9223372036854775', 9223372036854775000n],
+      ['ms', '9223372036854', 9223372036854000000n],
+      ['s', '9223372036', 9223372036000000000n],
+      ['s', '-0000000000009223372036', -9223372036000000000n],
+    ] as const;
+    for (const [precision, text, ns] of cases) expect(one(`m f=1 ${text}`, precision).timeNs).toBe(ns);
+    for (const [precision, text] of [['ns', '-9223372036854775809'], ['us', '9223372036854776'], ['ms', '-9223372036855'], ['s', '9223372037']] as const) {
+      expect(parse(`m f=1 ${text}`, precision).errors[0]?.message).toMatch(/out of range/);
+    }
+  });
+
+  it('keeps the strings of strings that need no unescaping, and unescapes the others', () => {
+    const { points } = parse('m a="plain, text",b="C:\\\\dir",c="x\\"y" 1\nm a="plain, text",b="two\nlines" 2');
+    expect(points.map((p) => p.fields)).toEqual([
+      { a: 'plain, text', b: 'C:\\dir', c: 'x"y' },
+      { a: 'plain, text', b: 'two\nlines' },
+    ]);
+  });
+});
+
+describe('invalidPointReason: names', () => {
+  // The rules as they were written before the character loop in front of them.
+  const before = (name: string): string | undefined => {
+    if (name.length === 0) return 'is empty';
+    if (!/[\u0000-\u001f\u007f\\]/.test(name)) return undefined;
+    if (/[\u0000-\u001f\u007f]/.test(name)) return `${JSON.stringify(name)} contains a control character`;
+    if (/\\(?:[,= ]|$)/.test(name)) return `${JSON.stringify(name)} has a backslash before ',', '=', ' ' or at its end`;
+    return undefined;
+  };
+
+  it('words every name as before', () => {
+    const parts = ['a', 'é', '🚀', ' ', ',', '=', '\\', '\\\\', '\u0000', '\u001f', '\u007f', '\n', '"', '~'];
+    let seed = 3;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let i = 0; i < 3000; i++) {
+      const name = Array.from({ length: rand(5) }, () => parts[rand(parts.length)]).join('');
+      const expected = before(name);
+      const point = { measurement: 'm', tags: { t: 'v' }, fields: { v: 1 }, timeNs: 1n };
+      expect(invalidPointReason({ ...point, measurement: name })).toBe(expected === undefined ? undefined : `measurement ${expected}`);
+      expect(invalidPointReason({ ...point, tags: { [name]: 'v' } })).toBe(expected === undefined ? undefined : `tag key ${expected}`);
+      const valueProblem = name === '' ? undefined : expected;
+      expect(invalidPointReason({ ...point, tags: { t: name } })).toBe(valueProblem === undefined ? undefined : `value of tag "t" ${valueProblem}`);
+      expect(invalidPointReason({ ...point, fields: { [name]: 1 } })).toBe(expected === undefined ? undefined : `field key ${expected}`);
+    }
+  });
+
+  it('checks tags and fields in their order, and values of every type', () => {
+    const p = (over: Partial<MetricPoint>): MetricPoint => ({ measurement: 'm', tags: {}, fields: { v: 1 }, timeNs: 1n, ...over });
+    expect(invalidPointReason(p({ tags: { a: 'x', 'b\u0001': 'y', c: '' } }))).toMatch(/^tag key "b\\u0001"/);
+    expect(invalidPointReason(p({ tags: { a: 1 as unknown as string } }))).toBe('tag "a" is not a string');
+    expect(invalidPointReason(p({ fields: { a: 's', b: true, c: {} as unknown as string } }))).toBe('field "c" is neither number, string nor boolean');
+    expect(invalidPointReason(p({ tags: undefined as unknown as Record<string, string> }))).toBeUndefined();
+    expect(invalidPointReason(p({ fields: undefined as unknown as Record<string, FieldValue> }))).toBe('it has no field');
+  });
+});
+
 describe('formatLineProtocol', () => {
   it('writes sorted tags, escaped names and typed values', () => {
     const text = formatLineProtocol([
@@ -379,3 +527,127 @@ describe('format → parse round trip', () => {
     expect(rejected).toBeGreaterThan(0);
   });
 });
+
+/** A seeded generator of line-protocol bodies, valid and broken; deterministic for a seed. */
+function randomBodies(seed: number, count: number): Array<{ body: string; precision: 'ns' | 'us' | 'ms' | 's' }> {
+  // mulberry32: small, seeded, the same on every platform.
+  let state = seed >>> 0;
+  const random = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (n: number): number => Math.floor(random() * n);
+  const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
+  const digits = (n: number): string => Array.from({ length: n }, () => String(int(10))).join('');
+  const chance = (p: number): boolean => random() < p;
+
+  const plainNames = ['cpu', 'mem', 'host', 'region', 'web-12', 'eu-west-1', 'usage_user', 'v', 'é', '🚀x', 'a.b/c', '"q"', "'s'", '#h'];
+  // Escapes, literal backslashes, delimiters, and now and then what must fail.
+  const oddParts = ['\\ ', '\\,', '\\=', '\\', '\\\\', '\\n', '=', ' ', ',', '\t', '\u0001', '\u007f', '\r', '"', ''];
+  const name = (): string => {
+    if (chance(0.9)) return pick(plainNames);
+    let out = '';
+    for (let i = 1 + int(4); i > 0; i--) out += chance(0.5) ? pick(plainNames) : pick(oddParts);
+    return out;
+  };
+  const floatText = (): string => {
+    const sign = chance(0.3) ? '-' : '';
+    switch (int(8)) {
+      case 0: return `${sign}${digits(1 + int(4))}.${digits(int(4))}`;
+      case 1: return `${sign}${digits(1 + int(3))}`;
+      case 2: return `${sign}.${digits(1 + int(3))}`;
+      case 3: return `${sign}${digits(1 + int(3))}${pick(['e', 'E'])}${pick(['', '+', '-'])}${digits(1 + int(3))}`;
+      case 4: return `${sign}${digits(1 + int(18))}.${digits(int(18))}`; // beyond 15 digits
+      case 5: return `${sign}${String(random() * Number(`1e${int(40) - 20}`))}`;
+      case 6: return pick(['0', '-0', '-0.0', '1.', '0e5', '1e-999', '1e999', '1e308', '1.7976931348623157e308', '4.9e-324', '9007199254740993', '0.1e-22', '1e22', '1e23', '123456789012345e-22', '1e0007']);
+      default: return pick(['', '-', '.', '-.', '.e5', '1e', '1e+', '1.5.5', '+1', '0x10', 'NaN', 'Infinity', '1_000', '1,5']);
+    }
+  };
+  const valueText = (): string => {
+    switch (int(7)) {
+      case 0: return floatText();
+      case 1: return floatText();
+      case 2: return `${chance(0.2) ? '-' : ''}${pick(['', '0', '00'])}${digits(1 + int(20))}i`;
+      case 3: return pick([`${digits(1 + int(20))}u`, '18446744073709551615u', '18446744073709551616u', '-1u', '9223372036854775807i', '-9223372036854775808i', '9223372036854775808i', '-0i', '-000i', 'i', 'u', '1.5i', '1e3i']);
+      case 4: return pick(['t', 'T', 'true', 'True', 'TRUE', 'f', 'F', 'false', 'False', 'FALSE', 'tru', 'fals', 'tRUE', 't1', 'yes', 'hello']);
+      case 5: {
+        let s = '';
+        for (let i = int(4); i > 0; i--) s += pick(['a b', ', =', '\\"', '\\\\', '\\', '\\n', '\n', 'é', '\r\n', '#', '']);
+        return `"${s}${pick(['"', '"', '"', '"', '"x', ''])}`;
+      }
+      default: return `"${pick(plainNames)}"`;
+    }
+  };
+  const timestampText = (precision: 'ns' | 'us' | 'ms' | 's'): string => {
+    const width = { ns: 19, us: 16, ms: 13, s: 10 }[precision];
+    switch (int(9)) {
+      case 0: return '';
+      case 1: return `${chance(0.2) ? '-' : ''}${digits(1 + int(width))}`;
+      case 2: return pick(['9223372036854775807', '9223372036854775808', '-9223372036854775808', '-9223372036854775809', '9223372036854775', '9223372036854776', '9223372036', '9223372037', '00000000000000000000001', '92233720368547758070']);
+      case 3: return pick(['12abc', '1.5', '-', '1e9', '+5', '5\r', 'x']);
+      default: return `17000000${digits(width - 8)}`;
+    }
+  };
+
+  const bodies: Array<{ body: string; precision: 'ns' | 'us' | 'ms' | 's' }> = [];
+  for (let b = 0; b < count; b++) {
+    const precision = pick(['ns', 'ns', 'us', 'ms', 's'] as const);
+    // Entries repeat the one before with small changes, as a batch does, to exercise reuse.
+    let template = { measurement: 'cpu', tags: [['host', 'a']], fields: [['v', '1']], time: '' };
+    const lines: string[] = [];
+    for (let i = 1 + int(12); i > 0; i--) {
+      const r = int(20);
+      if (r === 0) { lines.push(pick(['', '   ', '\t', '# comment', '  # indented', 'cpu', 'cpu ', ',t=a v=1', 'cpu,t=a,t=b v=1'])); continue; }
+      if (r < 8 || b % 7 === 0) {
+        template = {
+          measurement: name(),
+          tags: Array.from({ length: int(4) }, () => [name(), name()]),
+          fields: Array.from({ length: 1 + int(3) }, () => [name(), valueText()]),
+          time: timestampText(precision),
+        };
+      } else {
+        const fields = template.fields.map(([k, v]) => [k as string, chance(0.5) ? floatText() : (v as string)]);
+        const tags = template.tags.map(([k, v]) => [k as string, chance(0.3) ? pick(plainNames) : (v as string)]);
+        template = { ...template, tags, fields, time: chance(0.5) ? template.time : timestampText(precision) };
+      }
+      const tagText = template.tags.map(([k, v]) => `,${k}=${v}`).join('');
+      const fieldText = template.fields.map(([k, v]) => `${k}=${v}`).join(',');
+      const lead = pick(['', '', '', ' ', '\t ']);
+      const sep = pick([' ', ' ', ' ', '  ']);
+      const trail = pick(['', '', '', '', '', '', '', ' ', '   ', 'x', ' 2']);
+      lines.push(`${lead}${template.measurement}${tagText}${sep}${fieldText}${template.time === '' ? '' : `${sep}${template.time}`}${trail}`);
+    }
+    bodies.push({ body: lines.join(pick(['\n', '\n', '\r\n', '\r'])) + pick(['', '\n', '\r\n']), precision });
+  }
+  return bodies;
+}
+
+/** A result as text: bigint times, -0 and value types kept (JSON alone would lose them). */
+function canonical(result: { points: MetricPoint[]; errors: unknown[]; lines?: string[] }): string {
+  const value = (v: FieldValue): string => (typeof v === 'number' ? (Object.is(v, -0) ? 'n-0' : `n${v}`) : typeof v === 'boolean' ? `b${v}` : `s${JSON.stringify(v)}`);
+  const points = result.points.map((p) => ({
+    m: p.measurement,
+    t: Object.entries(p.tags),
+    f: Object.entries(p.fields).map(([k, v]) => [k, value(v)]),
+    ns: String(p.timeNs),
+  }));
+  return JSON.stringify({ points, errors: result.errors, lines: result.lines });
+}
+
+/** Digests of what the parser makes of randomBodies(seed, 2000), 50 bodies each. */
+function digestsOf(parse: typeof parseLineProtocol, seed: number): string[] {
+  const bodies = randomBodies(seed, 2000);
+  const digests: string[] = [];
+  for (let start = 0; start < bodies.length; start += 50) {
+    const hash = createHash('sha256');
+    for (const { body, precision } of bodies.slice(start, start + 50)) {
+      hash.update(canonical(parse(body, precision, NOW, { keepLines: true })));
+      hash.update(canonical(parse(body, precision, NOW)));
+    }
+    digests.push(hash.digest('hex').slice(0, 16));
+  }
+  return digests;
+}
