@@ -2,44 +2,20 @@
  * The relational store's contract, run against real Postgres and embedded PGlite:
  * migrations, dedup of alert events, grouping into incidents, resolve, the stream log.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertRepository } from '../../engine/alert/alert-repository.ts';
-import { type Database, openDatabase } from '../../engine/db/database.ts';
+import type { Database } from '../../engine/db/database.ts';
 import { IncidentRepository } from '../../engine/incident/incident-repository.ts';
 import { StreamRepository } from '../../engine/stream/stream-repository.ts';
 import { correlateBatch } from '../../correlator/correlate-batch.ts';
 import { alertEvent } from '../support/alert-fixtures.ts';
-import { createTestDatabase, type TestDatabase } from '../support/isolation.ts';
+import { type DatabaseHarness, relationalAdapters } from '../support/database-harness.ts';
 
-interface Harness {
-  open(): Promise<Database>;
-  cleanup(): Promise<void>;
-}
-
-const adapters: Array<[string, () => Promise<Harness>]> = [
-  [
-    'postgres',
-    async () => {
-      const tdb: TestDatabase = await createTestDatabase();
-      return { open: () => openDatabase({ url: tdb.url, poolSize: 4 }), cleanup: () => tdb.drop() };
-    },
-  ],
-  [
-    'pglite',
-    async () => {
-      const dir = await mkdtemp(path.join(tmpdir(), 'pglite-'));
-      return { open: () => openDatabase({ dataDir: dir }), cleanup: () => rm(dir, { recursive: true, force: true }) };
-    },
-  ],
-];
 
 const WINDOW = 5 * 60_000;
 
-describe.each(adapters)('relational store: %s', (_name, makeHarness) => {
-  let harness: Harness;
+describe.each(relationalAdapters)('relational store: %s', (_name, makeHarness) => {
+  let harness: DatabaseHarness;
   let database: Database;
 
   beforeAll(async () => {

@@ -3,36 +3,12 @@
  * replace, merge, remove, the version, refusals that write nothing, and a replace of a
  * 20k-item, 60k-relation topology.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, openDatabase } from '../../engine/db/database.ts';
+import type { Database } from '../../engine/db/database.ts';
 import type { ConfigItem, Relation, Topology } from '../../engine/topology/topology.ts';
 import { TopologyRepository, type TopologyWriteResult } from '../../engine/topology/topology-repository.ts';
-import { createTestDatabase, type TestDatabase } from '../support/isolation.ts';
+import { type DatabaseHarness, relationalAdapters } from '../support/database-harness.ts';
 
-interface Harness {
-  open(): Promise<Database>;
-  cleanup(): Promise<void>;
-}
-
-const adapters: Array<[string, () => Promise<Harness>]> = [
-  [
-    'postgres',
-    async () => {
-      const tdb: TestDatabase = await createTestDatabase();
-      return { open: () => openDatabase({ url: tdb.url, poolSize: 4 }), cleanup: () => tdb.drop() };
-    },
-  ],
-  [
-    'pglite',
-    async () => {
-      const dir = await mkdtemp(path.join(tmpdir(), 'pglite-'));
-      return { open: () => openDatabase({ dataDir: dir }), cleanup: () => rm(dir, { recursive: true, force: true }) };
-    },
-  ],
-];
 
 const item = (id: string, labels: Record<string, string> = { service: id }, kind = 'service'): ConfigItem => ({ id, kind, name: id, labels });
 const rel = (from: string, to: string, kind = 'depends_on'): Relation => ({ from, to, kind });
@@ -48,8 +24,8 @@ function expectOk(result: TopologyWriteResult): Extract<TopologyWriteResult, { o
   return result;
 }
 
-describe.each(adapters)('topology repository: %s', (_name, makeHarness) => {
-  let harness: Harness;
+describe.each(relationalAdapters)('topology repository: %s', (_name, makeHarness) => {
+  let harness: DatabaseHarness;
   let database: Database;
   let repo: TopologyRepository;
 
