@@ -9,6 +9,9 @@ import { AppError, type FieldError } from '../errors/app-error.ts';
 
 export const PROBLEM_TYPE_BASE = 'https://aiops-incident-engine.dev/problems/';
 
+/** Field errors listed in one validation problem at most; `errorCount` gives the total. */
+export const MAX_LISTED_ERRORS = 100;
+
 interface Problem {
   type: string;
   title: string;
@@ -57,9 +60,19 @@ function handle(err: FastifyError, request: FastifyRequest, reply: FastifyReply)
     );
   }
   if (err.validation) {
-    const errors = fieldErrors(err);
-    const detail = errors.map((e) => `${e.field} ${e.message}`).join('; ');
-    return sendProblem(reply, { type: PROBLEM_TYPE_BASE + 'validation', title: 'The request does not match the schema', status: 400, detail, instance, errors });
+    const all = fieldErrors(err);
+    // A large bad body can break every item of a long list: name the first few, count all.
+    const errors = all.slice(0, MAX_LISTED_ERRORS);
+    const detail = errors.slice(0, 10).map((e) => `${e.field} ${e.message}`).join('; ') + (all.length > 10 ? `; … ${all.length} errors in all` : '');
+    return sendProblem(reply, {
+      type: PROBLEM_TYPE_BASE + 'validation',
+      title: 'The request does not match the schema',
+      status: 400,
+      detail,
+      instance,
+      errors,
+      errorCount: all.length,
+    });
   }
   const status = err.statusCode ?? 500;
   if (status >= 400 && status < 500) {

@@ -118,6 +118,12 @@ describe.each<Flavour>(['embedded', 'real'])('webhook to live incident (%s)', (f
       expect(problem.status).toBe(400);
       expect(`${problem.detail} ${JSON.stringify(problem.errors ?? [])}`).toMatch(field);
     }
+    // Every one of 300 alerts is wrong: the problem names the first 100 and counts them all.
+    const allBad = { alerts: Array.from({ length: 300 }, () => ({ status: 'burning', labels: { alertname: 'x' }, startsAt: new Date().toISOString() })) };
+    const capped = (await post(allBad)).json();
+    expect(capped.errors).toHaveLength(100);
+    expect(capped.errorCount).toBe(300);
+    expect(capped.detail).toMatch(/300 errors in all/);
     const tooMany = alertmanagerPayload(Array.from({ length: 1001 }, (_, i) => ({ fingerprint: `many-${i}`, labels: { alertname: 'x' } })));
     expect((await post(tooMany)).statusCode).toBe(400);
     const unknownRoute = await rt.app.inject({ method: 'GET', url: '/api/v1/nothing' });
