@@ -287,26 +287,21 @@ export interface SenderOptions {
   logLevel?: 'debug' | 'info' | 'warn';
 }
 
-/** Debian's Alertmanager on 127.0.0.1, alone (no cluster), ready when `/-/ready` answers. */
-export async function startAlertmanager(opts: SenderOptions): Promise<AppProcess> {
-  const configFile = path.join(opts.dir, 'alertmanager.yml');
+/**
+ * Starts one of Debian's Prometheus-family daemons on 127.0.0.1 with its YAML config in
+ * `opts.dir`, ready when `/-/ready` answers. `args` gets the config file and the port.
+ */
+function startPromDaemon(name: string, bin: string, opts: SenderOptions, args: (configFile: string, port: number) => string[]): Promise<AppProcess> {
+  const configFile = path.join(opts.dir, `${name}.yml`);
   return startOnFreePort(
-    'alertmanager',
+    name,
     async (port) => {
       await writeFile(configFile, typeof opts.config === 'string' ? opts.config : opts.config(port));
-      const proc = startProcess(
-        'alertmanager',
-        ALERTMANAGER_BIN,
-        [
-          `--config.file=${configFile}`,
-          `--storage.path=${path.join(opts.dir, 'data')}`,
-          `--web.listen-address=127.0.0.1:${port}`,
-          // Empty: no gossip listener, one Alertmanager on its own.
-          '--cluster.listen-address=',
-          `--log.level=${opts.logLevel ?? 'info'}`,
-        ],
-        { cwd: opts.dir, env: { ...baseEnv(), HOME: opts.dir }, logPath: opts.logPath },
-      );
+      const proc = startProcess(name, bin, [...args(configFile, port), `--web.listen-address=127.0.0.1:${port}`, `--log.level=${opts.logLevel ?? 'info'}`], {
+        cwd: opts.dir,
+        env: { ...baseEnv(), HOME: opts.dir },
+        logPath: opts.logPath,
+      });
       opts.onSpawn?.(proc);
       return proc;
     },
@@ -314,28 +309,21 @@ export async function startAlertmanager(opts: SenderOptions): Promise<AppProcess
   );
 }
 
-/** Debian's Prometheus on 127.0.0.1, ready when `/-/ready` answers. */
-export async function startPrometheus(opts: SenderOptions & { extraArgs?: string[] }): Promise<AppProcess> {
-  const configFile = path.join(opts.dir, 'prometheus.yml');
-  return startOnFreePort(
-    'prometheus',
-    async (port) => {
-      await writeFile(configFile, typeof opts.config === 'string' ? opts.config : opts.config(port));
-      const proc = startProcess(
-        'prometheus',
-        PROMETHEUS_BIN,
-        [
-          `--config.file=${configFile}`,
-          `--storage.tsdb.path=${path.join(opts.dir, 'data')}`,
-          `--web.listen-address=127.0.0.1:${port}`,
-          `--log.level=${opts.logLevel ?? 'info'}`,
-          ...(opts.extraArgs ?? []),
-        ],
-        { cwd: opts.dir, env: { ...baseEnv(), HOME: opts.dir }, logPath: opts.logPath },
-      );
-      opts.onSpawn?.(proc);
-      return proc;
-    },
-    '/-/ready',
-  );
+/** Debian's Alertmanager on 127.0.0.1, alone (no cluster). */
+export function startAlertmanager(opts: SenderOptions): Promise<AppProcess> {
+  return startPromDaemon('alertmanager', ALERTMANAGER_BIN, opts, (configFile) => [
+    `--config.file=${configFile}`,
+    `--storage.path=${path.join(opts.dir, 'data')}`,
+    // Empty: no gossip listener, one Alertmanager on its own.
+    '--cluster.listen-address=',
+  ]);
+}
+
+/** Debian's Prometheus on 127.0.0.1. */
+export function startPrometheus(opts: SenderOptions & { extraArgs?: string[] }): Promise<AppProcess> {
+  return startPromDaemon('prometheus', PROMETHEUS_BIN, opts, (configFile) => [
+    `--config.file=${configFile}`,
+    `--storage.tsdb.path=${path.join(opts.dir, 'data')}`,
+    ...(opts.extraArgs ?? []),
+  ]);
 }
