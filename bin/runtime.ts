@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { startCorrelator } from '../correlator/correlator-worker.ts';
+import { type CorrelatorHandle, startCorrelator } from '../correlator/correlator-worker.ts';
 import { bootstrapFirstToken } from '../engine/auth/bootstrap-first-token.ts';
 import type { Config } from '../engine/config/config.ts';
 import { lockDataDir } from '../engine/db/data-dir-lock.ts';
@@ -32,8 +32,10 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   }
   const metrics = createAppMetrics();
   const roles = new Set(config.roles);
+  let correlator: CorrelatorHandle | undefined;
   const closeAdapters = async () => {
     await adapters.queue.close();
+    await correlator?.stop();
     await adapters.metricStore.close();
     await adapters.bus.close();
     await adapters.database.close();
@@ -51,14 +53,16 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       });
     }
     if (roles.has('correlator')) {
-      await startCorrelator({
+      correlator = await startCorrelator({
         queue: adapters.queue,
         database: adapters.database,
         bus: adapters.bus,
         metrics,
         logger: logger.child({ component: 'correlator' }),
         windowSeconds: config.correlator.windowSeconds,
+        holdSeconds: config.correlator.holdSeconds,
         concurrency: config.correlator.concurrency,
+        leaderPollMs: config.correlator.leaderPollMs,
       });
     }
     if (roles.has('engine')) {

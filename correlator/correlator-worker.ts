@@ -1,18 +1,26 @@
 /**
- * The correlator role: consumes alert batches from the queue, correlates them in
- * Postgres, then publishes what changed on the bus. Publishing comes after commit; a
- * message lost between the two is still in the stream log, where a console resumes it.
+ * The correlator role: consumes alert batches from the queue and correlates them with the
+ * online engine (correlator/live), then publishes what changed on the bus. Publishing comes
+ * after commit; a message lost between the two is still in the stream log, where a console
+ * resumes it.
+ *
+ * On Postgres, only the process holding the correlator lock consumes batches (ADR 0004); the
+ * others wait and take over, rebuilding from the store, when it dies. PGlite is one process.
  */
 import type { AlertEvent } from '../engine/alert/alert.ts';
-import type { EventBus } from '../engine/bus/event-bus.ts';
-import { STREAM_TOPIC } from '../engine/bus/events.ts';
+import type { EventBus, Unsubscribe } from '../engine/bus/event-bus.ts';
+import { STREAM_TOPIC, TOPOLOGY_TOPIC } from '../engine/bus/events.ts';
 import type { Database } from '../engine/db/database.ts';
 import type { AppMetrics } from '../engine/observability/metrics-registry.ts';
 import { type JobQueue, UnrecoverableJobError } from '../engine/queue/job-queue.ts';
-import { correlateBatch } from './correlate-batch.ts';
+import type { SuppressionRules } from './engine/find-suppression.ts';
+import { AdvisoryLeadership } from './live/advisory-leadership.ts';
+import { type BatchOutcome, LiveCorrelator } from './live/live-correlator.ts';
 
 interface Logger {
+  info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
   debug(obj: object, msg: string): void;
 }
 
@@ -22,30 +30,124 @@ export interface CorrelatorDeps {
   bus: EventBus;
   metrics: AppMetrics;
   logger: Logger;
+  /** An incident takes new alerts while its latest new alert is at most this old. */
   windowSeconds: number;
+  /** An incident resolves this long after its last member resolved. */
+  holdSeconds: number;
   concurrency: number;
+  leaderPollMs: number;
+  loadSuppression?: () => Promise<SuppressionRules>;
+  /** Bus topic on which suppression rule changes are announced. */
+  suppressionTopic?: string;
 }
 
-export async function startCorrelator(deps: CorrelatorDeps): Promise<void> {
-  await deps.queue.process(
-    'alerts.ingest',
-    async (data) => {
-      if (!isBatch(data)) throw new UnrecoverableJobError('alerts.ingest payload is not a batch of alert events');
-      const outcome = await correlateBatch(deps.database.db, data, { windowMs: deps.windowSeconds * 1000 });
-      deps.metrics.correlatedEvents.inc({ outcome: 'duplicate' }, outcome.duplicates);
-      for (const [source, n] of Object.entries(outcome.duplicatesBySource)) deps.metrics.alertsDeduplicated.inc({ source }, n);
-      deps.metrics.correlatedEvents.inc({ outcome: 'new' }, data.events.length - outcome.duplicates);
-      for (const m of outcome.messages) {
-        try {
-          await deps.bus.publish(STREAM_TOPIC, m);
-        } catch (err) {
-          deps.logger.warn({ err, seq: m.seq }, 'could not publish a stream message; consoles will resume it');
-        }
+export interface CorrelatorHandle {
+  live: LiveCorrelator;
+  stop(): Promise<void>;
+}
+
+/** How often engine time is let follow the wall clock, and the topology version checked. */
+const TICK_MS = 1_000;
+const TOPOLOGY_CHECK_MS = 30_000;
+
+export async function startCorrelator(deps: CorrelatorDeps): Promise<CorrelatorHandle> {
+  const live = new LiveCorrelator({
+    db: deps.database.db,
+    engine: { maxGapMs: deps.windowSeconds * 1000, holdMs: deps.holdSeconds * 1000 },
+    loadSuppression: deps.loadSuppression,
+  });
+  const publish = async (outcome: BatchOutcome) => {
+    for (const m of outcome.messages) {
+      try {
+        await deps.bus.publish(STREAM_TOPIC, m);
+      } catch (err) {
+        deps.logger.warn({ err, seq: m.seq }, 'could not publish a stream message; consoles will resume it');
       }
-      return { incidents: [...new Set(outcome.messages.map((m) => m.incident.id))] };
-    },
-    { concurrency: deps.concurrency },
+    }
+  };
+  const count = (outcome: BatchOutcome) => {
+    for (const [action, n] of Object.entries(outcome.actions)) deps.metrics.correlatedEvents.inc({ outcome: action }, n);
+    if (outcome.duplicates > 0) deps.metrics.correlatedEvents.inc({ outcome: 'duplicate' }, outcome.duplicates);
+    for (const [source, n] of Object.entries(outcome.duplicatesBySource)) deps.metrics.alertsDeduplicated.inc({ source }, n);
+  };
+
+  const leadership = deps.database.kind === 'postgres' ? new AdvisoryLeadership(deps.database.db, 'aiops:correlator', deps.leaderPollMs) : null;
+  let stopped = false;
+  let lastTopologyCheck = Date.now();
+  const timer = setInterval(() => {
+    if (stopped || (leadership && !leadership.isLeader)) return;
+    void (async () => {
+      try {
+        if (Date.now() - lastTopologyCheck >= TOPOLOGY_CHECK_MS) {
+          lastTopologyCheck = Date.now();
+          if (await live.reloadTopologyIfChanged()) deps.logger.info({ version: live.builtTopologyVersion }, 'topology changed; correlation engine rebuilt');
+        }
+        await publish(await live.tick());
+      } catch (err) {
+        deps.logger.warn({ err }, 'correlator tick failed; it will be retried');
+      }
+    })();
+  }, TICK_MS);
+  timer.unref();
+
+  const unsubscribe: Unsubscribe[] = [];
+  unsubscribe.push(
+    await deps.bus.subscribe(TOPOLOGY_TOPIC, async () => {
+      if (leadership && !leadership.isLeader) return;
+      if (await live.reloadTopologyIfChanged()) deps.logger.info({ version: live.builtTopologyVersion }, 'topology changed; correlation engine rebuilt');
+    }),
   );
+  if (deps.suppressionTopic) {
+    unsubscribe.push(
+      await deps.bus.subscribe(deps.suppressionTopic, async () => {
+        if (leadership && !leadership.isLeader) return;
+        await live.reloadSuppression();
+      }),
+    );
+  }
+
+  let consuming = false;
+  const consume = async () => {
+    if (consuming) return;
+    consuming = true;
+    await deps.queue.process(
+      'alerts.ingest',
+      async (data) => {
+        if (!isBatch(data)) throw new UnrecoverableJobError('alerts.ingest payload is not a batch of alert events');
+        // A process that lost the lock (its connection dropped) waits until it wins it again.
+        if (leadership) await leadership.whenLeader();
+        const outcome = await live.processBatch(data);
+        count(outcome);
+        await publish(outcome);
+        return { incidents: [...new Set(outcome.messages.map((m) => m.incident.id))] };
+      },
+      { concurrency: deps.concurrency },
+    );
+  };
+
+  if (leadership) {
+    leadership.start({
+      onAcquired: async () => {
+        await publish(await live.rebuild());
+        deps.logger.info({}, 'this process now leads correlation');
+        await consume();
+      },
+      onLost: (err) => deps.logger.error({ err }, 'lost the correlator lock; waiting to win it again'),
+    });
+  } else {
+    await publish(await live.rebuild());
+    await consume();
+  }
+
+  return {
+    live,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      for (const u of unsubscribe) await u().catch(() => undefined);
+      await leadership?.stop();
+    },
+  };
 }
 
 function isBatch(d: unknown): d is { batchId: string; receivedAt: string; events: AlertEvent[] } {

@@ -64,6 +64,8 @@ interface TopoHit {
   from: number;
   /** Event time minus the first alert on `via` in the incident. */
   lagMs: number;
+  /** Set for an implicit item (a shared service-like label, see implicitItemLabels): its words. */
+  implicit?: string;
 }
 
 export interface EngineStats {
@@ -149,6 +151,18 @@ export class CorrelationEngine {
     const out = this.buffer.release().map((b) => this.decideAt(b.event, b.timeMs, b.seq, false));
     this.runTimers(this.buffer.watermarkMs);
     return out;
+  }
+
+  /**
+   * Rebuilding after a restart: replays one recorded event in its recorded order. A new episode
+   * goes into the incident it was recorded in (`pin`, its key), not wherever scoring would put it
+   * today, so the rebuilt state agrees with the store; everything else runs as in `decide`.
+   */
+  restore(event: AlertEvent, pin: string | null): Decision {
+    const seq = this.arrivals++;
+    const t = Date.parse(event.eventTime);
+    if (!Number.isFinite(t)) return this.build(event, seq, t, false, null, 'ignored', null, false, null, 'event time is not a valid date', null);
+    return this.decideAt(event, t, seq, t < this.clockMs, pin);
   }
 
   /** Decides one event now; the caller guarantees event-time order (ingest does that for you). */
@@ -267,7 +281,7 @@ export class CorrelationEngine {
   // ---------------------------------------------------------------------------------------
   // The decision
 
-  private decideAt(ev: AlertEvent, t: number, seq: number, late: boolean): Decision {
+  private decideAt(ev: AlertEvent, t: number, seq: number, late: boolean, pin: string | null = null): Decision {
     this.runTimers(t);
     if (t > this.clockMs) this.clockMs = t;
     const fp = ev.fingerprint;
@@ -331,7 +345,17 @@ export class CorrelationEngine {
         return this.build(ev, seq, t, late, a, 'kept', current.key, false, null, why, null);
       }
     }
-    return this.place(ev, a, t, seq, late);
+    return pin === null ? this.place(ev, a, t, seq, late) : this.placePinned(ev, a, t, seq, late, pin);
+  }
+
+  private placePinned(ev: AlertEvent, a: AlertState, t: number, seq: number, late: boolean, pin: string): Decision {
+    const existing = this.incidents.get(pin);
+    const usable = existing !== undefined && existing.status !== 'merged';
+    const inc = usable ? existing : this.newIncident(pin, t);
+    if (inc.status === 'resolved') this.reopen(inc);
+    const reason = 'restored from the store after a restart';
+    this.link(inc, a, t, reason, null);
+    return this.build(ev, seq, t, late, a, usable ? 'linked' : 'opened', inc.key, !usable, null, reason, null);
   }
 
   private place(ev: AlertEvent, a: AlertState, t: number, seq: number, late: boolean): Decision {
@@ -347,7 +371,7 @@ export class CorrelationEngine {
       ) {
         best = inc;
         bestScore = s;
-        bestFrom = hit?.from ?? null;
+        bestFrom = hit === null || hit.implicit !== undefined ? null : hit.from;
       }
     }
     const cfg = this.config;
@@ -391,6 +415,7 @@ export class CorrelationEngine {
       const set = v === undefined ? undefined : this.byPair.get(`${k}=${v}`);
       if (set) for (const inc of set) if (!found.has(inc)) found.set(inc, null);
     }
+    if (a.items.length === 0) this.implicitHits(a, t, found);
     for (const inc of found.keys()) {
       if (inc.status !== 'open' || t - inc.lastOnsetMs > this.config.maxGapMs) found.delete(inc);
     }
@@ -399,6 +424,29 @@ export class CorrelationEngine {
       ([x, hx], [y, hy]) => (hy?.affinity ?? 0) - (hx?.affinity ?? 0) || y.lastOnsetMs - x.lastOnsetMs || (x.key < y.key ? -1 : 1),
     );
     return new Map(kept.slice(0, this.config.maxCandidates));
+  }
+
+  /**
+   * An alert on no known item shares an implicit item with incidents filed under the same value
+   * of its first implicit-item label (e.g. the same service): as close as the same item.
+   */
+  private implicitHits(a: AlertState, t: number, found: Map<IncidentState, TopoHit | null>): void {
+    for (const k of this.config.implicitItemLabels) {
+      const v = a.labels[k];
+      if (v === undefined) continue;
+      const set = this.byPair.get(`${k}=${v}`);
+      if (set) {
+        for (const inc of set) {
+          const lagMs = t - inc.firstOnsetMs;
+          const affinity = (this.config.topologyAffinity.self[0] ?? 1) * this.lagFactor('self', lagMs);
+          const cur = found.get(inc);
+          if (cur === undefined || cur === null || affinity > cur.affinity) {
+            found.set(inc, { affinity, hops: 0, relation: 'self', via: -1, from: -1, lagMs, implicit: `${k} "${v}"` });
+          }
+        }
+      }
+      return;
+    }
   }
 
   /** See EngineConfig.causalLag. */
@@ -467,7 +515,7 @@ export class CorrelationEngine {
       learned,
       gapMs,
       sinceFirstMs: t - inc.firstOnsetMs,
-      viaItem: hit && this.graph ? this.graph.idOf(hit.via) : null,
+      viaItem: hit === null ? null : (hit.implicit ?? (this.graph ? this.graph.idOf(hit.via) : null)),
       hops: hit?.hops ?? null,
       relation: hit?.relation ?? null,
       consistent,

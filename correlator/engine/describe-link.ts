@@ -25,7 +25,8 @@ export function describeLink(
   const parts: string[] = [];
   if (score.viaItem !== null && score.relation !== null) {
     const name = graph?.nameOf(score.viaItem) ?? score.viaItem;
-    if (score.relation === 'self') parts.push(`on ${name}, already in the incident`);
+    const implicit = score.hops === 0 && (graph === null || graph.indexOf(score.viaItem) === undefined);
+    if (score.relation === 'self') parts.push(implicit ? `same ${score.viaItem}` : `on ${name}, already in the incident`);
     else {
       const path = graph && fromItem ? graph.describePath(fromItem, score.viaItem, maxHops) : null;
       const words = RELATION_WORDS[score.relation] + (score.consistent === false ? '; no common root with the incident' : '');

@@ -59,6 +59,12 @@ export interface EngineConfig {
    * (alerts of items the topology does not know).
    */
   indexLabels: readonly string[];
+  /**
+   * For alerts the topology does not know (or with no topology at all): the first of these
+   * labels present names an implicit item, so alerts of one service group as if on one item.
+   * Each must also be in `indexLabels`.
+   */
+  implicitItemLabels: readonly string[];
   /** An incident resolves this long after its last member resolved (if nothing re-fires). */
   holdMs: number;
   flapping: {
@@ -102,7 +108,8 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = Object.freeze({
   causalLag: { graceMs: 120_000, effectGraceMs: 300_000, scaleMs: 180_000 },
   causalConsistency: { hops: 8, factor: 0.15 },
   volatileLabels: ['instance', 'pod', 'pod_name', 'container', 'container_id', 'ip', 'pod_ip', 'uid', 'replica', 'ifIndex'],
-  indexLabels: ['service', 'app', 'job', 'host', 'node', 'device'],
+  indexLabels: ['service', 'app', 'application', 'job', 'host', 'node', 'device'],
+  implicitItemLabels: ['service', 'app', 'application', 'job'],
   holdMs: 5 * 60_000,
   flapping: { changes: 3, windowMs: 15 * 60_000, quietMs: 15 * 60_000 },
   maxCandidates: 48,

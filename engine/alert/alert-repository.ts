@@ -4,7 +4,7 @@
  * records nothing twice; a repeat only bumps last-seen and the repeat counter.
  */
 import { sql } from 'kysely';
-import type { AlertEvent, AlertRecord } from './alert.ts';
+import type { AlertEvent, AlertRecord, SuppressionRef } from './alert.ts';
 import { type Executor, iso, isoOrNull } from '../db/executor.ts';
 
 export interface RecordResult {
@@ -14,6 +14,16 @@ export interface RecordResult {
   alert: AlertRecord | undefined;
   /** Its status and severity before the event; undefined for an alert seen for the first time. */
   previous?: { status: AlertRecord['status']; severity: string } | undefined;
+  /** The alert_events row recorded for a new event. */
+  eventId?: number;
+}
+
+/** One recorded event as a correlator rebuilding its memory replays it. */
+export interface ReplayedEvent {
+  eventId: number;
+  event: AlertEvent;
+  decision: string | null;
+  incidentKey: string | null;
 }
 
 export class AlertRepository {
@@ -49,6 +59,7 @@ export class AlertRepository {
       .returning('id')
       .executeTakeFirst();
     const isNewEvent = inserted !== undefined;
+    const eventId = inserted ? Number(inserted.id) : undefined;
     const before = created === undefined ? await this.get(ev.fingerprint) : undefined;
     const previous = before ? { status: before.status, severity: before.severity } : undefined;
 
@@ -89,7 +100,7 @@ export class AlertRepository {
         .where('fingerprint', '=', ev.fingerprint)
         .execute();
     }
-    return { isNewEvent, alert: await this.get(ev.fingerprint), previous };
+    return { isNewEvent, alert: await this.get(ev.fingerprint), previous, eventId };
   }
 
   /** An acknowledgement acts only on a firing alert; otherwise nothing is recorded. */
@@ -108,7 +119,79 @@ export class AlertRepository {
       .set({ acknowledged_at: ev.eventTime, last_seen_at: receivedAt })
       .where('fingerprint', '=', ev.fingerprint)
       .execute();
-    return { isNewEvent: true, alert: await this.get(ev.fingerprint) };
+    return { isNewEvent: true, alert: await this.get(ev.fingerprint), eventId: Number(inserted.id) };
+  }
+
+  /** Stores the correlation engine's decision on recorded events, in one statement. */
+  async markDecisions(rows: ReadonlyArray<{ eventId: number; decision: string; incidentKey: string | null }>): Promise<void> {
+    if (rows.length === 0) return;
+    await sql`
+      update alert_events e set decision = v.decision, incident_key = v.incident_key
+      from (values ${sql.join(rows.map((r) => sql`(${r.eventId}::bigint, ${r.decision}::text, ${r.incidentKey}::text)`))}) as v(id, decision, incident_key)
+      where e.id = v.id`.execute(this.db);
+  }
+
+  /** What the engine says of the alert's current episode: the rule muting it, and flapping. */
+  async setCorrelationState(fingerprint: string, suppressedBy: SuppressionRef | null, flapping: boolean): Promise<void> {
+    await this.db
+      .updateTable('alerts')
+      .set({ suppressed_by: suppressedBy === null ? null : JSON.stringify(suppressedBy), flapping })
+      .where('fingerprint', '=', fingerprint)
+      .execute();
+  }
+
+  /**
+   * Recorded events in recorded order, for a correlator rebuilding its memory: those at or after
+   * `sinceEventTime`, and every event of the alerts in `alsoFingerprints` (members of incidents
+   * still open, whose episode may have begun earlier). The alert's stored labels and
+   * annotations stand in for the event's own.
+   */
+  async replayLog(sinceEventTime: Date, alsoFingerprints: readonly string[], afterId: number, limit: number): Promise<ReplayedEvent[]> {
+    let q = this.db
+      .selectFrom('alert_events as e')
+      .innerJoin('alerts as a', 'a.fingerprint', 'e.fingerprint')
+      .select([
+        'e.id',
+        'e.status as event_status',
+        'e.event_time',
+        'e.decision',
+        'e.incident_key',
+        'a.fingerprint',
+        'a.source',
+        'a.source_fingerprint',
+        'a.name',
+        'a.severity',
+        'a.labels',
+        'a.annotations',
+        'a.starts_at',
+      ])
+      .where('e.id', '>', afterId);
+    q = q.where((eb) =>
+      alsoFingerprints.length > 0 ? eb.or([eb('e.event_time', '>=', sinceEventTime), eb('e.fingerprint', 'in', [...alsoFingerprints])]) : eb('e.event_time', '>=', sinceEventTime),
+    );
+    const rows = await q.orderBy('e.id').limit(limit).execute();
+    return rows.map((r) => {
+      const eventTime = iso(r.event_time);
+      return {
+        eventId: Number(r.id),
+        decision: r.decision,
+        incidentKey: r.incident_key,
+        event: {
+          source: r.source,
+          sourceFingerprint: r.source_fingerprint,
+          fingerprint: r.fingerprint,
+          status: r.event_status,
+          name: r.name,
+          severity: r.severity,
+          labels: r.labels,
+          annotations: r.annotations,
+          startsAt: r.event_status === 'firing' ? eventTime : iso(r.starts_at),
+          endsAt: r.event_status === 'resolved' ? eventTime : null,
+          eventTime,
+          generatorUrl: null,
+        },
+      };
+    });
   }
 
   async get(fingerprint: string): Promise<AlertRecord | undefined> {
@@ -140,6 +223,8 @@ function toRecord(row: {
   first_seen_at: Date;
   last_seen_at: Date;
   repeat_count: number;
+  suppressed_by?: SuppressionRef | null;
+  flapping?: boolean;
 }): AlertRecord {
   return {
     fingerprint: row.fingerprint,
@@ -157,5 +242,7 @@ function toRecord(row: {
     firstSeenAt: iso(row.first_seen_at),
     lastSeenAt: iso(row.last_seen_at),
     repeatCount: row.repeat_count,
+    suppressedBy: row.suppressed_by ?? null,
+    flapping: row.flapping ?? false,
   };
 }

@@ -50,4 +50,14 @@ export interface AlertRecord {
   lastSeenAt: string;
   /** Deliveries that repeated an already known state. */
   repeatCount: number;
+  /** The maintenance window, silence or inhibition rule muting the current episode, if any. */
+  suppressedBy: SuppressionRef | null;
+  /** Changing state too often (marked with hysteresis); kept in its incident meanwhile. */
+  flapping: boolean;
+}
+
+export interface SuppressionRef {
+  kind: string;
+  ruleId: string;
+  reason: string;
 }

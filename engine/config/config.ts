@@ -34,7 +34,7 @@ export interface Config {
   influx: InfluxConfig | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   limits: { alertsPerRequest: number; labelsPerAlert: number; labelValueLength: number; metricBufferPoints: number; queueMaxDepth: number };
-  correlator: { windowSeconds: number; concurrency: number };
+  correlator: { windowSeconds: number; concurrency: number; holdSeconds: number; leaderPollMs: number };
   /** How long the stream log keeps messages for consoles to resume from. */
   streamRetentionHours: number;
   auth: AuthConfig;
@@ -183,8 +183,10 @@ export function loadConfig(env: Env, roleArg?: string): Readonly<Config> {
     queueMaxDepth: r.int('QUEUE_MAX_DEPTH', 10_000, 1, 10_000_000),
   };
   const correlator = {
-    windowSeconds: r.int('CORRELATION_WINDOW_SECONDS', 300, 1, 86_400),
+    windowSeconds: r.int('CORRELATION_WINDOW_SECONDS', 600, 1, 86_400),
     concurrency: r.int('CORRELATOR_CONCURRENCY', 4, 1, 64),
+    holdSeconds: r.int('INCIDENT_HOLD_SECONDS', 300, 0, 86_400),
+    leaderPollMs: r.int('CORRELATOR_LEADER_POLL_MS', 1000, 50, 60_000),
   };
   const streamRetentionHours = r.int('STREAM_RETENTION_HOURS', 72, 1, 24 * 365);
   const hmacSecrets: Record<string, string> = {};

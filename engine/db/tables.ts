@@ -20,6 +20,9 @@ export interface AlertsTable {
   first_seen_at: Timestamp;
   last_seen_at: Timestamp;
   repeat_count: ColumnType<number, number | undefined, number>;
+  /** The rule that muted the alert's current episode ({kind, ruleId, reason}); null when none. */
+  suppressed_by: ColumnType<{ kind: string; ruleId: string; reason: string } | null, string | null | undefined, string | null>;
+  flapping: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface AlertEventsTable {
@@ -29,6 +32,10 @@ export interface AlertEventsTable {
   event_time: Timestamp;
   received_at: Timestamp;
   batch_id: string;
+  /** The correlation engine's action for this event (opened, linked, kept, suppressed, …). */
+  decision: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The engine key of the incident the event went to, if any. */
+  incident_key: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface IncidentsTable {
@@ -46,6 +53,10 @@ export interface IncidentsTable {
   resolved_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** The correlation engine's key; null for incidents of the one-label rule. */
+  correlation_key: ColumnType<string | null, string | null | undefined, string | null>;
+  component: ColumnType<string | null, string | null | undefined, string | null>;
+  root_causes: ColumnType<unknown[], string | undefined, string>;
 }
 
 export interface IncidentAlertsTable {
@@ -53,6 +64,8 @@ export interface IncidentAlertsTable {
   fingerprint: string;
   link_reason: string;
   linked_at: Timestamp;
+  /** The figures behind the link (ScoreBreakdown); null for the first member and restored ones. */
+  score: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
 }
 
 export interface StreamEventsTable {

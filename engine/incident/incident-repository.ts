@@ -40,8 +40,30 @@ interface IncidentRow {
   updated_at: Date;
 }
 
+export interface IncidentRepositoryOptions {
+  /**
+   * Resolve an incident as soon as none of its members fires (the one-label rule). The
+   * correlation engine turns this off: it resolves incidents itself, after a hold time.
+   */
+  autoResolve?: boolean;
+}
+
+/** An active incident's engine key and members, for a correlator rebuilding its memory. */
+export interface ActiveMembership {
+  id: string;
+  key: string;
+  fingerprints: string[];
+}
+
 export class IncidentRepository {
-  constructor(private readonly db: Executor) {}
+  private readonly autoResolve: boolean;
+
+  constructor(
+    private readonly db: Executor,
+    options: IncidentRepositoryOptions = {},
+  ) {
+    this.autoResolve = options.autoResolve ?? true;
+  }
 
   /** The active incident this alert already belongs to, if any. */
   async findActiveByMember(fingerprint: string): Promise<IncidentRef | undefined> {
@@ -74,8 +96,18 @@ export class IncidentRepository {
     return row ? { id: row.id, startedAt: iso(row.started_at) } : undefined;
   }
 
-  async create(init: { title: string; groupKey: string; severity: string; eventTime: string; now: string }): Promise<string> {
-    const id = randomUUID();
+  async create(init: {
+    title: string;
+    groupKey: string;
+    severity: string;
+    eventTime: string;
+    now: string;
+    /** Given by the correlation engine (derived from its key); random otherwise. */
+    id?: string;
+    correlationKey?: string;
+    component?: string | null;
+  }): Promise<string> {
+    const id = init.id ?? randomUUID();
     await this.db
       .insertInto('incidents')
       .values({
@@ -91,6 +123,8 @@ export class IncidentRepository {
         resolved_at: null,
         created_at: init.now,
         updated_at: init.now,
+        correlation_key: init.correlationKey ?? null,
+        component: init.component ?? null,
       })
       .execute();
     return id;
@@ -100,10 +134,10 @@ export class IncidentRepository {
    * Links an alert to an incident and folds it into the incident's counters. Linking an
    * alert that is already a member changes nothing.
    */
-  async addMember(incidentId: string, member: MemberState, reason: string, now: string): Promise<IncidentSummary> {
+  async addMember(incidentId: string, member: MemberState, reason: string, now: string, score?: object | null): Promise<IncidentSummary> {
     const inserted = await this.db
       .insertInto('incident_alerts')
-      .values({ incident_id: incidentId, fingerprint: member.fingerprint, link_reason: reason, linked_at: now })
+      .values({ incident_id: incidentId, fingerprint: member.fingerprint, link_reason: reason, linked_at: now, score: score ? JSON.stringify(score) : null })
       .onConflict((oc) => oc.columns(['incident_id', 'fingerprint']).doNothing())
       .returning('fingerprint')
       .executeTakeFirst();
@@ -116,6 +150,30 @@ export class IncidentRepository {
       endsAt: member.endsAt,
       now,
     });
+  }
+
+  /**
+   * For the correlation engine, which reads each touched incident once per batch: links an
+   * alert (or, when it is already a member, folds its new episode in) without reading the
+   * summary back.
+   */
+  async linkMember(incidentId: string, member: MemberState, before: { status: string; severity: string } | undefined, reason: string, now: string, score: object | null): Promise<void> {
+    const inserted = await this.db
+      .insertInto('incident_alerts')
+      .values({ incident_id: incidentId, fingerprint: member.fingerprint, link_reason: reason, linked_at: now, score: score ? JSON.stringify(score) : null })
+      .onConflict((oc) => oc.columns(['incident_id', 'fingerprint']).doNothing())
+      .returning('fingerprint')
+      .executeTakeFirst();
+    await this.apply(
+      incidentId,
+      { members: inserted ? 1 : 0, before: inserted ? undefined : before, after: member, eventTime: member.lastEventAt, startsAt: member.startsAt, endsAt: member.endsAt, now },
+      false,
+    );
+  }
+
+  /** memberChanged without reading the summary back (see linkMember). */
+  async foldMemberChange(incidentId: string, before: { status: string; severity: string } | undefined, after: MemberState, now: string): Promise<void> {
+    await this.apply(incidentId, { members: 0, before, after, eventTime: after.lastEventAt, startsAt: after.startsAt, endsAt: after.endsAt, now }, false);
   }
 
   /** Folds a member's state change (fired again, resolved, changed severity) into its incident. */
@@ -132,7 +190,17 @@ export class IncidentRepository {
   private async apply(
     incidentId: string,
     d: { members: number; before: { status: string; severity: string } | undefined; after: MemberState | undefined; eventTime: string; startsAt: string; endsAt: string | null; now: string },
-  ): Promise<IncidentSummary> {
+  ): Promise<IncidentSummary>;
+  private async apply(
+    incidentId: string,
+    d: { members: number; before: { status: string; severity: string } | undefined; after: MemberState | undefined; eventTime: string; startsAt: string; endsAt: string | null; now: string },
+    readBack: false,
+  ): Promise<undefined>;
+  private async apply(
+    incidentId: string,
+    d: { members: number; before: { status: string; severity: string } | undefined; after: MemberState | undefined; eventTime: string; startsAt: string; endsAt: string | null; now: string },
+    readBack = true,
+  ): Promise<IncidentSummary | undefined> {
     const row = await this.db
       .selectFrom('incidents')
       .select(['status', 'severity', 'severity_counts', 'alert_count', 'firing_count', 'started_at', 'last_event_at', 'resolved_at'])
@@ -154,7 +222,7 @@ export class IncidentRepository {
     let status = row.status;
     let resolvedAt = row.resolved_at;
     const end = new Date(d.endsAt ?? d.eventTime);
-    if (ACTIVE.includes(status) && alertCount > 0 && firing === 0) {
+    if (this.autoResolve && ACTIVE.includes(status) && alertCount > 0 && firing === 0) {
       status = 'resolved';
       resolvedAt = resolvedAt && resolvedAt > end ? resolvedAt : end;
     }
@@ -175,9 +243,59 @@ export class IncidentRepository {
       })
       .where('id', '=', incidentId)
       .execute();
+    if (!readBack) return undefined;
     const summary = await this.getSummary(incidentId);
     if (!summary) throw new Error(`incident ${incidentId} vanished during update`);
     return summary;
+  }
+
+  /** Resolved by the correlation engine (its members quiet for the hold time); a no-op when already over. */
+  async resolve(id: string, resolvedAt: string, now: string): Promise<boolean> {
+    const res = await this.db
+      .updateTable('incidents')
+      .set({ status: 'resolved', resolved_at: resolvedAt, updated_at: now })
+      .where('id', '=', id)
+      .where('status', 'in', ACTIVE)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  /** A flapping member came back within the flapping window: the incident is open again. */
+  async reopen(id: string, now: string): Promise<boolean> {
+    const res = await this.db
+      .updateTable('incidents')
+      .set({ status: 'open', resolved_at: null, updated_at: now })
+      .where('id', '=', id)
+      .where('status', '=', 'resolved')
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  async setRootCauses(id: string, candidates: unknown[]): Promise<void> {
+    await this.db.updateTable('incidents').set({ root_causes: JSON.stringify(candidates) }).where('id', '=', id).execute();
+  }
+
+  async statusOf(id: string): Promise<IncidentStatus | undefined> {
+    const row = await this.db.selectFrom('incidents').select('status').where('id', '=', id).executeTakeFirst();
+    return row?.status;
+  }
+
+  /** Incidents of the engine that are still active, with their members. */
+  async activeMemberships(): Promise<ActiveMembership[]> {
+    const rows = await this.db
+      .selectFrom('incidents')
+      .innerJoin('incident_alerts', 'incident_alerts.incident_id', 'incidents.id')
+      .select(['incidents.id', 'incidents.correlation_key', 'incident_alerts.fingerprint'])
+      .where('incidents.status', 'in', ACTIVE)
+      .where('incidents.correlation_key', 'is not', null)
+      .execute();
+    const byId = new Map<string, ActiveMembership>();
+    for (const r of rows) {
+      let m = byId.get(r.id);
+      if (!m) byId.set(r.id, (m = { id: r.id, key: r.correlation_key!, fingerprints: [] }));
+      m.fingerprints.push(r.fingerprint);
+    }
+    return [...byId.values()];
   }
 
   async getSummary(id: string): Promise<IncidentSummary | undefined> {

@@ -7,13 +7,13 @@ import { CoOccurrenceModel } from '../../../correlator/engine/co-occurrence-mode
 import { CorrelationEngine } from '../../../correlator/engine/correlation-engine.ts';
 import { alert } from './fixtures.ts';
 
-// Without topology, two ledger alerts 10 s apart score just under the threshold on time,
+// Without topology (and on a host, not a service: a shared service is an implicit item), two ledger alerts 10 s apart score just under the threshold on time,
 // labels and text alone; the learned affinity decides.
 const CONFIG = { linkThreshold: 0.45, holdMs: 60_000 };
 // `instance` is volatile: it makes each round a new alert without changing label similarity.
 const pair = (e: CorrelationEngine, at: number) => [
-  e.decide(alert({ name: 'DiskFull', labels: { service: 'ledger', instance: `i${at}` }, at })),
-  e.decide(alert({ name: 'BackupFailed', labels: { service: 'ledger', instance: `i${at}` }, at: at + 10 })),
+  e.decide(alert({ name: 'DiskFull', labels: { host: 'ledger-1', instance: `i${at}` }, at })),
+  e.decide(alert({ name: 'BackupFailed', labels: { host: 'ledger-1', instance: `i${at}` }, at: at + 10 })),
 ];
 
 describe('merge and split', () => {
@@ -45,7 +45,7 @@ describe('merge and split', () => {
     expect(e.incident(a!.incidentKey!)!.members.map((m) => m.name)).toEqual(['DiskFull']);
     expect(model.affinity('DiskFull', 'BackupFailed')).toBeNull();
     // The moved alert's later events follow it.
-    const resolve = e.decide(alert({ name: 'BackupFailed', labels: { service: 'ledger', instance: 'i0' }, at: 30, status: 'resolved', startedAt: 10 }));
+    const resolve = e.decide(alert({ name: 'BackupFailed', labels: { host: 'ledger-1', instance: 'i0' }, at: 30, status: 'resolved', startedAt: 10 }));
     expect(resolve.incidentKey).toBe(part.key);
 
     const [c, d] = pair(e, 3600);
