@@ -293,7 +293,13 @@ export class LiveCorrelator {
     const messages: StreamMessage[] = [];
     for (const [id, t] of touched) {
       const view = this.engine?.incident(t.key);
-      if (view && this.graph) await incidents.setRootCauses(id, rankRootCauses(view, this.graph).slice(0, 5));
+      if (view && this.graph) {
+        const ranked = rankRootCauses(view, this.graph).slice(0, 5);
+        await incidents.setRootCauses(
+          id,
+          ranked.map((c) => ({ itemId: c.itemId, name: c.name, rank: c.rank, score: Math.round(c.score * 1000) / 1000, alerting: c.alerting, evidence: c.evidence })),
+        );
+      }
       const incident = await incidents.getSummary(id);
       if (!incident) continue;
       messages.push(await stream.append({ type: t.created ? 'incident.created' : 'incident.updated', incident }));

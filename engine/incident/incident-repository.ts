@@ -38,6 +38,7 @@ interface IncidentRow {
   resolved_at: Date | null;
   created_at: Date;
   updated_at: Date;
+  component: string | null;
 }
 
 export interface IncidentRepositoryOptions {
@@ -319,6 +320,9 @@ export class IncidentRepository {
         'alerts.labels',
         'incident_alerts.link_reason',
         'incident_alerts.linked_at',
+        'incident_alerts.score',
+        'alerts.suppressed_by',
+        'alerts.flapping',
       ])
       .where('incident_alerts.incident_id', '=', id)
       .orderBy('incident_alerts.linked_at')
@@ -334,8 +338,12 @@ export class IncidentRepository {
       labels: r.labels,
       linkReason: r.link_reason,
       linkedAt: iso(r.linked_at),
+      linkScore: r.score,
+      suppressedBy: r.suppressed_by,
+      flapping: r.flapping,
     }));
-    return { ...summary, members };
+    const extra = await this.db.selectFrom('incidents').select('root_causes').where('id', '=', id).executeTakeFirst();
+    return { ...summary, members, rootCauses: (extra?.root_causes ?? []) as Incident['rootCauses'] };
   }
 
   async list(opts: { statuses?: IncidentStatus[]; limit: number; offset: number }): Promise<IncidentSummary[]> {
@@ -395,5 +403,6 @@ function toSummary(row: IncidentRow, sourceFingerprints: string[]): IncidentSumm
     updatedAt: iso(row.updated_at),
     sourceFingerprints: sourceFingerprints.slice(0, SUMMARY_FINGERPRINT_LIMIT),
     sourceFingerprintsTruncated: sourceFingerprints.length > SUMMARY_FINGERPRINT_LIMIT,
+    component: row.component,
   };
 }

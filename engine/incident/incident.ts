@@ -14,6 +14,21 @@ export interface IncidentMember {
   /** Why this alert was linked to the incident, in words. */
   linkReason: string;
   linkedAt: string;
+  /** The figures behind the link (time, topology, labels, text, learned, total); null for the first member. */
+  linkScore: Record<string, unknown> | null;
+  /** The rule muting this alert's current episode, if any, and whether it flaps. */
+  suppressedBy: { kind: string; ruleId: string; reason: string } | null;
+  flapping: boolean;
+}
+
+/** A ranked root-cause candidate with the evidence behind its place. */
+export interface RootCauseCandidateView {
+  itemId: string;
+  name: string;
+  rank: number;
+  score: number;
+  alerting: boolean;
+  evidence: string[];
 }
 
 export interface IncidentSummary {
@@ -39,8 +54,12 @@ export interface IncidentSummary {
    */
   sourceFingerprints: string[];
   sourceFingerprintsTruncated: boolean;
+  /** The topology component the incident lies in (the correlator's partition key); null without topology. */
+  component: string | null;
 }
 
 export interface Incident extends IncidentSummary {
   members: IncidentMember[];
+  /** Ranked, best first (at most 5); empty without a topology. */
+  rootCauses: RootCauseCandidateView[];
 }

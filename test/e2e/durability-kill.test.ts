@@ -45,7 +45,7 @@ describe('durability under a real kill', () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   });
 
-  it('a correlator killed mid-batch loses nothing: a new one takes its batches over', { timeout: 120_000 }, async () => {
+  it('a correlator killed mid-batch loses nothing: the standby beside it takes its batches over, with no duplicate incidents', { timeout: 120_000 }, async () => {
     const root = await tempDir('aiops-e2e-kill-');
     const te = await testEnvironment('real');
     cleanups.push(te.cleanup);
@@ -65,14 +65,15 @@ describe('durability under a real kill', () => {
         const n = await count('select count(*) as n from alerts');
         return n > 0 ? n : undefined;
       }, 30_000, 'the first correlated alerts');
+      // A second correlator runs beside it as a hot standby (one leads: ADR 0004)…
+      await startApp({ name: 'correlator-2', env, roles: 'correlator', logDir: root, onSpawn: track });
       process.kill(victim.proc.pid, 'SIGKILL');
       await victim.proc.exited;
       const atKill = await count('select count(*) as n from alerts');
       expect(seen).toBeLessThan(TOTAL);
       expect(atKill).toBeLessThan(TOTAL);
       victim = undefined;
-
-      await startApp({ name: 'correlator-2', env, roles: 'correlator', logDir: root, onSpawn: track });
+      // …and takes the killed one's batches over, rebuilding the engine from the store.
       await eventually(async () => ((await count('select count(*) as n from alerts')) === TOTAL ? true : undefined), 60_000, `all ${TOTAL} alerts stored`);
       await eventually(
         async () => ((await count('select count(distinct fingerprint) as n from incident_alerts')) === TOTAL ? true : undefined),

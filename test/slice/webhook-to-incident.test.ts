@@ -56,6 +56,12 @@ describe.each<Flavour>(['embedded', 'real'])('webhook to live incident (%s)', (f
     const detail = (await rt.app.inject({ method: 'GET', url: `/api/v1/incidents/${incident.id}` })).json();
     expect(detail.members).toHaveLength(2);
     expect(detail.members.map((m: any) => m.linkReason).join(' | ')).toMatch(/same service "orders-api"/);
+    // The joining member carries the figures behind its link; without topology there is no root ranking.
+    const linked = detail.members.find((m: any) => m.linkScore !== null);
+    expect(linked.linkScore).toMatchObject({ topology: 1, relation: 'self' });
+    expect(linked.linkScore.total).toBeGreaterThanOrEqual(0.5);
+    expect(detail.rootCauses).toEqual([]);
+    expect(detail.members.every((m: any) => m.suppressedBy === null && m.flapping === false)).toBe(true);
   });
 
   it('accepts the body captured from a real Alertmanager 0.25', async (ctx) => {
