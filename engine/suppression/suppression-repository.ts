@@ -214,7 +214,8 @@ function toDomain(kind: SuppressionKind, row: RuleRow): MaintenanceWindow | Sile
   return rule as unknown as MaintenanceWindow | Silence | InhibitRule;
 }
 
-function toStored<K extends SuppressionKind>(kind: K, row: RuleRow, nowMs: number): StoredRuleOf[K] {
+/** `kind` only types the result: every kind is its definition plus the same record. */
+function toStored<K extends SuppressionKind>(_kind: K, row: RuleRow, nowMs: number): StoredRuleOf[K] {
   const rule: Record<string, unknown> = { id: row.id, ...row.definition };
   if (row.comment !== null) rule.comment = row.comment;
   Object.assign(rule, {
