@@ -19,6 +19,7 @@ import { consoleRoutes } from '../web/console-routes.ts';
 import { incidentRoutes } from '../web/incident-routes.ts';
 import { StreamHub } from '../web/stream-hub.ts';
 import { streamRoutes } from '../web/stream-routes.ts';
+import { suppressionRoutes } from '../web/suppression-routes.ts';
 import { tokenRoutes } from '../web/token-routes.ts';
 import { topologyRoutes } from '../web/topology-routes.ts';
 import type { Adapters } from './wiring.ts';
@@ -99,6 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(incidentRoutes, { database: deps.database });
     await app.register(tokenRoutes, { database: deps.database, verifier });
     await app.register(topologyRoutes, { database: deps.database, bus: deps.bus, verifier });
+    await app.register(suppressionRoutes, { database: deps.database, bus: deps.bus, verifier });
     await app.register(streamRoutes, { hub });
     await app.register(consoleRoutes);
   }

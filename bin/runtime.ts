@@ -7,6 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type CorrelatorHandle, startCorrelator } from '../correlator/correlator-worker.ts';
 import { bootstrapFirstToken } from '../engine/auth/bootstrap-first-token.ts';
+import { SUPPRESSION_TOPIC } from '../engine/bus/events.ts';
+import { SuppressionRepository } from '../engine/suppression/suppression-repository.ts';
 import type { Config } from '../engine/config/config.ts';
 import { lockDataDir } from '../engine/db/data-dir-lock.ts';
 import { startStreamRetention } from '../engine/housekeeping/stream-retention.ts';
@@ -63,6 +65,9 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
         holdSeconds: config.correlator.holdSeconds,
         concurrency: config.correlator.concurrency,
         leaderPollMs: config.correlator.leaderPollMs,
+        loadSuppression: () => new SuppressionRepository(adapters.database.db).loadRules(Date.now()),
+        suppressionVersion: () => new SuppressionRepository(adapters.database.db).version(),
+        suppressionTopic: SUPPRESSION_TOPIC,
       });
     }
     if (roles.has('engine')) {

@@ -37,6 +37,8 @@ export interface CorrelatorDeps {
   concurrency: number;
   leaderPollMs: number;
   loadSuppression?: () => Promise<SuppressionRules>;
+  /** The rules' version, checked periodically (the bus may drop an announcement). */
+  suppressionVersion?: () => Promise<number>;
   /** Bus topic on which suppression rule changes are announced. */
   suppressionTopic?: string;
 }
@@ -46,9 +48,9 @@ export interface CorrelatorHandle {
   stop(): Promise<void>;
 }
 
-/** How often engine time is let follow the wall clock, and the topology version checked. */
+/** How often engine time is let follow the wall clock, and the topology and rule versions checked. */
 const TICK_MS = 1_000;
-const TOPOLOGY_CHECK_MS = 30_000;
+const VERSION_CHECK_MS = 30_000;
 
 export async function startCorrelator(deps: CorrelatorDeps): Promise<CorrelatorHandle> {
   const live = new LiveCorrelator({
@@ -73,14 +75,20 @@ export async function startCorrelator(deps: CorrelatorDeps): Promise<CorrelatorH
 
   const leadership = deps.database.kind === 'postgres' ? new AdvisoryLeadership(deps.database.db, 'aiops:correlator', deps.leaderPollMs) : null;
   let stopped = false;
-  let lastTopologyCheck = Date.now();
+  let lastVersionCheck = Date.now();
+  let suppressionVersion = deps.suppressionVersion ? await deps.suppressionVersion() : 0;
+  const reloadSuppression = async () => {
+    if (deps.suppressionVersion) suppressionVersion = await deps.suppressionVersion();
+    await live.reloadSuppression();
+  };
   const timer = setInterval(() => {
     if (stopped || (leadership && !leadership.isLeader)) return;
     void (async () => {
       try {
-        if (Date.now() - lastTopologyCheck >= TOPOLOGY_CHECK_MS) {
-          lastTopologyCheck = Date.now();
+        if (Date.now() - lastVersionCheck >= VERSION_CHECK_MS) {
+          lastVersionCheck = Date.now();
           if (await live.reloadTopologyIfChanged()) deps.logger.info({ version: live.builtTopologyVersion }, 'topology changed; correlation engine rebuilt');
+          if (deps.suppressionVersion && (await deps.suppressionVersion()) !== suppressionVersion) await reloadSuppression();
         }
         await publish(await live.tick());
       } catch (err) {
@@ -101,7 +109,7 @@ export async function startCorrelator(deps: CorrelatorDeps): Promise<CorrelatorH
     unsubscribe.push(
       await deps.bus.subscribe(deps.suppressionTopic, async () => {
         if (leadership && !leadership.isLeader) return;
-        await live.reloadSuppression();
+        await reloadSuppression();
       }),
     );
   }

@@ -2,15 +2,12 @@
  * Whether an alert must not open or join an incident, and which rule says so. Checked in a
  * fixed order, maintenance, then silences, then inhibition, so the reported rule is stable.
  */
-import { inhibitingRule, type InhibitRule, type InhibitionSources } from './inhibit-rule.ts';
-import { activeMaintenance, type MaintenanceWindow } from './maintenance-window.ts';
-import { matchingSilence, type Silence } from './silence.ts';
+import type { SuppressionRules } from '../../engine/suppression/suppression.ts';
+import { inhibitingRule, type InhibitionSources } from './inhibit-rule.ts';
+import { activeMaintenance } from './maintenance-window.ts';
+import { matchingSilence } from './silence.ts';
 
-export interface SuppressionRules {
-  maintenance: readonly MaintenanceWindow[];
-  silences: readonly Silence[];
-  inhibitRules: readonly InhibitRule[];
-}
+export type { SuppressionRules } from '../../engine/suppression/suppression.ts';
 
 export interface SuppressionHit {
   kind: 'maintenance' | 'silence' | 'inhibition';

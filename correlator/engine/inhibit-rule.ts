@@ -5,14 +5,10 @@
  * matches both sides is not muted by alerts that also match both sides (so none mutes itself).
  * The predicate is pure; which sources fire is asked of an InhibitionSources (see InhibitionIndex).
  */
-import { matchesLabels, type LabelMatcher } from './label-matcher.ts';
+import type { InhibitRule } from '../../engine/suppression/suppression.ts';
+import { matchesLabels } from './label-matcher.ts';
 
-export interface InhibitRule {
-  id: string;
-  sourceMatchers: readonly LabelMatcher[];
-  targetMatchers: readonly LabelMatcher[];
-  equal: readonly string[];
-}
+export type { InhibitRule } from '../../engine/suppression/suppression.ts';
 
 export interface InhibitionSources {
   /**

@@ -3,13 +3,9 @@
  * windows. Semantics follow Alertmanager: a missing label reads as the empty string, and a
  * regular expression must match the whole value (it is anchored).
  */
-export type MatchOp = '=' | '!=' | '=~' | '!~';
+import type { LabelMatcher } from '../../engine/suppression/suppression.ts';
 
-export interface LabelMatcher {
-  name: string;
-  op: MatchOp;
-  value: string;
-}
+export type { LabelMatcher, MatchOp } from '../../engine/suppression/suppression.ts';
 
 // Compiled regexes are reused: matchers run once per alert per rule.
 const compiled = new Map<string, RegExp>();

@@ -4,33 +4,10 @@
  * or both (either suffices); a window naming neither suppresses nothing, so a half-filled form
  * cannot silence the whole estate. Times are epoch milliseconds.
  */
-import { matchesLabels, type LabelMatcher } from './label-matcher.ts';
+import type { MaintenanceSchedule, MaintenanceWindow } from '../../engine/suppression/suppression.ts';
+import { matchesLabels } from './label-matcher.ts';
 
-export type MaintenanceSchedule =
-  | { kind: 'once'; startMs: number; endMs: number }
-  | {
-      /**
-       * Every week on `days` (0 = Sunday … 6 = Saturday) from `start` ("HH:MM") for
-       * `durationMinutes` (may run past midnight; under a week), in a fixed UTC offset,
-       * optionally bounded by `fromMs`/`untilMs`. The cron equivalent of days=[6],
-       * start="02:00" is `0 2 * * 6` plus a duration, which cron itself cannot say.
-       */
-      kind: 'weekly';
-      days: readonly number[];
-      start: string;
-      durationMinutes: number;
-      utcOffsetMinutes?: number;
-      fromMs?: number;
-      untilMs?: number;
-    };
-
-export interface MaintenanceWindow {
-  id: string;
-  itemIds?: readonly string[];
-  matchers?: readonly LabelMatcher[];
-  schedule: MaintenanceSchedule;
-  comment?: string;
-}
+export type { MaintenanceSchedule, MaintenanceWindow } from '../../engine/suppression/suppression.ts';
 
 export interface MaintenanceTarget {
   labels: Readonly<Record<string, string>>;

@@ -3,16 +3,10 @@
  * Alertmanager semantics: every matcher must match; active from startsAt (inclusive) to endsAt
  * (exclusive). A silence without matchers matches nothing rather than everything.
  */
-import { matchesLabels, type LabelMatcher } from './label-matcher.ts';
+import type { Silence } from '../../engine/suppression/suppression.ts';
+import { matchesLabels } from './label-matcher.ts';
 
-export interface Silence {
-  id: string;
-  matchers: readonly LabelMatcher[];
-  startsAtMs: number;
-  endsAtMs: number;
-  createdBy?: string;
-  comment?: string;
-}
+export type { Silence } from '../../engine/suppression/suppression.ts';
 
 /** The first active silence (in list order) matching the labels at this instant, or null. */
 export function matchingSilence(silences: readonly Silence[], labels: Readonly<Record<string, string>>, atMs: number): Silence | null {

@@ -4,6 +4,7 @@
  * resume after a dropped connection.
  */
 import type { IncidentSummary } from '../incident/incident.ts';
+import type { SuppressionKind } from '../suppression/suppression.ts';
 
 export type StreamMessage =
   | { type: 'incident.created'; seq: number; at: string; incident: IncidentSummary }
@@ -18,3 +19,12 @@ export const STREAM_TOPIC = 'stream';
 export type TopologyMessage = { type: 'topology.updated'; version: number };
 
 export const TOPOLOGY_TOPIC = 'topology';
+
+/**
+ * Suppression rule writes (maintenance windows, silences, inhibition rules): correlators
+ * reload with `SuppressionRepository.loadRules` when `version` is newer than the one they
+ * hold. `action` and the rule's `kind` and `id` say what changed, for logs and consoles.
+ */
+export type SuppressionMessage = { type: 'suppression.updated'; version: number; kind: SuppressionKind; id: string; action: 'created' | 'expired' };
+
+export const SUPPRESSION_TOPIC = 'suppression';

@@ -1,5 +1,6 @@
 /** Kysely table types: the one place that knows column names. */
 import type { ColumnType, Generated } from 'kysely';
+import type { RuleDraftOf } from '../suppression/suppression.ts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
@@ -111,6 +112,32 @@ export interface TopologyMetaTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+/**
+ * A suppression rule (maintenance_windows, silences, inhibit_rules share these columns).
+ * `definition` is the rule without id, comment and creator; `starts_at`/`ends_at` repeat
+ * its lifetime (null: open on that side), `expired_at` says when it was expired by hand.
+ */
+export interface SuppressionRuleTable<D> {
+  id: string;
+  definition: Json<D>;
+  comment: string | null;
+  created_by: string;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  starts_at: NullableTimestamp;
+  ends_at: NullableTimestamp;
+  expired_at: NullableTimestamp;
+}
+
+/** One row (id 1): `version` goes up with every suppression rule write. */
+export interface SuppressionMetaTable {
+  id: number;
+  version: ColumnType<number, number | undefined, number>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface DB {
   alerts: AlertsTable;
   alert_events: AlertEventsTable;
@@ -121,4 +148,8 @@ export interface DB {
   config_items: ConfigItemsTable;
   relations: RelationsTable;
   topology_meta: TopologyMetaTable;
+  maintenance_windows: SuppressionRuleTable<Omit<RuleDraftOf['maintenance'], 'comment'>>;
+  silences: SuppressionRuleTable<Omit<RuleDraftOf['silence'], 'comment'>>;
+  inhibit_rules: SuppressionRuleTable<Omit<RuleDraftOf['inhibit-rule'], 'comment'>>;
+  suppression_meta: SuppressionMetaTable;
 }
