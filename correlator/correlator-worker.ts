@@ -15,6 +15,7 @@ import type { AppMetrics } from '../engine/observability/metrics-registry.ts';
 import { type JobQueue, UnrecoverableJobError } from '../engine/queue/job-queue.ts';
 import type { SuppressionRules } from './engine/find-suppression.ts';
 import { AdvisoryLeadership } from './live/advisory-leadership.ts';
+import { CommandRepository } from '../engine/incident/command-repository.ts';
 import { type BatchOutcome, LiveCorrelator } from './live/live-correlator.ts';
 
 interface Logger {
@@ -131,6 +132,16 @@ export async function startCorrelator(deps: CorrelatorDeps): Promise<CorrelatorH
       },
       { concurrency: deps.concurrency },
     );
+    await deps.queue.process('incidents.command', async ({ commandId }) => {
+      if (leadership) await leadership.whenLeader();
+      const commands = new CommandRepository(deps.database.db);
+      const cmd = await commands.get(commandId);
+      if (!cmd) return { status: 'unknown' as const };
+      if (cmd.status !== 'pending') return { status: cmd.status };
+      const outcome = await live.command(cmd);
+      await publish({ messages: outcome.messages, duplicates: 0, duplicatesBySource: {}, actions: {} });
+      return { status: outcome.ok ? ('done' as const) : ('failed' as const) };
+    });
   };
 
   if (leadership) {

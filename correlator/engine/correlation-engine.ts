@@ -278,6 +278,16 @@ export class CorrelationEngine {
     return this.view(part);
   }
 
+  /**
+   * An operator resolved the incident: it takes no new alerts from now on (its members' later
+   * events still land in it). A no-op on an incident that is not open.
+   */
+  close(key: string, atMs: number): IncidentView {
+    const inc = this.mustGet(key);
+    if (inc.status === 'open') this.resolveIncident(inc, atMs);
+    return this.view(inc);
+  }
+
   // ---------------------------------------------------------------------------------------
   // The decision
 

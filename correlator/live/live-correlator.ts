@@ -20,11 +20,13 @@ import type { AlertEvent, AlertRecord } from '../../engine/alert/alert.ts';
 import { AlertRepository } from '../../engine/alert/alert-repository.ts';
 import type { StreamMessage } from '../../engine/bus/events.ts';
 import type { DB } from '../../engine/db/tables.ts';
+import { CommandRepository } from '../../engine/incident/command-repository.ts';
 import { IncidentRepository, type MemberState } from '../../engine/incident/incident-repository.ts';
 import { StreamRepository } from '../../engine/stream/stream-repository.ts';
 import { ItemMatcher } from '../../engine/topology/item-matcher.ts';
 import { TopologyGraph } from '../../engine/topology/topology-graph.ts';
 import { TopologyRepository } from '../../engine/topology/topology-repository.ts';
+import { CoOccurrenceModel } from '../engine/co-occurrence-model.ts';
 import { CorrelationEngine } from '../engine/correlation-engine.ts';
 import type { Decision } from '../engine/decision.ts';
 import type { EngineConfig } from '../engine/engine-config.ts';
@@ -62,6 +64,44 @@ interface Recorded {
 
 const REPLAY_PAGE = 5_000;
 
+/** Learned affinities that also note operator feedback, so the correlator can store it. */
+class RecordingModel extends CoOccurrenceModel {
+  pending: Array<{ a: string; b: string; delta: number }> = [];
+  replaying = false;
+  override feedback(a: string, b: string, delta: number): void {
+    super.feedback(a, b, delta);
+    if (!this.replaying) this.pending.push({ a, b, delta });
+  }
+}
+
+class Refused extends Error {
+  constructor(readonly outcome: Extract<CommandOutcome, { ok: false }>) {
+    super(outcome.refusal.detail);
+  }
+}
+
+/** An operator's action on an incident (a row of incident_commands). */
+export interface IncidentCommand {
+  id: string;
+  incidentId: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  actor: string;
+}
+
+/** A refused command: the HTTP status and words the requester gets back. */
+export interface CommandRefusal {
+  status: 400 | 404 | 409;
+  code: string;
+  title: string;
+  detail: string;
+}
+
+export type CommandOutcome = { ok: true; incidentId: string; messages: StreamMessage[] } | { ok: false; refusal: CommandRefusal; messages: StreamMessage[] };
+
+const ACTIVE = new Set(['open', 'acknowledged']);
+export const COMMAND_KINDS = ['ack', 'assign', 'resolve', 'close', 'comment', 'severity', 'merge', 'split'] as const;
+
 export class LiveCorrelator {
   private engine: CorrelationEngine | null = null;
   private graph: TopologyGraph | null = null;
@@ -70,6 +110,7 @@ export class LiveCorrelator {
   private lastEventWallMs = Number.NEGATIVE_INFINITY;
   private resolved: IncidentView[] = [];
   private readonly engineConfig: Partial<EngineConfig>;
+  private model: RecordingModel | null = null;
   private readonly now: () => number;
   private readonly quietMs: number;
 
@@ -131,6 +172,159 @@ export class LiveCorrelator {
     });
   }
 
+  /**
+   * Runs an operator's action, serialized with correlation: checks the transition against the
+   * incident's stored status, changes the store (with a timeline entry and stream messages) and
+   * the engine's memory (a resolved incident takes no new alerts; merges and splits move members
+   * and are remembered as feedback). Refusals change nothing.
+   */
+  command(cmd: IncidentCommand): Promise<CommandOutcome> {
+    return this.exclusive(async () => {
+      if (this.engine === null) await this.rebuildNow();
+      try {
+        // The effects and the command's outcome commit together: a redelivered job finds it done.
+        return await this.opts.db.transaction().execute(async (trx) => {
+          const row = await trx.selectFrom('incident_commands').select('status').where('id', '=', cmd.id).forUpdate().executeTakeFirst();
+          if (row && row.status !== 'pending') return { ok: true as const, incidentId: cmd.incidentId, messages: [] };
+          const out = await this.runCommand(trx, cmd);
+          if (!out.ok) throw new Refused(out);
+          if (row) await new CommandRepository(trx).finish(cmd.id, 'done', { incidentId: out.incidentId });
+          return out;
+        });
+      } catch (err) {
+        // The engine may have moved (merge, split) before the write failed or was refused.
+        if (cmd.kind === 'merge' || cmd.kind === 'split' || !(err instanceof Refused)) this.engine = null;
+        if (!(err instanceof Refused)) throw err;
+        await new CommandRepository(this.opts.db).finish(cmd.id, 'failed', { ...err.outcome.refusal });
+        return err.outcome;
+      }
+    });
+  }
+
+  private async runCommand(trx: Kysely<DB>, cmd: IncidentCommand): Promise<CommandOutcome> {
+    const incidents = new IncidentRepository(trx, { autoResolve: false });
+    const stream = new StreamRepository(trx);
+    const now = new Date(this.now()).toISOString();
+    const refuse = (status: CommandRefusal['status'], code: string, title: string, detail: string): CommandOutcome => ({ ok: false, refusal: { status, code, title, detail }, messages: [] });
+    const inc = await incidents.lockForWorkflow(cmd.incidentId);
+    if (!inc) return refuse(404, 'not-found', 'Not found', `no incident ${cmd.incidentId}`);
+    const illegal = (what: string) => refuse(409, 'illegal-transition', 'Illegal transition', `cannot ${what} an incident that is ${inc.status}${inc.mergedInto ? ` (merged into ${inc.mergedInto})` : ''}`);
+    const p = cmd.payload;
+    const touchedIds = new Set<string>([inc.id]);
+    switch (cmd.kind) {
+      case 'ack':
+        if (inc.status !== 'open') return illegal('acknowledge');
+        await incidents.acknowledge(inc.id, cmd.actor, now);
+        await incidents.addTimeline(inc.id, cmd.actor, 'acknowledged');
+        break;
+      case 'assign': {
+        if (inc.status === 'closed') return illegal('assign');
+        const assignee = typeof p.assignee === 'string' && p.assignee.trim() !== '' ? p.assignee.trim() : null;
+        await incidents.assign(inc.id, assignee, now);
+        await incidents.addTimeline(inc.id, cmd.actor, assignee ? 'assigned' : 'unassigned', assignee ? { assignee } : {});
+        break;
+      }
+      case 'resolve':
+        if (!ACTIVE.has(inc.status)) return illegal('resolve');
+        await incidents.resolveByOperator(inc.id, cmd.actor, now);
+        if (inc.correlationKey && this.engine!.incident(inc.correlationKey)) this.engine!.close(inc.correlationKey, this.engineTime());
+        this.resolved = this.resolved.filter((v) => v.key !== inc.correlationKey);
+        await incidents.addTimeline(inc.id, cmd.actor, 'resolved', typeof p.note === 'string' ? { note: p.note } : {});
+        break;
+      case 'close':
+        if (inc.status !== 'resolved') return illegal('close');
+        await incidents.close(inc.id, now);
+        await incidents.addTimeline(inc.id, cmd.actor, 'closed');
+        break;
+      case 'comment':
+        if (typeof p.text !== 'string' || p.text.trim() === '') return refuse(400, 'invalid-request', 'Invalid request', 'a comment needs text');
+        await incidents.addTimeline(inc.id, cmd.actor, 'commented', { text: p.text });
+        break;
+      case 'severity':
+        if (inc.status === 'closed') return illegal('change the severity of');
+        if (typeof p.severity !== 'string') return refuse(400, 'invalid-request', 'Invalid request', 'severity is required');
+        await incidents.overrideSeverity(inc.id, p.severity, now);
+        await incidents.addTimeline(inc.id, cmd.actor, 'severity.changed', { severity: p.severity });
+        break;
+      case 'merge': {
+        if (inc.status === 'closed') return illegal('merge into');
+        const from = Array.isArray(p.from) ? p.from.filter((x): x is string => typeof x === 'string') : [];
+        if (from.length === 0 || from.includes(inc.id)) return refuse(400, 'invalid-request', 'Invalid request', 'merge needs `from`: other incidents’ ids');
+        for (const otherId of from) {
+          const other = await incidents.lockForWorkflow(otherId);
+          if (!other) return refuse(404, 'not-found', 'Not found', `no incident ${otherId}`);
+          if (other.status === 'closed') return refuse(409, 'illegal-transition', 'Illegal transition', `cannot merge incident ${otherId}: it is closed`);
+          const moved = await incidents.moveMembers(other.id, inc.id, null, `merged from incident ${other.id} by ${cmd.actor}`, now);
+          if (inc.correlationKey && other.correlationKey && this.engine!.incident(inc.correlationKey) && this.engine!.incident(other.correlationKey)) {
+            this.engine!.merge(inc.correlationKey, other.correlationKey);
+          }
+          if (inc.correlationKey) await this.repin(trx, moved, inc.correlationKey);
+          await incidents.close(other.id, now, inc.id);
+          await incidents.recount(other.id, now);
+          await incidents.addTimeline(other.id, cmd.actor, 'merged', { into: inc.id });
+          await incidents.addTimeline(inc.id, cmd.actor, 'merged', { from: other.id, alerts: moved.length });
+          touchedIds.add(other.id);
+        }
+        if (inc.status === 'resolved') await incidents.reopen(inc.id, now);
+        await incidents.recount(inc.id, now);
+        break;
+      }
+      case 'split': {
+        if (!ACTIVE.has(inc.status) && inc.status !== 'resolved') return illegal('split');
+        const fps = Array.isArray(p.fingerprints) ? [...new Set(p.fingerprints.filter((x): x is string => typeof x === 'string'))] : [];
+        const members = new Set((await trx.selectFrom('incident_alerts').select('fingerprint').where('incident_id', '=', inc.id).execute()).map((r) => r.fingerprint));
+        const unknown = fps.filter((f) => !members.has(f));
+        if (fps.length === 0 || unknown.length > 0) return refuse(400, 'invalid-request', 'Invalid request', unknown.length > 0 ? `not members of ${inc.id}: ${unknown.slice(0, 5).join(', ')}` : 'split needs `fingerprints`: the members to move out');
+        if (fps.length === members.size) return refuse(400, 'invalid-request', 'Invalid request', 'a split must leave at least one member behind');
+        const key = inc.correlationKey;
+        let newKey: string;
+        if (key && this.engine!.incident(key)) newKey = this.engine!.split(key, fps).key;
+        else newKey = `${key ?? inc.id}~${cmd.id}`;
+        const newId = incidentIdOf(newKey);
+        const first = await trx.selectFrom('incidents').select(['title', 'group_key', 'severity', 'started_at', 'component']).where('id', '=', inc.id).executeTakeFirstOrThrow();
+        await incidents.create({ id: newId, correlationKey: newKey, component: first.component, title: `${first.title} (split)`, groupKey: first.group_key, severity: first.severity, eventTime: first.started_at.toISOString(), now });
+        await incidents.moveMembers(inc.id, newId, fps, `split from incident ${inc.id} by ${cmd.actor}`, now);
+        await this.repin(trx, fps, newKey);
+        await incidents.recount(inc.id, now);
+        await incidents.recount(newId, now);
+        if (inc.status === 'resolved') await incidents.resolve(newId, now, now);
+        await incidents.addTimeline(inc.id, cmd.actor, 'split', { into: newId, alerts: fps.length });
+        await incidents.addTimeline(newId, cmd.actor, 'split', { from: inc.id, alerts: fps.length });
+        touchedIds.add(newId);
+        break;
+      }
+      default:
+        return refuse(400, 'invalid-request', 'Invalid request', `unknown action ${cmd.kind}`);
+    }
+    await this.storeFeedback(trx, cmd.id);
+    const messages: StreamMessage[] = [];
+    for (const id of touchedIds) {
+      const incident = await incidents.getSummary(id);
+      if (incident) messages.push(await stream.append({ type: 'incident.updated', incident }));
+    }
+    return { ok: true, incidentId: inc.id, messages };
+  }
+
+  /** Recorded events of moved alerts now belong to their new incident (so a rebuild agrees). */
+  private async repin(trx: Kysely<DB>, fingerprints: readonly string[], key: string): Promise<void> {
+    if (fingerprints.length === 0) return;
+    await trx.updateTable('alert_events').set({ incident_key: key }).where('fingerprint', 'in', [...fingerprints]).where('incident_key', 'is not', null).execute();
+  }
+
+  private async storeFeedback(trx: Kysely<DB>, commandId: string): Promise<void> {
+    const pending = this.model?.pending.splice(0) ?? [];
+    if (pending.length === 0) return;
+    await trx
+      .insertInto('correlation_feedback')
+      .values(pending.map((f) => ({ type_a: f.a, type_b: f.b, weight: f.delta, command_id: commandId })))
+      .execute();
+  }
+
+  /** The engine's clock for operator actions: wall time, never behind what it has seen. */
+  private engineTime(): number {
+    return this.now();
+  }
+
   /** Open incidents as the engine holds them (for tests and diagnostics). */
   openIncidents(): IncidentView[] {
     return this.engine?.openIncidents() ?? [];
@@ -166,9 +360,16 @@ export class LiveCorrelator {
     const matcher = topology.items.length > 0 ? new ItemMatcher(topology.items) : null;
     this.graph = graph;
     this.resolved = [];
+    // Operators' remembered corrections first, so the replay groups as they taught.
+    const model = new RecordingModel({ ...this.engineConfig.learning });
+    model.replaying = true;
+    for (const f of await db.selectFrom('correlation_feedback').select(['type_a', 'type_b', 'weight']).orderBy('id').execute()) model.feedback(f.type_a, f.type_b, f.weight);
+    model.replaying = false;
+    this.model = model;
     const engine = new CorrelationEngine({
       graph,
       matcher,
+      model,
       config: this.engineConfig,
       suppression: await this.suppressionRules(),
       onIncidentResolved: (view) => this.resolved.push(view),
@@ -276,19 +477,25 @@ export class LiveCorrelator {
           now,
         });
         await incidents.linkMember(id, member, undefined, d.reason, now, d.score);
+        await incidents.addTimeline(id, 'correlator', 'opened', { fingerprint: d.fingerprint, reason: d.reason });
       } else if (d.action === 'linked') {
         const id = touch(d.incidentKey, false);
         await incidents.linkMember(id, member, rec.previous, d.reason, now, d.score);
       } else if (d.action === 'kept') {
         const id = touch(d.incidentKey, false);
-        if (d.status === 'firing' && d.flapping && this.engine!.incident(d.incidentKey)?.status === 'open') await incidents.reopen(id, now);
+        if (d.status === 'firing' && d.flapping && this.engine!.incident(d.incidentKey)?.status === 'open' && (await incidents.reopen(id, now))) {
+          await incidents.addTimeline(id, 'correlator', 'reopened', { fingerprint: d.fingerprint, reason: d.reason });
+        }
         await incidents.foldMemberChange(id, rec.previous, member, now);
       }
     }
     await alerts.markDecisions(marks);
     for (const view of this.resolved.splice(0)) {
       const id = incidentIdOf(view.key);
-      if (await incidents.resolve(id, new Date(view.resolvedAtMs ?? this.now()).toISOString(), now)) touch(view.key, touched.get(id)?.created ?? false);
+      if (await incidents.resolve(id, new Date(view.resolvedAtMs ?? this.now()).toISOString(), now)) {
+        touch(view.key, touched.get(id)?.created ?? false);
+        await incidents.addTimeline(id, 'correlator', 'resolved', { reason: 'every member resolved and the hold time passed' });
+      }
     }
     const messages: StreamMessage[] = [];
     for (const [id, t] of touched) {

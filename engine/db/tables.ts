@@ -58,6 +58,50 @@ export interface IncidentsTable {
   correlation_key: ColumnType<string | null, string | null | undefined, string | null>;
   component: ColumnType<string | null, string | null | undefined, string | null>;
   root_causes: ColumnType<unknown[], string | undefined, string>;
+  assignee: ColumnType<string | null, string | null | undefined, string | null>;
+  acknowledged_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  acknowledged_by: ColumnType<string | null, string | null | undefined, string | null>;
+  resolved_by: ColumnType<string | null, string | null | undefined, string | null>;
+  closed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** Set when an operator merged this incident into another (its status is then closed). */
+  merged_into: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Set by an operator; wins over the worst firing severity until changed again. */
+  severity_override: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** Every change to an incident, with who and when. */
+export interface IncidentTimelineTable {
+  id: Generated<number>;
+  incident_id: string;
+  at: ColumnType<Date, Date | string | undefined, never>;
+  /** `user:<id>`, `token:<id>`, or `correlator`. */
+  actor: string;
+  kind: string;
+  detail: ColumnType<Record<string, unknown>, string | undefined, string>;
+}
+
+/** An operator action waiting for, or done by, the leading correlator. */
+export interface IncidentCommandsTable {
+  id: string;
+  incident_id: string;
+  kind: string;
+  payload: ColumnType<Record<string, unknown>, string, string>;
+  actor: string;
+  status: 'pending' | 'done' | 'failed';
+  /** done: the incident summary; failed: {status, code, title, detail}. */
+  result: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  done_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+/** Operators' merges (+) and splits (−) as feedback between alert types. */
+export interface CorrelationFeedbackTable {
+  id: Generated<number>;
+  type_a: string;
+  type_b: string;
+  weight: number;
+  command_id: string | null;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
 }
 
 export interface IncidentAlertsTable {
@@ -139,6 +183,9 @@ export interface SuppressionMetaTable {
 }
 
 export interface DB {
+  incident_timeline: IncidentTimelineTable;
+  incident_commands: IncidentCommandsTable;
+  correlation_feedback: CorrelationFeedbackTable;
   alerts: AlertsTable;
   alert_events: AlertEventsTable;
   incidents: IncidentsTable;

@@ -39,6 +39,10 @@ interface IncidentRow {
   created_at: Date;
   updated_at: Date;
   component: string | null;
+  assignee: string | null;
+  acknowledged_at: Date | null;
+  acknowledged_by: string | null;
+  merged_into: string | null;
 }
 
 export interface IncidentRepositoryOptions {
@@ -204,7 +208,7 @@ export class IncidentRepository {
   ): Promise<IncidentSummary | undefined> {
     const row = await this.db
       .selectFrom('incidents')
-      .select(['status', 'severity', 'severity_counts', 'alert_count', 'firing_count', 'started_at', 'last_event_at', 'resolved_at'])
+      .select(['status', 'severity', 'severity_counts', 'alert_count', 'firing_count', 'started_at', 'last_event_at', 'resolved_at', 'severity_override'])
       .where('id', '=', incidentId)
       .forUpdate()
       .executeTakeFirstOrThrow();
@@ -235,7 +239,7 @@ export class IncidentRepository {
         firing_count: firing,
         severity_counts: JSON.stringify(counts),
         // The worst firing severity; once nothing fires, the severity it last had.
-        severity: firingSeverities.length > 0 ? worstSeverity(firingSeverities) : row.severity,
+        severity: row.severity_override ?? (firingSeverities.length > 0 ? worstSeverity(firingSeverities) : row.severity),
         started_at: new Date(Math.min(row.started_at.getTime(), Date.parse(d.startsAt))),
         last_event_at: new Date(Math.max(row.last_event_at.getTime(), Date.parse(d.eventTime))),
         status,
@@ -270,6 +274,100 @@ export class IncidentRepository {
       .where('status', '=', 'resolved')
       .executeTakeFirst();
     return Number(res.numUpdatedRows) > 0;
+  }
+
+  /** The facts the workflow checks a transition against; locks the row for the transaction. */
+  async lockForWorkflow(id: string): Promise<{ id: string; status: IncidentStatus; correlationKey: string | null; mergedInto: string | null } | undefined> {
+    const row = await this.db.selectFrom('incidents').select(['id', 'status', 'correlation_key', 'merged_into']).where('id', '=', id).forUpdate().executeTakeFirst();
+    return row ? { id: row.id, status: row.status, correlationKey: row.correlation_key, mergedInto: row.merged_into } : undefined;
+  }
+
+  async acknowledge(id: string, actor: string, now: string): Promise<void> {
+    await this.db.updateTable('incidents').set({ status: 'acknowledged', acknowledged_at: now, acknowledged_by: actor, updated_at: now }).where('id', '=', id).execute();
+  }
+
+  async resolveByOperator(id: string, actor: string, now: string): Promise<void> {
+    await this.db.updateTable('incidents').set({ status: 'resolved', resolved_at: now, resolved_by: actor, updated_at: now }).where('id', '=', id).execute();
+  }
+
+  async close(id: string, now: string, mergedInto: string | null = null): Promise<void> {
+    await this.db.updateTable('incidents').set({ status: 'closed', closed_at: now, merged_into: mergedInto, updated_at: now }).where('id', '=', id).execute();
+  }
+
+  async assign(id: string, assignee: string | null, now: string): Promise<void> {
+    await this.db.updateTable('incidents').set({ assignee, updated_at: now }).where('id', '=', id).execute();
+  }
+
+  async overrideSeverity(id: string, severity: string, now: string): Promise<void> {
+    await this.db.updateTable('incidents').set({ severity, severity_override: severity, updated_at: now }).where('id', '=', id).execute();
+  }
+
+  /** Moves members (all, or the given ones) from one incident to another; a member already there stays once. */
+  async moveMembers(fromId: string, toId: string, fingerprints: readonly string[] | null, reason: string, now: string): Promise<string[]> {
+    let q = this.db.selectFrom('incident_alerts').select('fingerprint').where('incident_id', '=', fromId);
+    if (fingerprints) q = q.where('fingerprint', 'in', [...fingerprints]);
+    const moving = (await q.execute()).map((r) => r.fingerprint);
+    if (moving.length === 0) return [];
+    await this.db
+      .insertInto('incident_alerts')
+      .columns(['incident_id', 'fingerprint', 'link_reason', 'linked_at', 'score'])
+      .expression((eb) =>
+        eb
+          .selectFrom('incident_alerts')
+          .select([sql.lit(toId).as('incident_id'), 'fingerprint', sql.lit(reason).as('link_reason'), sql<string>`${now}::timestamptz`.as('linked_at'), sql.lit(null).as('score')])
+          .where('incident_id', '=', fromId)
+          .where('fingerprint', 'in', moving),
+      )
+      .onConflict((oc) => oc.columns(['incident_id', 'fingerprint']).doNothing())
+      .execute();
+    await this.db.deleteFrom('incident_alerts').where('incident_id', '=', fromId).where('fingerprint', 'in', moving).execute();
+    return moving;
+  }
+
+  /** Recomputes an incident's counters, span and severity from its members (after a merge or split). */
+  async recount(id: string, now: string): Promise<void> {
+    const members = await this.db
+      .selectFrom('incident_alerts')
+      .innerJoin('alerts', 'alerts.fingerprint', 'incident_alerts.fingerprint')
+      .select(['alerts.status', 'alerts.severity', 'alerts.starts_at', 'alerts.last_event_at'])
+      .where('incident_alerts.incident_id', '=', id)
+      .execute();
+    const row = await this.db.selectFrom('incidents').select(['severity', 'severity_override', 'started_at', 'last_event_at']).where('id', '=', id).executeTakeFirstOrThrow();
+    const counts: Record<string, number> = {};
+    let firing = 0;
+    let started = Number.POSITIVE_INFINITY;
+    let last = Number.NEGATIVE_INFINITY;
+    for (const m of members) {
+      if (m.status === 'firing') {
+        counts[m.severity] = (counts[m.severity] ?? 0) + 1;
+        firing++;
+      }
+      started = Math.min(started, m.starts_at.getTime());
+      last = Math.max(last, m.last_event_at.getTime());
+    }
+    const firingSeverities = Object.keys(counts);
+    await this.db
+      .updateTable('incidents')
+      .set({
+        alert_count: members.length,
+        firing_count: firing,
+        severity_counts: JSON.stringify(counts),
+        severity: row.severity_override ?? (firingSeverities.length > 0 ? worstSeverity(firingSeverities) : row.severity),
+        started_at: Number.isFinite(started) ? new Date(started) : row.started_at,
+        last_event_at: Number.isFinite(last) ? new Date(last) : row.last_event_at,
+        updated_at: now,
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async addTimeline(incidentId: string, actor: string, kind: string, detail: Record<string, unknown> = {}): Promise<void> {
+    await this.db.insertInto('incident_timeline').values({ incident_id: incidentId, actor, kind, detail: JSON.stringify(detail) }).execute();
+  }
+
+  async timeline(incidentId: string, limit: number): Promise<Array<{ at: string; actor: string; kind: string; detail: Record<string, unknown> }>> {
+    const rows = await this.db.selectFrom('incident_timeline').select(['at', 'actor', 'kind', 'detail']).where('incident_id', '=', incidentId).orderBy('id').limit(limit).execute();
+    return rows.map((r) => ({ at: iso(r.at), actor: r.actor, kind: r.kind, detail: r.detail }));
   }
 
   async setRootCauses(id: string, candidates: unknown[]): Promise<void> {
@@ -343,7 +441,7 @@ export class IncidentRepository {
       flapping: r.flapping,
     }));
     const extra = await this.db.selectFrom('incidents').select('root_causes').where('id', '=', id).executeTakeFirst();
-    return { ...summary, members, rootCauses: (extra?.root_causes ?? []) as Incident['rootCauses'] };
+    return { ...summary, members, rootCauses: (extra?.root_causes ?? []) as Incident['rootCauses'], timeline: await this.timeline(id, 500) };
   }
 
   async list(opts: { statuses?: IncidentStatus[]; limit: number; offset: number }): Promise<IncidentSummary[]> {
@@ -404,5 +502,9 @@ function toSummary(row: IncidentRow, sourceFingerprints: string[]): IncidentSumm
     sourceFingerprints: sourceFingerprints.slice(0, SUMMARY_FINGERPRINT_LIMIT),
     sourceFingerprintsTruncated: sourceFingerprints.length > SUMMARY_FINGERPRINT_LIMIT,
     component: row.component,
+    assignee: row.assignee,
+    acknowledgedAt: isoOrNull(row.acknowledged_at),
+    acknowledgedBy: row.acknowledged_by,
+    mergedInto: row.merged_into,
   };
 }

@@ -56,10 +56,26 @@ export interface IncidentSummary {
   sourceFingerprintsTruncated: boolean;
   /** The topology component the incident lies in (the correlator's partition key); null without topology. */
   component: string | null;
+  /** Person or team who owns it. */
+  assignee: string | null;
+  acknowledgedAt: string | null;
+  acknowledgedBy: string | null;
+  /** Set on a closed incident an operator merged into another. */
+  mergedInto: string | null;
+}
+
+export interface TimelineEntry {
+  at: string;
+  /** `user:<id>`, `token:<id>` or `correlator`. */
+  actor: string;
+  kind: string;
+  detail: Record<string, unknown>;
 }
 
 export interface Incident extends IncidentSummary {
   members: IncidentMember[];
   /** Ranked, best first (at most 5); empty without a topology. */
   rootCauses: RootCauseCandidateView[];
+  /** Every change, oldest first (at most 500). */
+  timeline: TimelineEntry[];
 }
