@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { startCorrelator } from '../correlator/correlator-worker.ts';
+import { bootstrapFirstAdmin } from '../engine/auth/bootstrap-first-admin.ts';
 import { bootstrapFirstToken } from '../engine/auth/bootstrap-first-token.ts';
 import type { Config } from '../engine/config/config.ts';
 import { lockDataDir } from '../engine/db/data-dir-lock.ts';
@@ -49,6 +50,9 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
         databaseUrl: config.databaseUrl,
         logger: logger.child({ component: 'auth' }),
       });
+    }
+    if (roles.has('web')) {
+      await bootstrapFirstAdmin({ database: adapters.database, auth: config.auth, databaseUrl: config.databaseUrl, logger: logger.child({ component: 'auth' }) });
     }
     if (roles.has('correlator')) {
       await startCorrelator({

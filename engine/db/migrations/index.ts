@@ -9,6 +9,7 @@ import * as changes from './2026-11-21-0003-changes.ts';
 import * as apiTokens from './2026-11-21-0004-api-tokens.ts';
 import * as topology from './2026-11-21-0005-topology.ts';
 import * as incidentCounters from './2026-11-21-0006-incident-counters.ts';
+import * as users from './2026-11-21-0009-users.ts';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-21-0001-initial': initial,
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-21-0004-api-tokens': apiTokens,
   '2026-11-21-0005-topology': topology,
   '2026-11-21-0006-incident-counters': incidentCounters,
+  '2026-11-21-0009-users': users,
 };
