@@ -6,7 +6,8 @@
  * clients. A failed login is a 401 `invalid-credentials` that never says whether the
  * username or the password was wrong (or the user disabled). After `throttle.maxFailures`
  * failures for one username from one address, that pair gets a 429 with Retry-After
- * until the window ends (in-memory, per process: engine/auth/login-throttle.ts).
+ * until the window ends (in-memory, per process: engine/auth/login-throttle.ts). Password
+ * checks are bounded per process; past the bound a login is a 503 with Retry-After.
  * Every login, failed or not, and every logout is in the audit log.
  */
 import { type Static, Type } from '@sinclair/typebox';
@@ -17,7 +18,8 @@ import { MAX_PASSWORD_LENGTH } from '../engine/auth/password-hash.ts';
 import { permissionsOf } from '../engine/auth/roles.ts';
 import { normalizeUsername } from '../engine/auth/user.ts';
 import { UserRepository } from '../engine/auth/user-repository.ts';
-import { AppError } from '../engine/errors/app-error.ts';
+import { GateFullError } from '../engine/auth/work-gate.ts';
+import { AppError, unavailable } from '../engine/errors/app-error.ts';
 import { accessOf, identify, requireActor } from './access-plugin.ts';
 import { audit } from './audit.ts';
 import { clearedSessionCookie, sessionCookie } from './session-cookie.ts';
@@ -50,7 +52,13 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { t
       });
     }
 
-    const result = await access.sessions.login(username, password);
+    let result;
+    try {
+      result = await access.sessions.login(username, password);
+    } catch (err) {
+      if (err instanceof GateFullError) throw unavailable('too many logins at once; try again in a moment', 2);
+      throw err;
+    }
     if (!result.ok) {
       const exhausted = throttle.fail(key);
       const failedActor: Actor = { kind: 'anonymous', id: null, name: 'anonymous', role: null };

@@ -6,6 +6,8 @@
  *   lasting `sessionHours` (an absolute lifetime: using a session does not extend it).
  *   Whatever fails, it takes about the time of one password check (an unknown username
  *   is checked against a dummy hash), so timing does not tell which part was wrong.
+ *   At most 2 password checks run at once and 100 wait; past that `login` throws
+ *   GateFullError (the route answers 503 with Retry-After).
  * - `authenticate` asks the store on every call, so a logout, a password change or a
  *   disabled user takes effect at once in every process. Use is recorded at most once a
  *   minute per session, in the background; `close()` waits for those writes.
@@ -16,6 +18,7 @@ import type { DB } from '../db/tables.ts';
 import { DEFAULT_SCRYPT, type ScryptParams, hashPassword, needsRehash, verifyPassword } from './password-hash.ts';
 import { type Session, hashSessionSecret, looksLikeSessionSecret, newSessionSecret } from './session.ts';
 import { SESSION_SEEN_RESOLUTION_MS, SessionRepository } from './session-repository.ts';
+import { WorkGate } from './work-gate.ts';
 import type { User } from './user.ts';
 import { UserRepository } from './user-repository.ts';
 
@@ -39,6 +42,8 @@ export class SessionService {
   private readonly hashParams: ScryptParams;
   private readonly now: () => Date;
   private dummyHash: Promise<string> | undefined;
+  /** Leaves libuv's other two threads (of four) to file and network I/O. */
+  private readonly passwordChecks = new WorkGate(2, 100);
   private readonly writes = new Set<Promise<void>>();
 
   constructor(opts: SessionServiceOptions) {
@@ -52,12 +57,9 @@ export class SessionService {
   async login(username: string, password: string): Promise<LoginResult> {
     const users = new UserRepository(this.db);
     const found = await users.findForLogin(username);
-    if (!found) {
-      this.dummyHash ??= hashPassword(`dummy-${Math.random()}`, this.hashParams);
-      await verifyPassword(password, await this.dummyHash);
-      return { ok: false, reason: 'unknown-user' };
-    }
-    const matches = await verifyPassword(password, found.passwordHash);
+    const stored = found ? found.passwordHash : await (this.dummyHash ??= hashPassword(`dummy-${Math.random()}`, this.hashParams));
+    const matches = await this.passwordChecks.run(() => verifyPassword(password, stored));
+    if (!found) return { ok: false, reason: 'unknown-user' };
     if (!matches) return { ok: false, reason: 'wrong-password', user: found.user };
     if (found.user.disabledAt !== null) return { ok: false, reason: 'disabled', user: found.user };
     if (needsRehash(found.passwordHash, this.hashParams)) {

@@ -10,6 +10,7 @@ import { DEFAULT_SCRYPT, generatePassword, hashPassword, needsRehash, passwordPr
 import { PERMISSIONS, USER_ROLES, hasPermission, highestRole, permissionsOf, roleAtLeast } from '../../engine/auth/roles.ts';
 import { looksLikeSessionSecret, newSessionSecret } from '../../engine/auth/session.ts';
 import { looksLikeTokenSecret } from '../../engine/auth/api-token.ts';
+import { GateFullError, WorkGate } from '../../engine/auth/work-gate.ts';
 import { clearedSessionCookie, readSessionCookie, sessionCookie } from '../../web/session-cookie.ts';
 
 const CHEAP = { N: 2 ** 10, r: 8, p: 1 };
@@ -148,6 +149,39 @@ describe('failed-login throttle (in memory)', () => {
     for (const k of ['b', 'c', 'd']) throttle.fail(k);
     // 'a', the oldest, made room.
     expect(throttle.retryAfterSeconds('a')).toBe(0);
+  });
+});
+
+describe('work gate (bounded password checks)', () => {
+  it('runs at most `concurrency` at once, queues up to `maxWaiting`, and refuses beyond', async () => {
+    const gate = new WorkGate(2, 1);
+    let running = 0;
+    let peak = 0;
+    const releases: Array<() => void> = [];
+    const job = () =>
+      gate.run(async () => {
+        running++;
+        peak = Math.max(peak, running);
+        await new Promise<void>((r) => releases.push(r));
+        running--;
+        return 'done';
+      });
+    const jobs = [job(), job(), job()];
+    await expect(job()).rejects.toBeInstanceOf(GateFullError);
+    await new Promise((r) => setImmediate(r));
+    expect(releases).toHaveLength(2);
+    releases.shift()!();
+    await new Promise((r) => setImmediate(r));
+    expect(releases).toHaveLength(2);
+    while (releases.length > 0) {
+      releases.shift()!();
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(await Promise.all(jobs)).toEqual(['done', 'done', 'done']);
+    expect(peak).toBe(2);
+    // Slots are given back, failures included.
+    await expect(gate.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(await Promise.all([gate.run(async () => 1), gate.run(async () => 2), gate.run(async () => 3)])).toEqual([1, 2, 3]);
   });
 });
 
