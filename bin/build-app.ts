@@ -7,6 +7,9 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { requestLogSerializer } from '../engine/auth/redact-credentials.ts';
+import { Authenticator } from '../engine/auth/authenticator.ts';
+import { LoginThrottle } from '../engine/auth/login-throttle.ts';
+import { SessionService } from '../engine/auth/session-service.ts';
 import { TokenRepository } from '../engine/auth/token-repository.ts';
 import { TokenVerifier } from '../engine/auth/token-verifier.ts';
 import type { Config } from '../engine/config/config.ts';
@@ -15,13 +18,18 @@ import { createValidatorCompiler } from '../engine/http/validator-compiler.ts';
 import type { AppMetrics } from '../engine/observability/metrics-registry.ts';
 import { type ReadinessCheck, opsRoutes } from '../engine/observability/ops-routes.ts';
 import { ingestPlugin } from '../ingest/ingest-plugin.ts';
+import { webAccess } from '../web/access-plugin.ts';
+import { auditRoutes } from '../web/audit-routes.ts';
+import { authRoutes } from '../web/auth-routes.ts';
 import { consoleRoutes } from '../web/console-routes.ts';
 import { incidentRoutes } from '../web/incident-routes.ts';
 import { StreamHub } from '../web/stream-hub.ts';
 import { streamRoutes } from '../web/stream-routes.ts';
 import { suppressionRoutes } from '../web/suppression-routes.ts';
 import { tokenRoutes } from '../web/token-routes.ts';
+import { incidentActionRoutes } from '../web/incident-action-routes.ts';
 import { topologyRoutes } from '../web/topology-routes.ts';
+import { userRoutes } from '../web/user-routes.ts';
 import type { Adapters } from './wiring.ts';
 
 export interface AppDeps extends Adapters {
@@ -97,10 +105,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     app.addHook('onClose', () => hub.close());
     scrapers.push(() => metrics.streamClients.set(hub.clientCount));
     await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+    // Who is asking, for every web route group (sessions, API tokens, WEB_AUTH).
+    const sessions = new SessionService({ db: deps.database.db, sessionHours: config.auth.sessionHours, logger: deps.logger.child({ component: 'auth' }) });
+    app.addHook('onClose', () => sessions.close());
+    await app.register(webAccess, {
+      mode: config.auth.web,
+      authenticator: new Authenticator(verifier, sessions),
+      sessions,
+      database: deps.database,
+      cookieSecure: config.auth.sessionCookieSecure,
+    });
+    // Failed logins per username and client address, in this process's memory.
+    const throttle = new LoginThrottle();
+    await app.register(authRoutes, { throttle });
+    await app.register(userRoutes, { throttle });
+    await app.register(auditRoutes);
     await app.register(incidentRoutes, { database: deps.database });
     await app.register(tokenRoutes, { database: deps.database, verifier });
-    await app.register(topologyRoutes, { database: deps.database, bus: deps.bus, verifier });
-    await app.register(suppressionRoutes, { database: deps.database, bus: deps.bus, verifier });
+    await app.register(topologyRoutes, { database: deps.database, bus: deps.bus });
+    await app.register(suppressionRoutes, { database: deps.database, bus: deps.bus });
+    await app.register(incidentActionRoutes, { database: deps.database, queue: deps.queue });
     await app.register(streamRoutes, { hub });
     await app.register(consoleRoutes);
   }

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type CorrelatorHandle, startCorrelator } from '../correlator/correlator-worker.ts';
+import { bootstrapFirstAdmin } from '../engine/auth/bootstrap-first-admin.ts';
 import { bootstrapFirstToken } from '../engine/auth/bootstrap-first-token.ts';
 import { SUPPRESSION_TOPIC } from '../engine/bus/events.ts';
 import { SuppressionRepository } from '../engine/suppression/suppression-repository.ts';
@@ -53,6 +54,9 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
         databaseUrl: config.databaseUrl,
         logger: logger.child({ component: 'auth' }),
       });
+    }
+    if (roles.has('web')) {
+      await bootstrapFirstAdmin({ database: adapters.database, auth: config.auth, databaseUrl: config.databaseUrl, logger: logger.child({ component: 'auth' }) });
     }
     if (roles.has('correlator')) {
       correlator = await startCorrelator({

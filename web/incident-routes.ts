@@ -1,4 +1,4 @@
-/** GET /api/v1/incidents and /api/v1/incidents/:id, and GET /api/v1/alerts. */
+/** GET /api/v1/incidents and /api/v1/incidents/:id, and GET /api/v1/alerts: permission `incident:read`. */
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { AlertRepository } from '../engine/alert/alert-repository.ts';
@@ -7,6 +7,7 @@ import { badRequest, notFound } from '../engine/errors/app-error.ts';
 import { stringEnum } from '../engine/http/string-enum.ts';
 import type { IncidentStatus } from '../engine/incident/incident.ts';
 import { IncidentRepository } from '../engine/incident/incident-repository.ts';
+import { requirePermission } from './access-plugin.ts';
 
 const STATUSES: IncidentStatus[] = ['open', 'acknowledged', 'resolved', 'closed'];
 
@@ -29,6 +30,8 @@ const AlertQuery = Type.Object(
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
 export const incidentRoutes: FastifyPluginAsync<{ database: Database }> = async (app, { database }) => {
+  app.addHook('onRequest', requirePermission('incident:read'));
+
   app.get<{ Querystring: Static<typeof ListQuery> }>('/api/v1/incidents', { schema: { querystring: ListQuery } }, async (request) => {
     const statuses = parseStatuses(request.query.status);
     const items = await new IncidentRepository(database.db).list({ statuses, limit: request.query.limit, offset: request.query.offset });

@@ -1,18 +1,20 @@
 /**
  * POST /api/v1/tokens, GET /api/v1/tokens, DELETE /api/v1/tokens/:id: create, list and
- * revoke API tokens. Every route needs a token with scope `admin`, checked by the one
- * hook of this encapsulated group (header only: an admin token never goes in a URL).
- * A secret is returned once, by POST; nothing returns a secret or its hash afterwards.
+ * revoke API tokens. Every route needs the `admin` permission (an admin user, or a token
+ * with the `admin` scope as before), checked by the one hook of this encapsulated group;
+ * a token only in a URL is not taken. A secret is returned once, by POST; nothing returns
+ * a secret or its hash afterwards. Creating and revoking are in the audit log.
  */
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import { SOURCE_PATTERN, TOKEN_SCOPES, allows, newTokenSecret } from '../engine/auth/api-token.ts';
-import { forbidden, tokenFromAuthorization, unauthenticated } from '../engine/auth/http-auth.ts';
+import { SOURCE_PATTERN, TOKEN_SCOPES, newTokenSecret } from '../engine/auth/api-token.ts';
 import { TokenRepository } from '../engine/auth/token-repository.ts';
 import type { TokenVerifier } from '../engine/auth/token-verifier.ts';
 import type { Database } from '../engine/db/database.ts';
 import { notFound } from '../engine/errors/app-error.ts';
 import { stringEnum } from '../engine/http/string-enum.ts';
+import { requirePermission } from './access-plugin.ts';
+import { audit } from './audit.ts';
 
 const CreateBody = Type.Object(
   {
@@ -37,18 +39,15 @@ export interface TokenRoutesOptions {
 }
 
 export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (app, { database, verifier }) => {
-  app.addHook('onRequest', async (request, reply) => {
-    const header = request.headers.authorization;
-    const secret = tokenFromAuthorization(typeof header === 'string' ? header : undefined);
-    if (secret === undefined) throw unauthenticated(reply, 'send an admin token as Authorization: Bearer <token>');
-    const principal = await verifier.verify(secret);
-    if (!principal) throw unauthenticated(reply, 'the token is unknown or revoked', true);
-    if (!allows(principal, 'admin')) throw forbidden('managing tokens needs a token with the admin scope');
-  });
+  app.addHook('onRequest', requirePermission('admin'));
 
   app.post<{ Body: Static<typeof CreateBody> }>('/api/v1/tokens', { schema: { body: CreateBody } }, async (request, reply) => {
     const { secret, hash } = newTokenSecret();
-    const token = await new TokenRepository(database.db).insert({ name: request.body.name, scopes: request.body.scopes, sources: request.body.sources ?? null, hash });
+    const token = await database.db.transaction().execute(async (trx) => {
+      const created = await new TokenRepository(trx).insert({ name: request.body.name, scopes: request.body.scopes, sources: request.body.sources ?? null, hash });
+      await audit(request, 'token.created', { type: 'token', id: created.id }, { name: created.name, scopes: created.scopes, sources: created.sources }, { db: trx });
+      return created;
+    });
     return reply.code(201).send({ ...token, token: secret });
   });
 
@@ -59,7 +58,11 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (app, {
   });
 
   app.delete<{ Params: Static<typeof IdParams> }>('/api/v1/tokens/:id', { schema: { params: IdParams } }, async (request, reply) => {
-    const outcome = await new TokenRepository(database.db).revoke(request.params.id);
+    const outcome = await database.db.transaction().execute(async (trx) => {
+      const result = await new TokenRepository(trx).revoke(request.params.id);
+      if (result === 'revoked') await audit(request, 'token.revoked', { type: 'token', id: request.params.id }, {}, { db: trx });
+      return result;
+    });
     if (outcome === 'not-found') throw notFound(`token ${request.params.id}`);
     // Other processes stop trusting it when their cache entry expires (AUTH_CACHE_SECONDS).
     verifier.forget(request.params.id);

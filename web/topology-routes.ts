@@ -1,22 +1,22 @@
 /**
  * GET, PUT and PATCH /api/v1/topology: the configuration items and their relations.
  * PUT replaces the whole topology, PATCH merges into it (and removes with `remove`).
- * Reading is open like the rest of the read API; writing needs a token with scope
- * `admin`, checked by the one hook of the write group (header only). Every accepted
- * write publishes `topology.updated` with the new version on TOPOLOGY_TOPIC, so
- * correlators reload. Limits are explicit: the body (413), and counts and lengths (400).
+ * Reading needs `topology:read`; writing needs `admin` (an admin user, or a token with
+ * the `admin` scope as before), checked by the one hook of the write group. Every
+ * accepted write is in the audit log (same transaction) and publishes `topology.updated`
+ * with the new version on TOPOLOGY_TOPIC, so correlators reload. Limits are explicit:
+ * the body (413), and counts and lengths (400).
  */
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { allows } from '../engine/auth/api-token.ts';
-import { forbidden, tokenFromAuthorization, unauthenticated } from '../engine/auth/http-auth.ts';
-import type { TokenVerifier } from '../engine/auth/token-verifier.ts';
 import type { EventBus } from '../engine/bus/event-bus.ts';
 import { TOPOLOGY_TOPIC, type TopologyMessage } from '../engine/bus/events.ts';
 import type { Database } from '../engine/db/database.ts';
 import { AppError } from '../engine/errors/app-error.ts';
 import type { TopologyProblem } from '../engine/topology/check-topology.ts';
 import { TopologyRepository, type TopologyWriteResult } from '../engine/topology/topology-repository.ts';
+import { requirePermission } from './access-plugin.ts';
+import { audit } from './audit.ts';
 
 export const TOPOLOGY_LIMITS = {
   /** A topology of 50k items and 200k relations is about 30 MB of JSON. */
@@ -72,26 +72,26 @@ const GetQuery = Type.Object({ kind: Type.Optional(Kind) }, { additionalProperti
 export interface TopologyRoutesOptions {
   database: Database;
   bus: EventBus;
-  verifier: TokenVerifier;
 }
 
-export const topologyRoutes: FastifyPluginAsync<TopologyRoutesOptions> = async (app, { database, bus, verifier }) => {
-  app.get<{ Querystring: Static<typeof GetQuery> }>('/api/v1/topology', { schema: { querystring: GetQuery } }, async (request) => {
+export const topologyRoutes: FastifyPluginAsync<TopologyRoutesOptions> = async (app, { database, bus }) => {
+  app.get<{ Querystring: Static<typeof GetQuery> }>('/api/v1/topology', { schema: { querystring: GetQuery }, onRequest: requirePermission('topology:read') }, async (request) => {
     return new TopologyRepository(database.db).get(request.query.kind === undefined ? {} : { kind: request.query.kind });
   });
 
   // The write group: its own encapsulated context, so the admin hook guards these routes only.
   await app.register(async (writes) => {
-    writes.addHook('onRequest', async (request, reply) => {
-      const header = request.headers.authorization;
-      const secret = tokenFromAuthorization(typeof header === 'string' ? header : undefined);
-      if (secret === undefined) throw unauthenticated(reply, 'send an admin token as Authorization: Bearer <token>');
-      const principal = await verifier.verify(secret);
-      if (!principal) throw unauthenticated(reply, 'the token is unknown or revoked', true);
-      if (!allows(principal, 'admin')) throw forbidden('changing the topology needs a token with the admin scope');
-    });
+    writes.addHook('onRequest', requirePermission('admin'));
 
-    const finishWrite = async (request: FastifyRequest, reply: FastifyReply, result: TopologyWriteResult) => {
+    /** The write and its audit entry commit together; then the bus hears of it. */
+    const write = async (request: FastifyRequest, reply: FastifyReply, action: 'topology.replaced' | 'topology.merged', apply: (topology: TopologyRepository) => Promise<TopologyWriteResult>) => {
+      const result = await database.db.transaction().execute(async (trx) => {
+        const written = await apply(new TopologyRepository(trx));
+        if (written.ok) {
+          await audit(request, action, { type: 'topology', id: String(written.version) }, { version: written.version, items: written.items, relations: written.relations }, { db: trx });
+        }
+        return written;
+      });
       if (!result.ok) throw invalidTopology(result.problems);
       const message: TopologyMessage = { type: 'topology.updated', version: result.version };
       try {
@@ -104,11 +104,11 @@ export const topologyRoutes: FastifyPluginAsync<TopologyRoutesOptions> = async (
     };
 
     writes.put<{ Body: Static<typeof PutBody> }>('/api/v1/topology', { schema: { body: PutBody }, bodyLimit: L.bodyBytes }, async (request, reply) => {
-      return finishWrite(request, reply, await new TopologyRepository(database.db).replace(request.body));
+      return write(request, reply, 'topology.replaced', (topology) => topology.replace(request.body));
     });
 
     writes.patch<{ Body: Static<typeof PatchBody> }>('/api/v1/topology', { schema: { body: PatchBody }, bodyLimit: L.bodyBytes }, async (request, reply) => {
-      return finishWrite(request, reply, await new TopologyRepository(database.db).merge(request.body));
+      return write(request, reply, 'topology.merged', (topology) => topology.merge(request.body));
     });
   });
 };

@@ -9,8 +9,13 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 
-export const TOKEN_SCOPES = ['ingest', 'admin'] as const;
-/** `ingest`: send alerts and metrics; `admin`: create, list and revoke tokens. Neither implies the other. */
+export const TOKEN_SCOPES = ['ingest', 'admin', 'viewer', 'operator', 'problem-manager'] as const;
+/**
+ * `ingest`: send alerts and metrics. The others are roles (engine/auth/roles.ts) for
+ * automation using the web API: a token acts with the highest role among its scopes,
+ * and `admin` (the admin role) also creates, lists and revokes tokens, as it always
+ * has. `ingest` and the roles do not imply one another.
+ */
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
 /** The sources an ingest route belongs to are path-like names: `alertmanager`, `generic`, `metrics`. */

@@ -18,7 +18,9 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { AuthConfig } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
+import { systemActor } from './actor.ts';
 import { newTokenSecret } from './api-token.ts';
+import { AuditRepository } from './audit-repository.ts';
 import { TokenRepository } from './token-repository.ts';
 
 export const INITIAL_TOKEN_FILE = 'initial-token';
@@ -61,7 +63,8 @@ export async function bootstrapFirstToken(opts: BootstrapFirstTokenOptions): Pro
       const tokens = new TokenRepository(trx);
       await tokens.lockForFirstToken();
       if ((await tokens.count()) > 0) return false;
-      await tokens.insert({ name: 'initial', scopes: ['ingest', 'admin'], sources: null, hash });
+      const token = await tokens.insert({ name: 'initial', scopes: ['ingest', 'admin'], sources: null, hash });
+      await new AuditRepository(trx).record({ actor: systemActor('bootstrap'), action: 'token.created', target: { type: 'token', id: token.id }, detail: { name: token.name, scopes: token.scopes, sources: null } });
       // Inside the transaction: if the file cannot be written, no token nobody knows is left behind.
       await writeFile(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
       wrote = true;

@@ -3,6 +3,7 @@
  * Nothing here falls back silently on a bad value: `PORT=abc` is an error.
  */
 import path from 'node:path';
+import { isValidUsername } from '../auth/user.ts';
 
 export const ROLES = ['ingest', 'correlator', 'engine', 'web'] as const;
 export type Role = (typeof ROLES)[number];
@@ -50,6 +51,18 @@ export interface AuthConfig {
   ingestRatePerMinute: number;
   /** HMAC-SHA256 secrets by source, from INGEST_HMAC_SECRET_<SOURCE>; a source listed here must sign its bodies. */
   hmacSecrets: Readonly<Record<string, string>>;
+  /**
+   * `required` by default: the web API and the stream need a session or an API token with
+   * a role. `disabled` (local trials) lets requests without credentials read and act as an
+   * anonymous problem-manager; administration always needs an admin credential.
+   */
+  web: 'required' | 'disabled';
+  /** How long a login session lasts, from login (not extended by use). */
+  sessionHours: number;
+  /** Mark the session cookie Secure (sent over HTTPS only): set it when the console is served over HTTPS. */
+  sessionCookieSecure: boolean;
+  /** ADMIN_USERNAME and ADMIN_PASSWORD_FILE: the first admin, created at start when no user exists. */
+  firstAdmin: { username: string; passwordFile: string } | undefined;
 }
 
 /** Shortest HMAC secret accepted: anything shorter is a placeholder, not a secret. */
@@ -202,7 +215,19 @@ export function loadConfig(env: Env, roleArg?: string): Readonly<Config> {
     cacheSeconds: r.int('AUTH_CACHE_SECONDS', 30, 0, 300),
     ingestRatePerMinute: r.int('INGEST_RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),
     hmacSecrets,
+    web: r.oneOf('WEB_AUTH', ['required', 'disabled'] as const, 'required'),
+    sessionHours: r.int('SESSION_HOURS', 12, 1, 24 * 90),
+    sessionCookieSecure: r.oneOf('SESSION_COOKIE_SECURE', ['true', 'false'] as const, 'false') === 'true',
+    firstAdmin: undefined,
   };
+  const adminUsername = r.raw('ADMIN_USERNAME');
+  const adminPasswordFile = r.raw('ADMIN_PASSWORD_FILE');
+  if ((adminUsername === undefined) !== (adminPasswordFile === undefined)) {
+    r.problems.push('ADMIN_USERNAME and ADMIN_PASSWORD_FILE go together: set both (the first admin and a file holding their password) or neither');
+  } else if (adminUsername !== undefined && adminPasswordFile !== undefined) {
+    if (!isValidUsername(adminUsername)) r.problems.push(`ADMIN_USERNAME=${JSON.stringify(adminUsername)} is not a valid username (letters, digits and ._@-, at most 64)`);
+    auth.firstAdmin = { username: adminUsername, passwordFile: path.resolve(adminPasswordFile) };
+  }
   const roles = parseRoles(roleArg ?? r.raw('ROLES'), r.problems);
   if (roles.length < ROLES.length && (redisUrl === undefined || databaseUrl === undefined)) {
     // Embedded adapters live inside one process: split roles could never meet.

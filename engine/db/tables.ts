@@ -182,6 +182,43 @@ export interface SuppressionMetaTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+/** A person who signs in to the console or the API. `username` is stored lowercased. */
+export interface UsersTable {
+  id: string;
+  username: string;
+  display_name: string;
+  role: string;
+  /** `scrypt$N$r$p$salt$key` (base64url salt and key). */
+  password_hash: string;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  disabled_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+/** A login session; only the SHA-256 hash of its secret is stored. */
+export interface SessionsTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  expires_at: Timestamp;
+  /** Updated at most once a minute. */
+  last_seen_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** One recorded action; rows are only ever inserted. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: ColumnType<Date, Date | string | undefined, never>;
+  actor: string | null;
+  actor_kind: string;
+  actor_name: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  detail: ColumnType<Record<string, unknown>, string | undefined, never>;
+  from_ip: string | null;
+}
+
 export interface DB {
   incident_timeline: IncidentTimelineTable;
   incident_commands: IncidentCommandsTable;
@@ -199,4 +236,7 @@ export interface DB {
   silences: SuppressionRuleTable<Omit<RuleDraftOf['silence'], 'comment'>>;
   inhibit_rules: SuppressionRuleTable<Omit<RuleDraftOf['inhibit-rule'], 'comment'>>;
   suppression_meta: SuppressionMetaTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  audit_log: AuditLogTable;
 }

@@ -1,10 +1,12 @@
 /**
- * The console in a real browser against the app as its own process (embedded defaults):
- * an alert posted to the webhook shows up on an already-open board over the websocket,
- * without a reload, and a second alert for the same service updates the row in place.
+ * The console in a real browser against the app as its own process (embedded defaults,
+ * auth on as on a fresh install, the first admin from ADMIN_USERNAME/ADMIN_PASSWORD_FILE):
+ * the login form, then an alert posted to the webhook shows up on an already-open board
+ * over the websocket, without a reload, and a second alert for the same service updates
+ * the row in place.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +16,8 @@ import { type AppProcess, REPO_ROOT, baseEnv, killProcessesWithArgument, pidsWit
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = path.join(REPO_ROOT, 'test-artifacts', 'console-live.png');
+const ADMIN = 'e2e-admin';
+const PASSWORD = `e2e-${randomBytes(12).toString('hex')}`;
 
 describe('console in a browser (app as a child process, embedded defaults)', () => {
   let root: string | undefined;
@@ -33,7 +37,9 @@ describe('console in a browser (app as a child process, embedded defaults)', () 
     const profileDir = path.join(browserDir, 'profile');
     await mkdir(dataDir);
     await mkdir(profileDir, { recursive: true });
-    app = await startApp({ name: 'app', env: { DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, logDir: root });
+    const passwordFile = path.join(root, 'admin-password');
+    await writeFile(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
+    app = await startApp({ name: 'app', env: { DATA_DIR: dataDir, LOG_LEVEL: 'warn', ADMIN_USERNAME: ADMIN, ADMIN_PASSWORD_FILE: passwordFile }, logDir: root });
 
     // Playwright refuses `--user-data-dir` in `args`: a profile folder of our own goes
     // through launchPersistentContext, which also puts `--headless` on the command line.
@@ -62,11 +68,13 @@ describe('console in a browser (app as a child process, embedded defaults)', () 
     if (root) await rm(root, { recursive: true, force: true });
   });
 
+  // Auth is on, as on a fresh install: the first token (scopes ingest, admin) was written to DATA_DIR/initial-token.
+  const bearer = async () => `Bearer ${(await readFile(path.join(dataDir, 'initial-token'), 'utf8')).trim()}`;
+
   const post = async (body: unknown): Promise<void> => {
     const res = await fetch(`${app!.baseUrl}/api/v1/webhooks/alertmanager`, {
       method: 'POST',
-      // Auth is on, as on a fresh install: the first token was written to DATA_DIR/initial-token.
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${(await readFile(path.join(dataDir, 'initial-token'), 'utf8')).trim()}` },
+      headers: { 'content-type': 'application/json', authorization: await bearer() },
       body: JSON.stringify(body),
     });
     expect(res.status, await res.text()).toBe(202);
@@ -85,7 +93,13 @@ describe('console in a browser (app as a child process, embedded defaults)', () 
         // alert below can only reach the page through the stream.
         const boardLoaded = page.waitForResponse((r) => r.url().includes('/api/v1/incidents') && r.ok(), { timeout: 15_000 });
         await page.goto(`${base}/`, { waitUntil: 'load' });
+        await page.locator('#login').waitFor({ timeout: 15_000 });
+        await page.fill('#username', ADMIN);
+        await page.fill('#password', PASSWORD);
+        await page.click('#login button[type=submit]');
         await (await boardLoaded).finished();
+        expect(await page.locator('#user').textContent()).toContain(ADMIN);
+        expect(await page.locator('#login').isVisible()).toBe(false);
         await page.locator('#conn', { hasText: /^live$/ }).waitFor({ timeout: 15_000 });
         expect(await page.locator('#rows tr').count()).toBe(0);
 
@@ -99,7 +113,7 @@ describe('console in a browser (app as a child process, embedded defaults)', () 
         await post(alertmanagerPayload([{ fingerprint: `fp-${service}-1`, labels: { alertname: 'E2EConsoleLatency', service, severity: 'critical' }, startsAt: new Date(t0).toISOString() }]));
 
         const incident = await eventually(async () => {
-          const list = (await (await fetch(`${base}/api/v1/incidents?status=open`)).json()) as { items: Array<{ id: string; groupKey: string }> };
+          const list = (await (await fetch(`${base}/api/v1/incidents?status=open`, { headers: { authorization: await bearer() } })).json()) as { items: Array<{ id: string; groupKey: string }> };
           return list.items.find((i) => i.groupKey === `service=${service}`);
         }, 15_000, `the incident for ${service} in the API`);
 

@@ -23,9 +23,10 @@ export interface TestRuntime extends Runtime {
 /** The environment a process of this flavour would get; shared resources created here. */
 export async function testEnvironment(flavour: Flavour): Promise<{ env: Record<string, string>; cleanup(): Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'aiops-test-'));
-  // Ingest auth is off unless a test turns it on (extraEnv INGEST_AUTH=required): most tests are about something else.
-  // Incidents resolve as soon as their members have (no hold time) unless a test sets INCIDENT_HOLD_SECONDS.
-  const env: Record<string, string> = { DATA_DIR: dir, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', PORT: '0', INGEST_AUTH: 'disabled', INCIDENT_HOLD_SECONDS: '0' };
+  // Ingest and web auth are off unless a test turns them on (extraEnv INGEST_AUTH=required,
+  // WEB_AUTH=required): most tests are about something else. Incidents resolve as soon as their
+  // members have (no hold time) unless a test sets INCIDENT_HOLD_SECONDS.
+  const env: Record<string, string> = { DATA_DIR: dir, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', PORT: '0', INGEST_AUTH: 'disabled', WEB_AUTH: 'disabled', INCIDENT_HOLD_SECONDS: '0' };
   const cleanups: Array<() => Promise<void>> = [() => rm(dir, { recursive: true, force: true })];
   if (flavour === 'real') {
     const prefix = uniqueQueuePrefix();

@@ -40,6 +40,7 @@ describe('suppression API', () => {
   let rt: TestRuntime;
   let admin: string;
   let ingestOnly: string;
+  let viewer: string;
   let received: BusMessage[];
   let unsubscribe: () => Promise<void>;
 
@@ -47,7 +48,7 @@ describe('suppression API', () => {
   const post = (url: string, payload: unknown, token: string | null = admin) =>
     rt.app.inject({ method: 'POST', url, headers: token === null ? {} : { authorization: `Bearer ${token}` }, payload: payload as object });
   const del = (url: string, token: string | null = admin) => rt.app.inject({ method: 'DELETE', url, headers: token === null ? {} : { authorization: `Bearer ${token}` } });
-  const get = (url: string) => rt.app.inject({ method: 'GET', url });
+  const get = (url: string, token: string | null = admin) => rt.app.inject({ method: 'GET', url, headers: token === null ? {} : { authorization: `Bearer ${token}` } });
   const messages = async (n: number) => eventually(async () => (received.length >= n ? received.splice(0) : undefined), 5_000, `${n} suppression.updated`);
 
   const silenceBody = (over: Record<string, unknown> = {}) => ({
@@ -70,12 +71,15 @@ describe('suppression API', () => {
   });
 
   beforeAll(async () => {
-    rt = await startTestRuntime('embedded', { INGEST_AUTH: 'required' });
+    rt = await startTestRuntime('embedded', { INGEST_AUTH: 'required', WEB_AUTH: 'required' });
     await rt.app.ready();
     admin = (await readFile(path.join(rt.env.DATA_DIR!, 'initial-token'), 'utf8')).trim();
     const created = await rt.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { authorization: `Bearer ${admin}` }, payload: { name: 'sender', scopes: ['ingest'] } });
     expect(created.statusCode).toBe(201);
     ingestOnly = created.json().token;
+    const v = await rt.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { authorization: `Bearer ${admin}` }, payload: { name: 'wall-screen', scopes: ['viewer'] } });
+    expect(v.statusCode).toBe(201);
+    viewer = v.json().token;
     received = [];
     unsubscribe = await rt.adapters.bus.subscribe(SUPPRESSION_TOPIC, (m) => void received.push(m));
   });
@@ -269,7 +273,7 @@ describe('suppression API', () => {
     expect((await get(url)).json().items).toEqual([]);
   });
 
-  it('needs an admin token to write: none is a 401, an ingest-only token a 403; reading is open', async () => {
+  it('needs suppression:write (operator and up) to write and incident:read to read: none is a 401, an ingest-only token a 403, a viewer reads only', async () => {
     const existing = (await post('/api/v1/silences', silenceBody())).json().id;
     await messages(1);
     for (const [url, body] of [
@@ -284,7 +288,10 @@ describe('suppression API', () => {
       expectProblem(await post(url, body, ingestOnly), 403, 'forbidden');
       expectProblem(await del(`${url}/${existing}`, null), 401, 'unauthenticated');
       expectProblem(await del(`${url}/${existing}`, ingestOnly), 403, 'forbidden');
-      expect((await get(url)).statusCode).toBe(200);
+      expectProblem(await post(url, body, viewer), 403, 'forbidden');
+      expectProblem(await get(url, null), 401, 'unauthenticated');
+      expectProblem(await get(url, ingestOnly), 403, 'forbidden');
+      expect((await get(url, viewer)).statusCode).toBe(200);
     }
     expect((await get(`/api/v1/silences/${existing}`)).json().state).toBe('active');
     expect(received).toEqual([]);

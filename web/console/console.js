@@ -1,10 +1,13 @@
 // The live board: loads open incidents, then applies stream messages by sequence
 // number. On a dropped connection it reconnects with ?since=<last seq> and catches up.
+// Signing in: when /api/v1/auth/me answers 401 the login form shows; a login sets the
+// session cookie (HttpOnly), which the API calls and the websocket then send by themselves.
 const ACTIVE = new Set(['open', 'acknowledged']);
 const RANK = { critical: 5, fatal: 5, emergency: 5, disaster: 5, page: 5, high: 4, error: 4, major: 4, warning: 3, warn: 3, average: 3, minor: 3, info: 2, informational: 2, low: 2, notice: 2 };
 const incidents = new Map();
 let lastSeq = null;
 let retryMs = 500;
+let socket = null;
 
 const $ = (id) => document.getElementById(id);
 
@@ -79,6 +82,7 @@ function connect() {
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
   if (lastSeq !== null) url.searchParams.set('since', String(lastSeq));
   const ws = new WebSocket(url);
+  socket = ws;
   // While the board loads, stream messages wait here: applying them before the list
   // arrives would let the (older) list overwrite them.
   let held = null;
@@ -108,12 +112,72 @@ function connect() {
     if (held) held.push(m);
     else apply(m);
   };
-  ws.onclose = () => {
+  ws.onclose = async () => {
+    if (socket !== ws) return; // logged out: closed on purpose
     setConn(false);
+    // A refused upgrade or an expired session looks like any close: ask who we are.
+    const me = await fetch('/api/v1/auth/me').catch(() => null);
+    if (me && me.status === 401) return showLogin();
     setTimeout(connect, retryMs);
     retryMs = Math.min(retryMs * 2, 10_000);
   };
 }
 
-connect();
+function showLogin() {
+  socket = null;
+  $('main').hidden = true;
+  $('who').hidden = true;
+  $('login').hidden = false;
+  $('username').focus();
+}
+
+function signedIn(me) {
+  $('login').hidden = true;
+  $('main').hidden = false;
+  $('who').hidden = false;
+  $('user').textContent = me.kind === 'anonymous' ? 'anonymous (sign-in not required)' : `${me.user?.displayName ?? me.name} · ${me.role}`;
+  $('logout').hidden = me.kind !== 'user';
+  connect();
+}
+
+async function start() {
+  const res = await fetch('/api/v1/auth/me');
+  if (res.status === 401) return showLogin();
+  if (!res.ok) throw new Error(`auth/me: HTTP ${res.status}`);
+  signedIn(await res.json());
+}
+
+$('login').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const error = $('login-error');
+  error.hidden = true;
+  const res = await fetch('/api/v1/auth/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: $('username').value, password: $('password').value }),
+  });
+  $('password').value = '';
+  if (!res.ok) {
+    const problem = await res.json().catch(() => ({}));
+    error.textContent = res.status === 401 ? 'Wrong username or password.' : (problem.detail ?? `HTTP ${res.status}`);
+    error.hidden = false;
+    return;
+  }
+  const me = await fetch('/api/v1/auth/me');
+  signedIn(await me.json());
+});
+
+$('logout').addEventListener('click', async (e) => {
+  e.preventDefault();
+  const ws = socket;
+  socket = null;
+  ws?.close();
+  await fetch('/api/v1/auth/logout', { method: 'POST' });
+  incidents.clear();
+  lastSeq = null;
+  render();
+  showLogin();
+});
+
+start();
 setInterval(() => render(), 30_000);

@@ -12,6 +12,7 @@ import * as incidentCounters from './2026-11-21-0006-incident-counters.ts';
 import * as liveCorrelation from './2026-11-21-0007-live-correlation.ts';
 import * as suppression from './2026-11-21-0008-suppression.ts';
 import * as incidentWorkflow from './2026-11-21-0010-incident-workflow.ts';
+import * as users from './2026-11-21-0009-users.ts';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-21-0001-initial': initial,
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-21-0007-live-correlation': liveCorrelation,
   '2026-11-21-0008-suppression': suppression,
   '2026-11-21-0010-incident-workflow': incidentWorkflow,
+  '2026-11-21-0009-users': users,
 };
