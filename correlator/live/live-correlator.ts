@@ -21,7 +21,7 @@ import { AlertRepository } from '../../engine/alert/alert-repository.ts';
 import type { StreamMessage } from '../../engine/bus/events.ts';
 import type { DB } from '../../engine/db/tables.ts';
 import { CommandRepository } from '../../engine/incident/command-repository.ts';
-import { IncidentRepository, type MemberState } from '../../engine/incident/incident-repository.ts';
+import { IncidentRepository, type MemberChange, type MemberState } from '../../engine/incident/incident-repository.ts';
 import { StreamRepository } from '../../engine/stream/stream-repository.ts';
 import { ItemMatcher } from '../../engine/topology/item-matcher.ts';
 import { TopologyGraph } from '../../engine/topology/topology-graph.ts';
@@ -410,15 +410,20 @@ export class LiveCorrelator {
       const decisions: Decision[] = [];
       let duplicates = 0;
       const duplicatesBySource: Record<string, number> = {};
-      for (const ev of ordered) {
-        const r = await alerts.record(ev, batch.batchId, batch.receivedAt);
-        if (!r.isNewEvent || !r.alert || r.eventId === undefined) {
-          duplicates++;
-          duplicatesBySource[ev.source] = (duplicatesBySource[ev.source] ?? 0) + 1;
-          continue;
-        }
-        recorded.set(ev, { eventId: r.eventId, previous: r.previous, alert: r.alert });
-        decisions.push(this.engine!.decide(ev));
+      // Recorded in rounds of distinct alerts (a repeat of an alert starts the next round), each
+      // in a few statements, then decided in order: the same as one event at a time.
+      for (const round of roundsOfDistinctAlerts(ordered)) {
+        const results = await alerts.recordBatch(round, batch.batchId, batch.receivedAt);
+        round.forEach((ev, i) => {
+          const r = results[i]!;
+          if (!r.isNewEvent || !r.alert || r.eventId === undefined) {
+            duplicates++;
+            duplicatesBySource[ev.source] = (duplicatesBySource[ev.source] ?? 0) + 1;
+            return;
+          }
+          recorded.set(ev, { eventId: r.eventId, previous: r.previous, alert: r.alert });
+          decisions.push(this.engine!.decide(ev));
+        });
       }
       const out = await this.persistIn(trx, decisions, recorded);
       return { ...out, duplicates, duplicatesBySource };
@@ -438,6 +443,9 @@ export class LiveCorrelator {
     const touched = new Map<string, { created: boolean; key: string }>();
     const marks: Array<{ eventId: number; decision: string; incidentKey: string | null }> = [];
     const actions: Record<string, number> = {};
+    const opened: Parameters<IncidentRepository['createMany']>[0][number][] = [];
+    const changes: MemberChange[] = [];
+    const timeline: Parameters<IncidentRepository['addTimelineMany']>[0][number][] = [];
     const touch = (key: string, created: boolean) => {
       const id = incidentIdOf(key);
       const t = touched.get(id);
@@ -465,30 +473,32 @@ export class LiveCorrelator {
       };
       if (d.action === 'opened') {
         const id = touch(d.incidentKey, true);
-        const gk = groupKeyOf(d.event);
-        await incidents.create({
+        opened.push({
           id,
           correlationKey: d.incidentKey,
           component: d.component,
           title: `${d.event.name} on ${this.whereOf(d)}`,
-          groupKey: gk.key,
+          groupKey: groupKeyOf(d.event).key,
           severity: d.event.severity,
           eventTime: d.event.eventTime,
           now,
         });
-        await incidents.linkMember(id, member, undefined, d.reason, now, d.score);
-        await incidents.addTimeline(id, 'correlator', 'opened', { fingerprint: d.fingerprint, reason: d.reason });
+        changes.push({ incidentId: id, member, before: undefined, link: { reason: d.reason, score: d.score } });
+        timeline.push({ incidentId: id, actor: 'correlator', kind: 'opened', detail: { fingerprint: d.fingerprint, reason: d.reason } });
       } else if (d.action === 'linked') {
         const id = touch(d.incidentKey, false);
-        await incidents.linkMember(id, member, rec.previous, d.reason, now, d.score);
+        changes.push({ incidentId: id, member, before: rec.previous, link: { reason: d.reason, score: d.score } });
       } else if (d.action === 'kept') {
         const id = touch(d.incidentKey, false);
         if (d.status === 'firing' && d.flapping && this.engine!.incident(d.incidentKey)?.status === 'open' && (await incidents.reopen(id, now))) {
-          await incidents.addTimeline(id, 'correlator', 'reopened', { fingerprint: d.fingerprint, reason: d.reason });
+          timeline.push({ incidentId: id, actor: 'correlator', kind: 'reopened', detail: { fingerprint: d.fingerprint, reason: d.reason } });
         }
-        await incidents.foldMemberChange(id, rec.previous, member, now);
+        changes.push({ incidentId: id, member, before: rec.previous });
       }
     }
+    await incidents.createMany(opened);
+    await incidents.applyChanges(changes, now);
+    await incidents.addTimelineMany(timeline);
     await alerts.markDecisions(marks);
     for (const view of this.resolved.splice(0)) {
       const id = incidentIdOf(view.key);
@@ -521,6 +531,24 @@ export class LiveCorrelator {
     const l = d.event.labels;
     return l.service ?? l.app ?? l.application ?? l.job ?? l.host ?? l.instance ?? d.event.source;
   }
+}
+
+/** Splits events (in order) into runs in which no alert appears twice. */
+function roundsOfDistinctAlerts(events: readonly AlertEvent[]): AlertEvent[][] {
+  const rounds: AlertEvent[][] = [];
+  let current: AlertEvent[] = [];
+  let seen = new Set<string>();
+  for (const ev of events) {
+    if (seen.has(ev.fingerprint)) {
+      rounds.push(current);
+      current = [];
+      seen = new Set();
+    }
+    seen.add(ev.fingerprint);
+    current.push(ev);
+  }
+  if (current.length > 0) rounds.push(current);
+  return rounds;
 }
 
 function emptyOutcome(): BatchOutcome {

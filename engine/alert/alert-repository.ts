@@ -70,26 +70,9 @@ export class AlertRepository {
       // episode (an earlier acknowledgement no longer holds); on a firing one it continues
       // the episode: same start, one more repeat. A resolve only ends the episode, keeping
       // the labels, severity and start it fired with (some sources resolve with no payload).
-      const update =
-        ev.status === 'firing'
-          ? {
-              status: ev.status,
-              severity: ev.severity,
-              labels: JSON.stringify(ev.labels),
-              annotations: JSON.stringify(ev.annotations),
-              ends_at: null,
-              starts_at: sql<Date>`case when status = 'firing' then starts_at else ${ev.startsAt}::timestamptz end`,
-              acknowledged_at: sql<Date | null>`case when status = 'firing' then acknowledged_at else null end`,
-              repeat_count: sql<number>`case when status = 'firing' then repeat_count + 1 else repeat_count end`,
-            }
-          : {
-              status: ev.status,
-              ends_at: ev.endsAt ?? ev.eventTime,
-              annotations: sql<string>`annotations || ${JSON.stringify(ev.annotations)}::jsonb`,
-            };
       await this.db
         .updateTable('alerts')
-        .set({ ...update, last_event_at: ev.eventTime, last_seen_at: receivedAt })
+        .set({ ...stateUpdate(ev), last_event_at: ev.eventTime, last_seen_at: receivedAt })
         .where('fingerprint', '=', ev.fingerprint)
         .where('last_event_at', '<=', new Date(ev.eventTime))
         .execute();
@@ -101,6 +84,88 @@ export class AlertRepository {
         .execute();
     }
     return { isNewEvent, alert: await this.get(ev.fingerprint), previous, eventId };
+  }
+
+  /**
+   * `record` for many events at once, with the same outcome as recording them one by one in
+   * order, in a handful of statements whatever their number: the correlator's batch path.
+   * The events' fingerprints must be distinct (split a batch where one repeats).
+   */
+  async recordBatch(events: readonly AlertEvent[], batchId: string, receivedAt: string): Promise<RecordResult[]> {
+    const results = new Array<RecordResult>(events.length);
+    const plain: number[] = [];
+    for (let i = 0; i < events.length; i++) {
+      if (events[i]!.status === 'acknowledged') results[i] = await this.acknowledge(events[i]!, batchId, receivedAt);
+      else plain.push(i);
+    }
+    if (plain.length === 0) return results;
+    const fps = plain.map((i) => events[i]!.fingerprint);
+    const existing = new Map<string, AlertRecord>();
+    for (const row of await this.db.selectFrom('alerts').selectAll().where('fingerprint', 'in', fps).execute()) existing.set(row.fingerprint, toRecord(row));
+    const fresh = plain.filter((i) => !existing.has(events[i]!.fingerprint));
+    const created = new Set<string>();
+    if (fresh.length > 0) {
+      const rows = await this.db
+        .insertInto('alerts')
+        .values(
+          fresh.map((i) => {
+            const ev = events[i]!;
+            return {
+              fingerprint: ev.fingerprint,
+              source: ev.source,
+              source_fingerprint: ev.sourceFingerprint,
+              name: ev.name,
+              severity: ev.severity,
+              status: ev.status as AlertRecord['status'],
+              labels: JSON.stringify(ev.labels),
+              annotations: JSON.stringify(ev.annotations),
+              starts_at: ev.startsAt,
+              ends_at: ev.endsAt,
+              last_event_at: ev.eventTime,
+              first_seen_at: receivedAt,
+              last_seen_at: receivedAt,
+            };
+          }),
+        )
+        .onConflict((oc) => oc.column('fingerprint').doNothing())
+        .returning('fingerprint')
+        .execute();
+      for (const r of rows) created.add(r.fingerprint);
+    }
+    const inserted = await this.db
+      .insertInto('alert_events')
+      .values(plain.map((i) => ({ fingerprint: events[i]!.fingerprint, status: events[i]!.status, event_time: events[i]!.eventTime, received_at: receivedAt, batch_id: batchId })))
+      .onConflict((oc) => oc.constraint('alert_events_dedup').doNothing())
+      .returning(['id', 'fingerprint'])
+      .execute();
+    const eventIds = new Map(inserted.map((r) => [r.fingerprint, Number(r.id)]));
+    const repeats: string[] = [];
+    for (const i of plain) {
+      const ev = events[i]!;
+      const before = existing.get(ev.fingerprint);
+      const eventId = eventIds.get(ev.fingerprint);
+      const previous = before ? { status: before.status, severity: before.severity } : undefined;
+      if (created.has(ev.fingerprint)) {
+        results[i] = { isNewEvent: eventId !== undefined, alert: recordOf(ev, receivedAt), previous: undefined, eventId };
+      } else if (eventId === undefined) {
+        repeats.push(ev.fingerprint);
+        results[i] = { isNewEvent: false, alert: before, previous };
+      } else {
+        // A new event of a known alert: the same update as `record`, one statement per alert.
+        const updated = await this.db
+          .updateTable('alerts')
+          .set({ ...stateUpdate(ev), last_event_at: ev.eventTime, last_seen_at: receivedAt })
+          .where('fingerprint', '=', ev.fingerprint)
+          .where('last_event_at', '<=', new Date(ev.eventTime))
+          .returningAll()
+          .executeTakeFirst();
+        results[i] = { isNewEvent: true, alert: updated ? toRecord(updated) : (before ?? (await this.get(ev.fingerprint))), previous, eventId };
+      }
+    }
+    if (repeats.length > 0) {
+      await this.db.updateTable('alerts').set({ repeat_count: sql`repeat_count + 1`, last_seen_at: receivedAt }).where('fingerprint', 'in', repeats).execute();
+    }
+    return results;
   }
 
   /** An acknowledgement acts only on a firing alert; otherwise nothing is recorded. */
@@ -205,6 +270,54 @@ export class AlertRepository {
     const rows = await q.orderBy('last_event_at', 'desc').orderBy('fingerprint').limit(opts.limit).offset(opts.offset).execute();
     return rows.map(toRecord);
   }
+}
+
+/**
+ * How an event moves a known alert. A firing event carries the alert's identity: on a resolved
+ * alert it begins a new episode (an earlier acknowledgement no longer holds), on a firing one it
+ * continues the episode (same start, one more repeat). A resolve only ends the episode, keeping
+ * the labels, severity and start it fired with (some sources resolve with no payload).
+ */
+function stateUpdate(ev: AlertEvent) {
+  return ev.status === 'firing'
+    ? {
+        status: 'firing' as const,
+        severity: ev.severity,
+        labels: JSON.stringify(ev.labels),
+        annotations: JSON.stringify(ev.annotations),
+        ends_at: null,
+        starts_at: sql<Date>`case when status = 'firing' then starts_at else ${ev.startsAt}::timestamptz end`,
+        acknowledged_at: sql<Date | null>`case when status = 'firing' then acknowledged_at else null end`,
+        repeat_count: sql<number>`case when status = 'firing' then repeat_count + 1 else repeat_count end`,
+      }
+    : {
+        status: 'resolved' as const,
+        ends_at: ev.endsAt ?? ev.eventTime,
+        annotations: sql<string>`annotations || ${JSON.stringify(ev.annotations)}::jsonb`,
+      };
+}
+
+/** The state of an alert just created from its first event. */
+function recordOf(ev: AlertEvent, receivedAt: string): AlertRecord {
+  return {
+    fingerprint: ev.fingerprint,
+    source: ev.source,
+    sourceFingerprint: ev.sourceFingerprint,
+    name: ev.name,
+    severity: ev.severity,
+    status: ev.status as AlertRecord['status'],
+    labels: ev.labels,
+    annotations: ev.annotations,
+    startsAt: iso(ev.startsAt),
+    endsAt: ev.endsAt === null ? null : iso(ev.endsAt),
+    lastEventAt: iso(ev.eventTime),
+    acknowledgedAt: null,
+    firstSeenAt: iso(receivedAt),
+    lastSeenAt: iso(receivedAt),
+    repeatCount: 0,
+    suppressedBy: null,
+    flapping: false,
+  };
 }
 
 function toRecord(row: {

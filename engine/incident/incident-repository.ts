@@ -53,6 +53,15 @@ export interface IncidentRepositoryOptions {
   autoResolve?: boolean;
 }
 
+/** One event's effect on an incident: a link (when `link` is set) or a member's state change. */
+export interface MemberChange {
+  incidentId: string;
+  member: MemberState;
+  /** The alert's status and severity before the event (ignored when the link adds a new member). */
+  before: { status: string; severity: string } | undefined;
+  link?: { reason: string; score: object | null };
+}
+
 /** An active incident's engine key and members, for a correlator rebuilding its memory. */
 export interface ActiveMembership {
   id: string;
@@ -174,6 +183,130 @@ export class IncidentRepository {
       { members: inserted ? 1 : 0, before: inserted ? undefined : before, after: member, eventTime: member.lastEventAt, startsAt: member.startsAt, endsAt: member.endsAt, now },
       false,
     );
+  }
+
+  /**
+   * Many incidents opened at once (the correlator's batch path); same fields as `create`, the
+   * ids given.
+   */
+  async createMany(inits: ReadonlyArray<{ id: string; correlationKey: string; component: string | null; title: string; groupKey: string; severity: string; eventTime: string; now: string }>): Promise<void> {
+    if (inits.length === 0) return;
+    await this.db
+      .insertInto('incidents')
+      .values(
+        inits.map((init) => ({
+          id: init.id,
+          title: init.title,
+          status: 'open' as const,
+          severity: init.severity,
+          group_key: init.groupKey,
+          alert_count: 0,
+          firing_count: 0,
+          started_at: init.eventTime,
+          last_event_at: init.eventTime,
+          resolved_at: null,
+          created_at: init.now,
+          updated_at: init.now,
+          correlation_key: init.correlationKey,
+          component: init.component,
+        })),
+      )
+      .execute();
+  }
+
+  /**
+   * The correlator's batch path: links and member state changes of many events, folded into
+   * their incidents with one insert of members, one locking read and one update per incident,
+   * with the outcome of applying them one by one in order (`linkMember` / `foldMemberChange`).
+   */
+  async applyChanges(changes: readonly MemberChange[], now: string): Promise<void> {
+    if (changes.length === 0) return;
+    const links = changes.filter((c) => c.link);
+    const fresh = new Set<string>();
+    if (links.length > 0) {
+      const rows = await this.db
+        .insertInto('incident_alerts')
+        .values(links.map((c) => ({ incident_id: c.incidentId, fingerprint: c.member.fingerprint, link_reason: c.link!.reason, linked_at: now, score: c.link!.score ? JSON.stringify(c.link!.score) : null })))
+        .onConflict((oc) => oc.columns(['incident_id', 'fingerprint']).doNothing())
+        .returning(['incident_id', 'fingerprint'])
+        .execute();
+      for (const r of rows) fresh.add(`${r.incident_id}\u0000${r.fingerprint}`);
+    }
+    interface Fold {
+      members: number;
+      firing: number;
+      counts: Map<string, number>;
+      startsAt: number;
+      eventTime: number;
+      end: number;
+    }
+    const folds = new Map<string, Fold>();
+    for (const c of changes) {
+      let f = folds.get(c.incidentId);
+      if (!f) folds.set(c.incidentId, (f = { members: 0, firing: 0, counts: new Map(), startsAt: Number.POSITIVE_INFINITY, eventTime: Number.NEGATIVE_INFINITY, end: Number.NEGATIVE_INFINITY }));
+      const key = `${c.incidentId}\u0000${c.member.fingerprint}`;
+      const isNew = c.link !== undefined && fresh.delete(key);
+      const before = isNew ? undefined : c.before;
+      if (isNew) f.members++;
+      if (before?.status === 'firing') {
+        f.counts.set(before.severity, (f.counts.get(before.severity) ?? 0) - 1);
+        f.firing--;
+      }
+      if (c.member.status === 'firing') {
+        f.counts.set(c.member.severity, (f.counts.get(c.member.severity) ?? 0) + 1);
+        f.firing++;
+      }
+      f.startsAt = Math.min(f.startsAt, Date.parse(c.member.startsAt));
+      f.eventTime = Math.max(f.eventTime, Date.parse(c.member.lastEventAt));
+      f.end = Math.max(f.end, Date.parse(c.member.endsAt ?? c.member.lastEventAt));
+    }
+    const ids = [...folds.keys()].sort();
+    const rows = await this.db
+      .selectFrom('incidents')
+      .select(['id', 'status', 'severity', 'severity_counts', 'alert_count', 'firing_count', 'started_at', 'last_event_at', 'resolved_at', 'severity_override'])
+      .where('id', 'in', ids)
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+    for (const row of rows) {
+      const f = folds.get(row.id)!;
+      const counts: Record<string, number> = { ...row.severity_counts };
+      for (const [sev, d] of f.counts) counts[sev] = Math.max(0, (counts[sev] ?? 0) + d);
+      for (const k of Object.keys(counts)) if (counts[k] === 0) delete counts[k];
+      const firing = Math.max(0, row.firing_count + f.firing);
+      const alertCount = row.alert_count + f.members;
+      let status = row.status;
+      let resolvedAt = row.resolved_at;
+      if (this.autoResolve && ACTIVE.includes(status) && alertCount > 0 && firing === 0) {
+        status = 'resolved';
+        const end = new Date(f.end);
+        resolvedAt = resolvedAt && resolvedAt > end ? resolvedAt : end;
+      }
+      const firingSeverities = Object.keys(counts);
+      await this.db
+        .updateTable('incidents')
+        .set({
+          alert_count: alertCount,
+          firing_count: firing,
+          severity_counts: JSON.stringify(counts),
+          severity: row.severity_override ?? (firingSeverities.length > 0 ? worstSeverity(firingSeverities) : row.severity),
+          started_at: new Date(Math.min(row.started_at.getTime(), f.startsAt)),
+          last_event_at: new Date(Math.max(row.last_event_at.getTime(), f.eventTime)),
+          status,
+          resolved_at: resolvedAt,
+          updated_at: now,
+        })
+        .where('id', '=', row.id)
+        .execute();
+    }
+  }
+
+  async addTimelineMany(entries: ReadonlyArray<{ incidentId: string; actor: string; kind: string; detail: Record<string, unknown> }>): Promise<void> {
+    if (entries.length === 0) return;
+    await this.db
+      .insertInto('incident_timeline')
+      .values(entries.map((e) => ({ incident_id: e.incidentId, actor: e.actor, kind: e.kind, detail: JSON.stringify(e.detail) })))
+      .execute();
   }
 
   /** memberChanged without reading the summary back (see linkMember). */

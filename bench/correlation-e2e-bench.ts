@@ -1,0 +1,175 @@
+/**
+ * End-to-end correlation throughput and latency on real Postgres and Redis:
+ * Alertmanager-style webhooks (50 alerts per request, one fault per request on a service of
+ * its own, alert names drawn from a shared pool so the engine has candidates to score) are
+ * offered at a fixed rate to one app process with every role; a websocket client on
+ * /api/v1/stream notes when each fault's incident arrives with all its alerts.
+ *
+ *   npm run bench:correlation -- [--rate 10000] [--seconds 20] [--per-request 50] [--correlators 1]
+ *
+ * Prints a progress line every second, then: offered and accepted alerts/s, alerts/s
+ * correlated end to end (all alerts in incidents on the stream), and the latency from sending a
+ * request to its incident on the stream (p50, p95, p99). `--correlators 2` adds a second
+ * process with the correlator role (a hot standby: one leads, ADR 0005).
+ */
+import http from 'node:http';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+import { startApp, tempDir, type AppProcess, type ManagedProcess } from '../test/e2e/processes.ts';
+import { createTestDatabase, REDIS_URL, uniqueQueuePrefix } from '../test/support/isolation.ts';
+
+const { values } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '10000' },
+    seconds: { type: 'string', default: '20' },
+    'per-request': { type: 'string', default: '50' },
+    correlators: { type: 'string', default: '1' },
+  },
+});
+const RATE = Number(values.rate);
+const SECONDS = Number(values.seconds);
+const PER_REQUEST = Number(values['per-request']);
+const CORRELATORS = Number(values.correlators);
+const NAMES = 20;
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : '–');
+
+async function main(): Promise<void> {
+  const procs: ManagedProcess[] = [];
+  const pg = await createTestDatabase();
+  const root = await tempDir('aiops-bench-corr-');
+  const env: Record<string, string> = {
+    DATABASE_URL: pg.url,
+    REDIS_URL,
+    QUEUE_PREFIX: uniqueQueuePrefix(),
+    DATA_DIR: root,
+    INGEST_AUTH: 'disabled',
+    WEB_AUTH: 'disabled',
+    LOG_LEVEL: 'warn',
+    QUEUE_MAX_DEPTH: '1000000',
+  };
+  const cleanup = async () => {
+    for (const p of procs) await p.stop().catch(() => undefined);
+    await pg.drop().catch(() => undefined);
+  };
+  process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
+  try {
+    const app: AppProcess = await startApp({ name: 'app', env, logDir: root, onSpawn: (p) => procs.push(p) });
+    for (let i = 1; i < CORRELATORS; i++) await startApp({ name: `correlator-${i + 1}`, env, roles: 'correlator', logDir: root, onSpawn: (p) => procs.push(p) });
+
+    const sentAt = new Map<string, number>();
+    const latencies: number[] = [];
+    let lastDoneAt = 0;
+    const ws = new WebSocket(`${app.baseUrl.replace('http', 'ws')}/api/v1/stream`);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    ws.on('message', (raw) => {
+      const m = JSON.parse(String(raw)) as { type: string; incident?: { groupKey: string; alertCount: number } };
+      if (!m.incident || m.incident.alertCount < PER_REQUEST) return;
+      const svc = m.incident.groupKey.replace(/^service=/, '');
+      const t0 = sentAt.get(svc);
+      if (t0 === undefined) return;
+      sentAt.delete(svc);
+      const now = performance.now();
+      latencies.push(now - t0);
+      lastDoneAt = now;
+    });
+
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+    const url = new URL(app.baseUrl);
+    const post = (body: string) =>
+      new Promise<number>((resolve) => {
+        const req = http.request(
+          { host: url.hostname, port: url.port, path: '/api/v1/webhooks/alertmanager', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', () => resolve(0));
+        req.end(body);
+      });
+
+    const requestsPerSecond = RATE / PER_REQUEST;
+    const total = Math.round(requestsPerSecond * SECONDS);
+    let sent = 0;
+    let accepted = 0;
+    let refused = 0;
+    const inflight: Array<Promise<void>> = [];
+    const start = performance.now();
+    let lastReport = start;
+    const report = (final = false) => {
+      const el = (performance.now() - start) / 1000;
+      const sorted = [...latencies].sort((a, b) => a - b);
+      const line = `[correlation] ${fmt(el, 1)} s  sent ${fmt(sent * PER_REQUEST)}  accepted ${fmt(accepted * PER_REQUEST)}  in incidents ${fmt(latencies.length * PER_REQUEST)}  p99 ${fmt(percentile(sorted, 99))} ms`;
+      process.stderr.write(final ? `${line}\n` : `\r${line}   `);
+    };
+    for (let i = 0; i < total; i++) {
+      const due = start + (i / requestsPerSecond) * 1000;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      const svc = `svc-${i}`;
+      const startsAt = new Date().toISOString();
+      const alerts = Array.from({ length: PER_REQUEST }, (_, k) => ({
+        status: 'firing',
+        labels: { alertname: `Symptom${(i + k) % NAMES}`, service: svc, instance: `host-${k}`, severity: k === 0 ? 'critical' : 'warning' },
+        annotations: { summary: `symptom ${k} of fault ${i}` },
+        startsAt,
+        endsAt: '0001-01-01T00:00:00Z',
+        generatorURL: '',
+        fingerprint: `f${i}x${k}`,
+      }));
+      const body = JSON.stringify({ version: '4', groupKey: `{}:{service="${svc}"}`, status: 'firing', receiver: 'bench', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: '', alerts });
+      sentAt.set(svc, performance.now());
+      sent++;
+      inflight.push(
+        post(body).then((status) => {
+          if (status === 202) accepted++;
+          else {
+            refused++;
+            sentAt.delete(svc);
+          }
+        }),
+      );
+      if (performance.now() - lastReport > 1000) {
+        lastReport = performance.now();
+        report();
+      }
+    }
+    await Promise.all(inflight);
+    const sendSeconds = (performance.now() - start) / 1000;
+    const deadline = performance.now() + 180_000;
+    while (latencies.length < accepted && performance.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+      report();
+    }
+    report(true);
+    ws.close();
+    const sorted = [...latencies].sort((a, b) => a - b);
+    const correlatedSeconds = (lastDoneAt - start) / 1000;
+    const rows = [
+      ['offered alerts/s', fmt(RATE)],
+      ['sent over', `${fmt(sendSeconds, 1)} s`],
+      ['accepted (202)', `${fmt(accepted * PER_REQUEST)} alerts (${fmt(refused)} requests refused)`],
+      ['correlated end to end', `${fmt(latencies.length * PER_REQUEST)} alerts in ${fmt(correlatedSeconds, 1)} s = ${fmt((latencies.length * PER_REQUEST) / correlatedSeconds)} alerts/s`],
+      ['webhook → incident on stream', `p50 ${fmt(percentile(sorted, 50))} ms, p95 ${fmt(percentile(sorted, 95))} ms, p99 ${fmt(percentile(sorted, 99))} ms, max ${fmt(sorted[sorted.length - 1] ?? Number.NaN)} ms`],
+      ['correlator processes', String(CORRELATORS)],
+    ];
+    const w = Math.max(...rows.map((r) => r[0]!.length));
+    console.log(`\nnpm run bench:correlation -- --rate ${RATE} --seconds ${SECONDS} --per-request ${PER_REQUEST} --correlators ${CORRELATORS}`);
+    for (const [k, v] of rows) console.log(`${k!.padEnd(w)}  ${v}`);
+  } finally {
+    await cleanup();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
