@@ -8,6 +8,8 @@ export interface JobMap {
   'alerts.ingest': { data: { batchId: string; receivedAt: string; events: AlertEvent[] }; result: { incidents: string[] } };
   /** Deletes stream log entries older than the retention; reschedules itself. */
   'stream.prune': { data: { slot: number }; result: { deleted: number } };
+  /** Mines recurring incidents into problems (correlator/problems); reschedules itself. */
+  'problems.mine': { data: { slot: number }; result: { signatures: number; created: number; linked: number; resuggested: number; attached: number } };
   /** Used by the contract suite only; carries arbitrary JSON. */
   'test.echo': { data: { value: unknown }; result: { value: unknown } };
 }
