@@ -17,6 +17,7 @@ import { type ReadinessCheck, opsRoutes } from '../engine/observability/ops-rout
 import { ingestPlugin } from '../ingest/ingest-plugin.ts';
 import { consoleRoutes } from '../web/console-routes.ts';
 import { incidentRoutes } from '../web/incident-routes.ts';
+import { problemRoutes } from '../web/problem-routes.ts';
 import { StreamHub } from '../web/stream-hub.ts';
 import { streamRoutes } from '../web/stream-routes.ts';
 import { suppressionRoutes } from '../web/suppression-routes.ts';
@@ -101,6 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(tokenRoutes, { database: deps.database, verifier });
     await app.register(topologyRoutes, { database: deps.database, bus: deps.bus, verifier });
     await app.register(suppressionRoutes, { database: deps.database, bus: deps.bus, verifier });
+    await app.register(problemRoutes, { database: deps.database, bus: deps.bus, verifier });
     await app.register(streamRoutes, { hub });
     await app.register(consoleRoutes);
   }
