@@ -104,7 +104,7 @@ export class ProblemService {
             status: 409,
             title: 'The problem is not in a state that allows this',
             detail: check.reason,
-            extensions: { action, status: current.status, suggested: current.suggested, allowedFrom: check.allowedFrom },
+            extensions: { action, problemStatus: current.status, suggested: current.suggested, allowedFrom: check.allowedFrom },
           });
         }
         const to = check.to;
