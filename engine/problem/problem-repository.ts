@@ -235,6 +235,31 @@ export class ProblemRepository {
       .map((r) => ({ id: r.id, title: r.title, workaround: r.workaround!, signatureParts: r.signature_parts }));
   }
 
+  /**
+   * The causal patterns learned for open problems (new, investigating, known error), as
+   * type→type hints with a weight in (0, 1]: what a root-cause ranking can take as
+   * `causalEdges` (correlator/engine/rank-root-causes.ts). The strongest weight wins per pair.
+   */
+  async causalHints(): Promise<Array<{ cause: string; effect: string; weight: number }>> {
+    const rows = await this.db
+      .selectFrom('problems')
+      .select('evidence')
+      .where('status', 'in', ['new', 'investigating', 'known_error'])
+      .where('suggested', '=', false)
+      .execute();
+    const best = new Map<string, { cause: string; effect: string; weight: number }>();
+    for (const r of rows) {
+      const edges = (r.evidence as { causal?: { edges?: Array<{ cause?: unknown; effect?: unknown; strength?: unknown }> } }).causal?.edges ?? [];
+      for (const e of edges) {
+        if (typeof e.cause !== 'string' || typeof e.effect !== 'string' || typeof e.strength !== 'number' || !(e.strength > 0)) continue;
+        const key = `${e.cause}\u0000${e.effect}`;
+        const weight = Math.min(1, e.strength);
+        if ((best.get(key)?.weight ?? 0) < weight) best.set(key, { cause: e.cause, effect: e.effect, weight });
+      }
+    }
+    return [...best.values()].sort((a, b) => (a.cause < b.cause ? -1 : a.cause > b.cause ? 1 : a.effect < b.effect ? -1 : a.effect > b.effect ? 1 : 0));
+  }
+
   /** Problems in these states (all when none given), most recently seen first. */
   async list(opts: { statuses?: ProblemStatus[]; limit: number; offset: number }): Promise<ProblemSummary[]> {
     let q = this.db.selectFrom('problems').select(SUMMARY_COLUMNS);

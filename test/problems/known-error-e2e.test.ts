@@ -31,7 +31,7 @@ describe('known error attached to a new incident (real services)', () => {
 
   /** The database runs out of connections, the API behind it errors; returns the incident id once it exists (and is resolved unless `open`). */
   async function fault(n: number, startMs: number, open = false): Promise<string> {
-    const alerts = [
+    const alerts: Array<{ fingerprint: string; labels: Record<string, string>; startsAt: string }> = [
       { fingerprint: `db-${n}`, labels: { alertname: 'ConnectionsExhausted', service: 'orders-db', instance: `10.0.0.${n}:9187` }, startsAt: iso(startMs) },
       { fingerprint: `api-${n}`, labels: { alertname: 'HighErrorRate', service: 'orders-api', pod: `orders-api-${n}` }, startsAt: iso(startMs + 30_000) },
     ];

@@ -198,7 +198,10 @@ describe.each(relationalAdapters)('problem mining on %s', (_name, makeHarness) =
 
   it('attaches a known error to a new incident that contains its signature, once, and not to an unrelated one', async () => {
     const service = new ProblemService(database.db, new TopologySnapshots(), now);
+    // Patterns of pending suggestions are not offered to root-cause ranking; accepted ones are.
+    expect(await new ProblemRepository(database.db).causalHints()).toEqual([]);
     await service.act(problemId, 'accept', { who: 'pm' });
+    expect(await new ProblemRepository(database.db).causalHints()).toEqual([{ cause: 'ConnectionsExhausted@database', effect: 'HighErrorRate@service', weight: expect.any(Number) }]);
     const { attached } = await service.act(problemId, 'known-error', { who: 'pm', workaround: 'restart pgbouncer on orders-db' });
     expect(attached).toEqual([]);
 
