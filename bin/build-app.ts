@@ -23,6 +23,7 @@ import { auditRoutes } from '../web/audit-routes.ts';
 import { authRoutes } from '../web/auth-routes.ts';
 import { consoleRoutes } from '../web/console-routes.ts';
 import { incidentRoutes } from '../web/incident-routes.ts';
+import { problemRoutes } from '../web/problem-routes.ts';
 import { StreamHub } from '../web/stream-hub.ts';
 import { streamRoutes } from '../web/stream-routes.ts';
 import { suppressionRoutes } from '../web/suppression-routes.ts';
@@ -125,6 +126,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(topologyRoutes, { database: deps.database, bus: deps.bus });
     await app.register(suppressionRoutes, { database: deps.database, bus: deps.bus });
     await app.register(incidentActionRoutes, { database: deps.database, queue: deps.queue });
+    await app.register(problemRoutes, { database: deps.database, bus: deps.bus });
     await app.register(streamRoutes, { hub });
     await app.register(consoleRoutes);
   }

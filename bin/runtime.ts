@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type CorrelatorHandle, startCorrelator } from '../correlator/correlator-worker.ts';
 import { bootstrapFirstAdmin } from '../engine/auth/bootstrap-first-admin.ts';
+import { startProblemMining } from '../correlator/problems/problem-mining-job.ts';
 import { bootstrapFirstToken } from '../engine/auth/bootstrap-first-token.ts';
 import { SUPPRESSION_TOPIC } from '../engine/bus/events.ts';
 import { SuppressionRepository } from '../engine/suppression/suppression-repository.ts';
@@ -14,6 +15,7 @@ import type { Config } from '../engine/config/config.ts';
 import { lockDataDir } from '../engine/db/data-dir-lock.ts';
 import { startStreamRetention } from '../engine/housekeeping/stream-retention.ts';
 import { createAppMetrics } from '../engine/observability/metrics-registry.ts';
+import { type KnownErrorMatching, startKnownErrorMatching } from '../engine/problem/known-error-subscriber.ts';
 import { buildApp } from './build-app.ts';
 import { type Adapters, createAdapters } from './wiring.ts';
 
@@ -36,9 +38,11 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   const metrics = createAppMetrics();
   const roles = new Set(config.roles);
   let correlator: CorrelatorHandle | undefined;
+  let knownErrors: KnownErrorMatching | undefined;
   const closeAdapters = async () => {
     await adapters.queue.close();
     await correlator?.stop();
+    await knownErrors?.stop();
     await adapters.metricStore.close();
     await adapters.bus.close();
     await adapters.database.close();
@@ -76,6 +80,9 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     }
     if (roles.has('engine')) {
       await startStreamRetention({ queue: adapters.queue, database: adapters.database, retentionMs: config.streamRetentionHours * 3_600_000 });
+      const problemLog = logger.child({ component: 'problems' });
+      await startProblemMining({ queue: adapters.queue, database: adapters.database, bus: adapters.bus, logger: problemLog, config: config.problems });
+      knownErrors = await startKnownErrorMatching({ bus: adapters.bus, database: adapters.database, logger: problemLog });
     }
     app = await buildApp({ ...adapters, config, logger, metrics });
   } catch (err) {

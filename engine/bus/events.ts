@@ -8,7 +8,24 @@ import type { SuppressionKind } from '../suppression/suppression.ts';
 
 export type StreamMessage =
   | { type: 'incident.created'; seq: number; at: string; incident: IncidentSummary }
-  | { type: 'incident.updated'; seq: number; at: string; incident: IncidentSummary };
+  | { type: 'incident.updated'; seq: number; at: string; incident: IncidentSummary }
+  | ProblemAttachedMessage;
+
+/**
+ * A known error (a problem with a workaround) was attached to an incident whose signature
+ * contains the problem's (docs/problems.md). Carries the incident's summary as it was, like
+ * the incident messages, so a console can mark the incident without a read.
+ */
+export type ProblemAttachedMessage = {
+  type: 'problem.attached';
+  seq: number;
+  at: string;
+  problemId: string;
+  title: string;
+  workaround: string;
+  incidentId: string;
+  incident: IncidentSummary;
+};
 
 /** Anything JSON may travel on the bus; stream messages are the main tenant. */
 export type BusMessage = StreamMessage | { type: string; [key: string]: unknown };

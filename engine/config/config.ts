@@ -38,8 +38,20 @@ export interface Config {
   correlator: { windowSeconds: number; concurrency: number; holdSeconds: number; leaderPollMs: number };
   /** How long the stream log keeps messages for consoles to resume from. */
   streamRetentionHours: number;
+  problems: ProblemConfig;
   auth: AuthConfig;
   roles: readonly Role[];
+}
+
+/** Problem mining (docs/problems.md). */
+export interface ProblemConfig {
+  /** A signature becomes a suggested problem once this many resolved incidents carry it in the window. */
+  minOccurrences: number;
+  windowDays: number;
+  /** A rejected suggestion is suggested again after this many new incidents of its signature. */
+  resuggestAfter: number;
+  /** How often the engine role mines. */
+  mineIntervalMinutes: number;
 }
 
 export interface AuthConfig {
@@ -202,6 +214,14 @@ export function loadConfig(env: Env, roleArg?: string): Readonly<Config> {
     leaderPollMs: r.int('CORRELATOR_LEADER_POLL_MS', 1000, 50, 60_000),
   };
   const streamRetentionHours = r.int('STREAM_RETENTION_HOURS', 72, 1, 24 * 365);
+  const minOccurrences = r.int('PROBLEM_MIN_OCCURRENCES', 3, 2, 10_000);
+  const problems: ProblemConfig = {
+    minOccurrences,
+    windowDays: r.int('PROBLEM_WINDOW_DAYS', 30, 1, 366),
+    // Twice the threshold unless set: a rejection should hold against the recurrence rate that led to the suggestion.
+    resuggestAfter: r.int('PROBLEM_RESUGGEST_OCCURRENCES', 2 * minOccurrences, 1, 100_000),
+    mineIntervalMinutes: r.int('PROBLEM_MINE_INTERVAL_MINUTES', 15, 1, 1440),
+  };
   const hmacSecrets: Record<string, string> = {};
   for (const [suffix, secret] of r.withPrefix(HMAC_SECRET_PREFIX)) {
     const name = `${HMAC_SECRET_PREFIX}${suffix}`;
@@ -247,6 +267,7 @@ export function loadConfig(env: Env, roleArg?: string): Readonly<Config> {
     limits,
     correlator,
     streamRetentionHours,
+    problems,
     auth,
     roles,
   });

@@ -1,5 +1,7 @@
 /** Kysely table types: the one place that knows column names. */
 import type { ColumnType, Generated } from 'kysely';
+import type { ProblemLinkHow, ProblemOrigin, ProblemStatus } from '../problem/problem.ts';
+import type { SignaturePart } from '../problem/signature.ts';
 import type { RuleDraftOf } from '../suppression/suppression.ts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -219,6 +221,46 @@ export interface AuditLogTable {
   from_ip: string | null;
 }
 
+/** A problem (migration 2026-11-21-0012-problems); `evidence` is ProblemEvidence or `{}`. */
+export interface ProblemsTable {
+  id: string;
+  signature: string;
+  signature_parts: Json<SignaturePart[]>;
+  description: string;
+  title: string;
+  status: ProblemStatus;
+  suggested: ColumnType<boolean, boolean | undefined, boolean>;
+  origin: ProblemOrigin;
+  workaround: ColumnType<string | null, string | null | undefined, string | null>;
+  root_cause_notes: ColumnType<string | null, string | null | undefined, string | null>;
+  evidence: ColumnType<Record<string, unknown>, string | undefined, string>;
+  occurrences: ColumnType<number, number | undefined, number>;
+  first_seen: NullableTimestamp;
+  last_seen: NullableTimestamp;
+  rejected_at: NullableTimestamp;
+  resolved_at: NullableTimestamp;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface ProblemIncidentsTable {
+  problem_id: string;
+  incident_id: string;
+  linked_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  how: ProblemLinkHow;
+}
+
+export interface ProblemTimelineTable {
+  id: Generated<number>;
+  problem_id: string;
+  at: ColumnType<Date, Date | string | undefined, never>;
+  who: string;
+  action: string;
+  from_status: ProblemStatus | null;
+  to_status: ProblemStatus | null;
+  detail: ColumnType<Record<string, unknown>, string | undefined, never>;
+}
+
 export interface DB {
   incident_timeline: IncidentTimelineTable;
   incident_commands: IncidentCommandsTable;
@@ -239,4 +281,7 @@ export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
   audit_log: AuditLogTable;
+  problems: ProblemsTable;
+  problem_incidents: ProblemIncidentsTable;
+  problem_timeline: ProblemTimelineTable;
 }

@@ -10,6 +10,8 @@ export interface JobMap {
   'incidents.command': { data: { commandId: string }; result: { status: 'done' | 'failed' | 'unknown' } };
   /** Deletes stream log entries older than the retention; reschedules itself. */
   'stream.prune': { data: { slot: number }; result: { deleted: number } };
+  /** Mines recurring incidents into problems (correlator/problems); reschedules itself. */
+  'problems.mine': { data: { slot: number }; result: { signatures: number; created: number; linked: number; resuggested: number; attached: number } };
   /** Used by the contract suite only; carries arbitrary JSON. */
   'test.echo': { data: { value: unknown }; result: { value: unknown } };
 }
