@@ -10,7 +10,7 @@
  * Prints a progress line every second, then: offered and accepted alerts/s, alerts/s
  * correlated end to end (all alerts in incidents on the stream), and the latency from sending a
  * request to its incident on the stream (p50, p95, p99). `--correlators 2` adds a second
- * process with the correlator role (a hot standby: one leads, ADR 0005).
+ * process with the correlator role (a hot standby: one leads, docs/adr/0005).
  */
 import http from 'node:http';
 import { parseArgs } from 'node:util';

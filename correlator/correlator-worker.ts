@@ -4,7 +4,7 @@
  * after commit; a message lost between the two is still in the stream log, where a console
  * resumes it.
  *
- * On Postgres, only the process holding the correlator lock consumes batches (ADR 0004); the
+ * On Postgres, only the process holding the correlator lock consumes batches (ADR 0005); the
  * others wait and take over, rebuilding from the store, when it dies. PGlite is one process.
  */
 import type { AlertEvent } from '../engine/alert/alert.ts';

@@ -1,5 +1,5 @@
 /**
- * One active correlator at a time (ADR 0004): the correlation engine keeps its state in memory,
+ * One active correlator at a time (ADR 0005): the correlation engine keeps its state in memory,
  * so two processes deciding about the same alerts would each open their own incidents. Every
  * correlator process asks for a Postgres session advisory lock on a dedicated connection; the
  * one that holds it correlates, the others wait as hot standbys. When the holder dies its

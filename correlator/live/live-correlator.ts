@@ -1,5 +1,5 @@
 /**
- * The correlation engine behind live incidents (ADR 0004). One instance per leading correlator
+ * The correlation engine behind live incidents (ADR 0005). One instance per leading correlator
  * process; every batch, tick and reload runs one at a time (the engine is single-threaded
  * state, and its decisions must reach the store in the order they were made).
  *

@@ -65,7 +65,7 @@ describe('durability under a real kill', () => {
         const n = await count('select count(*) as n from alerts');
         return n > 0 ? n : undefined;
       }, 30_000, 'the first correlated alerts');
-      // A second correlator runs beside it as a hot standby (one leads: ADR 0004)…
+      // A second correlator runs beside it as a hot standby (one leads: ADR 0005)…
       await startApp({ name: 'correlator-2', env, roles: 'correlator', logDir: root, onSpawn: track });
       process.kill(victim.proc.pid, 'SIGKILL');
       await victim.proc.exited;

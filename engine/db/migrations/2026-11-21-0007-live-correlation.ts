@@ -1,5 +1,5 @@
 /**
- * The online correlation engine behind live incidents (ADR 0004):
+ * The online correlation engine behind live incidents (ADR 0005):
  * - every recorded alert event keeps the engine's decision and the incident it went to, so a
  *   restarted correlator rebuilds its memory by replaying them in recorded order;
  * - an incident keeps the engine's key (stable, derived from its first alert and time) and the
