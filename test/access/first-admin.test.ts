@@ -209,7 +209,8 @@ describe('first admin on embedded defaults', () => {
     }
   });
 
-  it('config: refuses to start when ADMIN_PASSWORD_FILE cannot be read or holds a weak password', async () => {
+  // Two embedded starts (each opens PGlite): slow on a busy 2-core machine.
+  it('config: refuses to start when ADMIN_PASSWORD_FILE cannot be read or holds a weak password', { timeout: 90_000 }, async () => {
     await expect(start({ DATA_DIR: path.join(root, 'missing'), ADMIN_USERNAME: 'x', ADMIN_PASSWORD_FILE: path.join(root, 'no-such-file') })).rejects.toThrow(/ADMIN_PASSWORD_FILE .* cannot be read \(ENOENT\)/);
     const weak = path.join(root, 'weak-password');
     await writeFile(weak, 'admin\n');

@@ -111,7 +111,8 @@ describe.each<Flavour>(['real', 'embedded'])('web access with WEB_AUTH=required 
     expect(body.user).toEqual(users.viewer);
     expect(body.token).toMatch(/^aiops_s_[A-Za-z0-9_-]{43}$/);
     expect(Date.parse(body.expiresAt) - before).toBeGreaterThan(12 * 3_600_000 - 60_000);
-    expect(Date.parse(body.expiresAt) - before).toBeLessThanOrEqual(12 * 3_600_000 + 1000);
+    // At most SESSION_HOURS after the login answered (scrypt may take a while on a busy machine).
+    expect(Date.parse(body.expiresAt)).toBeLessThanOrEqual(Date.now() + 12 * 3_600_000);
     expect(res.headers['cache-control']).toBe('no-store');
     const cookie = setCookie(res);
     expect(cookie).toMatch(new RegExp(`^aiops_session=${body.token}; Path=/; Max-Age=4319\\d; HttpOnly; SameSite=Strict$`));
