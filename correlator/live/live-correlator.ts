@@ -63,6 +63,14 @@ interface Recorded {
 }
 
 const REPLAY_PAGE = 5_000;
+/** Batches written in one transaction at most (about 50 alerts each). */
+const MAX_GROUPED_BATCHES = 20;
+
+export interface IngestBatch {
+  batchId: string;
+  receivedAt: string;
+  events: AlertEvent[];
+}
 
 /** Learned affinities that also note operator feedback, so the correlator can store it. */
 class RecordingModel extends CoOccurrenceModel {
@@ -111,6 +119,7 @@ export class LiveCorrelator {
   private resolved: IncidentView[] = [];
   private readonly engineConfig: Partial<EngineConfig>;
   private model: RecordingModel | null = null;
+  private readonly waiting: Array<{ batch: IngestBatch; resolve: (o: BatchOutcome) => void; reject: (err: unknown) => void }> = [];
   private readonly now: () => number;
   private readonly quietMs: number;
 
@@ -130,12 +139,31 @@ export class LiveCorrelator {
     return this.exclusive(() => this.rebuildNow());
   }
 
-  processBatch(batch: { batchId: string; receivedAt: string; events: AlertEvent[] }): Promise<BatchOutcome> {
-    return this.exclusive(async () => {
-      if (this.engine === null) await this.rebuildNow();
-      this.lastEventWallMs = this.now();
-      return this.guard(() => this.correlate(batch));
+  /**
+   * Correlates one ingest batch. Batches that arrive while one is being written are taken
+   * together in the next transaction (group commit); the combined outcome goes to the first of
+   * them, the others get an empty one, so each message is published once.
+   */
+  processBatch(batch: IngestBatch): Promise<BatchOutcome> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ batch, resolve, reject });
+      if (this.waiting.length === 1) void this.drain();
     });
+  }
+
+  private async drain(): Promise<void> {
+    await this.exclusive(async () => {
+      const taken = this.waiting.splice(0, MAX_GROUPED_BATCHES);
+      try {
+        if (this.engine === null) await this.rebuildNow();
+        this.lastEventWallMs = this.now();
+        const outcome = await this.guard(() => this.correlate(taken.map((t) => t.batch)));
+        taken.forEach((t, i) => t.resolve(i === 0 ? outcome : emptyOutcome()));
+      } catch (err) {
+        for (const t of taken) t.reject(err);
+      }
+    });
+    if (this.waiting.length > 0) void this.drain();
   }
 
   /**
@@ -400,10 +428,14 @@ export class LiveCorrelator {
     return this.guard(() => this.persist([], new Map()));
   }
 
-  private async correlate(batch: { batchId: string; receivedAt: string; events: AlertEvent[] }): Promise<BatchOutcome> {
-    const ordered = [...batch.events].sort(
-      (a, b) => Date.parse(a.eventTime) - Date.parse(b.eventTime) || (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0),
-    );
+  private async correlate(batches: readonly IngestBatch[]): Promise<BatchOutcome> {
+    const ordered = batches
+      .flatMap((b) => b.events.map((event) => ({ event, batchId: b.batchId, receivedAt: b.receivedAt })))
+      .sort((x, y) => {
+        const a = x.event;
+        const b = y.event;
+        return Date.parse(a.eventTime) - Date.parse(b.eventTime) || (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0);
+      });
     return this.opts.db.transaction().execute(async (trx) => {
       const alerts = new AlertRepository(trx);
       const recorded = new Map<AlertEvent, Recorded>();
@@ -413,8 +445,8 @@ export class LiveCorrelator {
       // Recorded in rounds of distinct alerts (a repeat of an alert starts the next round), each
       // in a few statements, then decided in order: the same as one event at a time.
       for (const round of roundsOfDistinctAlerts(ordered)) {
-        const results = await alerts.recordBatch(round, batch.batchId, batch.receivedAt);
-        round.forEach((ev, i) => {
+        const results = await alerts.recordBatch(round);
+        round.forEach(({ event: ev }, i) => {
           const r = results[i]!;
           if (!r.isNewEvent || !r.alert || r.eventId === undefined) {
             duplicates++;
@@ -534,17 +566,17 @@ export class LiveCorrelator {
 }
 
 /** Splits events (in order) into runs in which no alert appears twice. */
-function roundsOfDistinctAlerts(events: readonly AlertEvent[]): AlertEvent[][] {
-  const rounds: AlertEvent[][] = [];
-  let current: AlertEvent[] = [];
+function roundsOfDistinctAlerts<T extends { event: AlertEvent }>(events: readonly T[]): T[][] {
+  const rounds: T[][] = [];
+  let current: T[] = [];
   let seen = new Set<string>();
   for (const ev of events) {
-    if (seen.has(ev.fingerprint)) {
+    if (seen.has(ev.event.fingerprint)) {
       rounds.push(current);
       current = [];
       seen = new Set();
     }
-    seen.add(ev.fingerprint);
+    seen.add(ev.event.fingerprint);
     current.push(ev);
   }
   if (current.length > 0) rounds.push(current);

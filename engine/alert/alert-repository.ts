@@ -91,11 +91,12 @@ export class AlertRepository {
    * order, in a handful of statements whatever their number: the correlator's batch path.
    * The events' fingerprints must be distinct (split a batch where one repeats).
    */
-  async recordBatch(events: readonly AlertEvent[], batchId: string, receivedAt: string): Promise<RecordResult[]> {
+  async recordBatch(items: ReadonlyArray<{ event: AlertEvent; batchId: string; receivedAt: string }>): Promise<RecordResult[]> {
+    const events = items.map((x) => x.event);
     const results = new Array<RecordResult>(events.length);
     const plain: number[] = [];
     for (let i = 0; i < events.length; i++) {
-      if (events[i]!.status === 'acknowledged') results[i] = await this.acknowledge(events[i]!, batchId, receivedAt);
+      if (events[i]!.status === 'acknowledged') results[i] = await this.acknowledge(events[i]!, items[i]!.batchId, items[i]!.receivedAt);
       else plain.push(i);
     }
     if (plain.length === 0) return results;
@@ -110,6 +111,7 @@ export class AlertRepository {
         .values(
           fresh.map((i) => {
             const ev = events[i]!;
+            const receivedAt = items[i]!.receivedAt;
             return {
               fingerprint: ev.fingerprint,
               source: ev.source,
@@ -134,7 +136,7 @@ export class AlertRepository {
     }
     const inserted = await this.db
       .insertInto('alert_events')
-      .values(plain.map((i) => ({ fingerprint: events[i]!.fingerprint, status: events[i]!.status, event_time: events[i]!.eventTime, received_at: receivedAt, batch_id: batchId })))
+      .values(plain.map((i) => ({ fingerprint: events[i]!.fingerprint, status: events[i]!.status, event_time: events[i]!.eventTime, received_at: items[i]!.receivedAt, batch_id: items[i]!.batchId })))
       .onConflict((oc) => oc.constraint('alert_events_dedup').doNothing())
       .returning(['id', 'fingerprint'])
       .execute();
@@ -142,6 +144,7 @@ export class AlertRepository {
     const repeats: string[] = [];
     for (const i of plain) {
       const ev = events[i]!;
+      const receivedAt = items[i]!.receivedAt;
       const before = existing.get(ev.fingerprint);
       const eventId = eventIds.get(ev.fingerprint);
       const previous = before ? { status: before.status, severity: before.severity } : undefined;
@@ -163,7 +166,8 @@ export class AlertRepository {
       }
     }
     if (repeats.length > 0) {
-      await this.db.updateTable('alerts').set({ repeat_count: sql`repeat_count + 1`, last_seen_at: receivedAt }).where('fingerprint', 'in', repeats).execute();
+      const lastSeen = items.reduce((m, x) => (x.receivedAt > m ? x.receivedAt : m), items[0]!.receivedAt);
+      await this.db.updateTable('alerts').set({ repeat_count: sql`repeat_count + 1`, last_seen_at: lastSeen }).where('fingerprint', 'in', repeats).execute();
     }
     return results;
   }

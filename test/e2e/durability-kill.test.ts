@@ -4,6 +4,7 @@
  * mid-batch (real services), or when the whole single process is killed right after
  * acknowledging (embedded defaults: the queue journal and PGlite recover on restart).
  */
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { alertmanagerPayload } from '../support/alertmanager-payload.ts';
@@ -15,10 +16,10 @@ const PER_REQUEST = 50;
 const TOTAL = REQUESTS * PER_REQUEST;
 
 /** Posts the whole load; every request must be acknowledged with 202. */
-async function postLoad(baseUrl: string, tag: string): Promise<void> {
+async function postLoad(baseUrl: string, tag: string, requests = REQUESTS): Promise<void> {
   const t0 = Date.now() - 60_000;
   const statuses = await Promise.all(
-    Array.from({ length: REQUESTS }, async (_, r) => {
+    Array.from({ length: requests }, async (_, r) => {
       const alerts = Array.from({ length: PER_REQUEST }, (_, i) => ({
         fingerprint: `${tag}-${r}-${i}`,
         labels: { alertname: `Load${i % 5}`, service: `svc-${tag}-${r % 8}`, instance: `host-${i}` },
@@ -49,39 +50,46 @@ describe('durability under a real kill', () => {
     const root = await tempDir('aiops-e2e-kill-');
     const te = await testEnvironment('real');
     cleanups.push(te.cleanup);
-    const env: Record<string, string> = { ...te.env, LOG_LEVEL: 'warn', QUEUE_LOCK_SECONDS: '2', CORRELATOR_CONCURRENCY: '2' };
+    // One batch at a time, so the leader is killed part-way through the backlog.
+    const env: Record<string, string> = { ...te.env, LOG_LEVEL: 'info', QUEUE_LOCK_SECONDS: '2', CORRELATOR_CONCURRENCY: '1' };
+    const requests = 3 * REQUESTS;
+    const total = requests * PER_REQUEST;
     const db = new pg.Client({ connectionString: env.DATABASE_URL });
     await db.connect();
     cleanups.push(() => db.end());
     const count = async (sql: string) => Number((await db.query(sql)).rows[0].n);
 
     const ingest: AppProcess = await startApp({ name: 'ingest', env, roles: 'ingest,web', logDir: root, onSpawn: track });
-    await postLoad(ingest.baseUrl, 'k');
-
-    let victim: AppProcess | undefined = await startApp({ name: 'correlator-1', env, roles: 'correlator', logDir: root, onSpawn: track });
+    // Two correlators side by side: the first leads, the second stands by (ADR 0005).
+    const leads = (p: AppProcess) => readFileSync(p.proc.logPath, 'utf8').includes('now leads correlation');
+    const first = await startApp({ name: 'correlator-1', env, roles: 'correlator', logDir: root, onSpawn: track });
+    await eventually(async () => (leads(first) ? true : undefined), 15_000, 'correlator-1 to lead');
+    const second = await startApp({ name: 'correlator-2', env, roles: 'correlator', logDir: root, onSpawn: track });
+    let victim: AppProcess | undefined = first;
     try {
-      // Kill it once it is part-way through the backlog.
+      await postLoad(ingest.baseUrl, 'k', requests);
+      // Kill the leader once it is part-way through the backlog.
       const seen = await eventually(async () => {
         const n = await count('select count(*) as n from alerts');
         return n > 0 ? n : undefined;
       }, 30_000, 'the first correlated alerts');
-      // A second correlator runs beside it as a hot standby (one leads: ADR 0005)…
-      await startApp({ name: 'correlator-2', env, roles: 'correlator', logDir: root, onSpawn: track });
+      expect(leads(second)).toBe(false);
       process.kill(victim.proc.pid, 'SIGKILL');
       await victim.proc.exited;
       const atKill = await count('select count(*) as n from alerts');
-      expect(seen).toBeLessThan(TOTAL);
-      expect(atKill).toBeLessThan(TOTAL);
+      expect(seen).toBeLessThan(total);
+      expect(atKill).toBeLessThan(total);
       victim = undefined;
-      // …and takes the killed one's batches over, rebuilding the engine from the store.
-      await eventually(async () => ((await count('select count(*) as n from alerts')) === TOTAL ? true : undefined), 60_000, `all ${TOTAL} alerts stored`);
+      // The standby wins the lock, rebuilds the engine from the store and takes the killed one's batches over.
+      await eventually(async () => (leads(second) ? true : undefined), 15_000, 'correlator-2 to lead');
+      await eventually(async () => ((await count('select count(*) as n from alerts')) === total ? true : undefined), 60_000, `all ${total} alerts stored`);
       await eventually(
-        async () => ((await count('select count(distinct fingerprint) as n from incident_alerts')) === TOTAL ? true : undefined),
+        async () => ((await count('select count(distinct fingerprint) as n from incident_alerts')) === total ? true : undefined),
         30_000,
         'every alert in an incident',
       );
       expect(await count('select count(*) as n from (select fingerprint from incident_alerts group by fingerprint having count(*) > 1) d')).toBe(0);
-      expect(await count('select count(*) as n from alert_events')).toBe(TOTAL);
+      expect(await count('select count(*) as n from alert_events')).toBe(total);
       // 8 services, all within one window: exactly one incident each.
       expect(await count("select count(*) as n from incidents where group_key like 'service=svc-k-%'")).toBe(8);
     } catch (err) {
