@@ -12,6 +12,8 @@ import { SuppressionRepository } from '../engine/suppression/suppression-reposit
 import type { Config } from '../engine/config/config.ts';
 import { lockDataDir } from '../engine/db/data-dir-lock.ts';
 import { startStreamRetention } from '../engine/housekeeping/stream-retention.ts';
+import { startNotifier } from '../engine/notify/start-notifier.ts';
+import { startSlaTimers } from '../engine/sla/start-sla-timers.ts';
 import { createAppMetrics } from '../engine/observability/metrics-registry.ts';
 import { buildApp } from './build-app.ts';
 import { type Adapters, createAdapters } from './wiring.ts';
@@ -35,7 +37,10 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   const metrics = createAppMetrics();
   const roles = new Set(config.roles);
   let correlator: CorrelatorHandle | undefined;
+  // Engine parts that listen on the bus: they stop listening (and finish what they started) first.
+  const engineParts: Array<{ stop(): Promise<void> }> = [];
   const closeAdapters = async () => {
+    for (const part of engineParts.reverse()) await part.stop().catch((err: unknown) => logger.warn({ err }, 'stopping an engine part failed'));
     await adapters.queue.close();
     await correlator?.stop();
     await adapters.metricStore.close();
@@ -72,6 +77,27 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     }
     if (roles.has('engine')) {
       await startStreamRetention({ queue: adapters.queue, database: adapters.database, retentionMs: config.streamRetentionHours * 3_600_000 });
+      const notifier = await startNotifier({
+        queue: adapters.queue,
+        bus: adapters.bus,
+        database: adapters.database,
+        metrics,
+        logger: logger.child({ component: 'notify' }),
+        config: config.notify,
+        publicUrl: config.publicUrl,
+      });
+      engineParts.push(notifier);
+      engineParts.push(
+        await startSlaTimers({
+          queue: adapters.queue,
+          bus: adapters.bus,
+          database: adapters.database,
+          notifier: notifier.notifier,
+          metrics,
+          logger: logger.child({ component: 'sla' }),
+          config: config.sla,
+        }),
+      );
     }
     app = await buildApp({ ...adapters, config, logger, metrics });
   } catch (err) {

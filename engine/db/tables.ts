@@ -52,6 +52,8 @@ export interface IncidentsTable {
   started_at: Timestamp;
   last_event_at: Timestamp;
   resolved_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  /** When an operator acknowledged it (migration 0011 adds it if the lifecycle has not); for MTTA. */
+  acknowledged_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
   /** The correlation engine's key; null for incidents of the one-label rule. */
@@ -138,6 +140,31 @@ export interface SuppressionMetaTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+/** An incident's SLA timer of one kind; settled (`outcome` set) at most once. */
+export interface SlaTimersTable {
+  incident_id: string;
+  kind: 'ack' | 'resolve';
+  /** The severity the due time was computed from (the incident's at the last check). */
+  severity: string;
+  /** null: no target for that severity. */
+  due_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  outcome: ColumnType<'met' | 'breached' | null, 'met' | 'breached' | null | undefined, 'met' | 'breached' | null>;
+  settled_at: NullableTimestamp;
+}
+
+/** A notification-worthy event of an incident; the key (incident, event, occurrence) is its idempotency. */
+export interface IncidentNotificationsTable {
+  incident_id: string;
+  event: 'opened' | 'escalated' | 'resolved';
+  /** `first` for opened, the breach kind for escalated, the resolution time (epoch ms) for resolved. */
+  occurrence: string;
+  message: Json<Record<string, unknown>>;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  /** Set once every target's job is queued. */
+  enqueued_at: NullableTimestamp;
+}
+
 export interface DB {
   alerts: AlertsTable;
   alert_events: AlertEventsTable;
@@ -152,4 +179,6 @@ export interface DB {
   silences: SuppressionRuleTable<Omit<RuleDraftOf['silence'], 'comment'>>;
   inhibit_rules: SuppressionRuleTable<Omit<RuleDraftOf['inhibit-rule'], 'comment'>>;
   suppression_meta: SuppressionMetaTable;
+  sla_timers: SlaTimersTable;
+  incident_notifications: IncidentNotificationsTable;
 }

@@ -11,6 +11,7 @@ import * as topology from './2026-11-21-0005-topology.ts';
 import * as incidentCounters from './2026-11-21-0006-incident-counters.ts';
 import * as liveCorrelation from './2026-11-21-0007-live-correlation.ts';
 import * as suppression from './2026-11-21-0008-suppression.ts';
+import * as sla from './2026-11-21-0011-sla.ts';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-21-0001-initial': initial,
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-21-0006-incident-counters': incidentCounters,
   '2026-11-21-0007-live-correlation': liveCorrelation,
   '2026-11-21-0008-suppression': suppression,
+  '2026-11-21-0011-sla': sla,
 };
