@@ -22,6 +22,8 @@ export interface WebhookReceiver {
   failNext(path: string, n: number, status?: number): void;
   /** Answers every call to `path` with `status`. */
   always(path: string, status: number): void;
+  /** Never answers calls to `path` (a receiver that hangs). */
+  hang(path: string): void;
   /** Requests to `path` that were answered with a 2xx. */
   delivered(path: string): ReceivedRequest[];
   close(): Promise<void>;
@@ -31,6 +33,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const requests: ReceivedRequest[] = [];
   const failures = new Map<string, { left: number; status: number }>();
   const fixed = new Map<string, number>();
+  const hanging = new Set<string>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -49,6 +52,10 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       } catch {
         body = raw;
       }
+      if (hanging.has(path)) {
+        requests.push({ path, headers: req.headers, raw, body, at: Date.now(), status: 0 });
+        return;
+      }
       requests.push({ path, headers: req.headers, raw, body, at: Date.now(), status });
       res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'no');
     });
@@ -64,6 +71,9 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     },
     always(path, status) {
       fixed.set(path, status);
+    },
+    hang(path) {
+      hanging.add(path);
     },
     delivered: (path) => requests.filter((r) => r.path === path && r.status < 300),
     close: () =>
