@@ -16,6 +16,7 @@ import type { AppMetrics } from '../engine/observability/metrics-registry.ts';
 import { type ReadinessCheck, opsRoutes } from '../engine/observability/ops-routes.ts';
 import { ingestPlugin } from '../ingest/ingest-plugin.ts';
 import { consoleRoutes } from '../web/console-routes.ts';
+import { figuresRoutes } from '../web/figures-routes.ts';
 import { incidentRoutes } from '../web/incident-routes.ts';
 import { StreamHub } from '../web/stream-hub.ts';
 import { streamRoutes } from '../web/stream-routes.ts';
@@ -98,6 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     scrapers.push(() => metrics.streamClients.set(hub.clientCount));
     await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
     await app.register(incidentRoutes, { database: deps.database });
+    await app.register(figuresRoutes, { database: deps.database });
     await app.register(tokenRoutes, { database: deps.database, verifier });
     await app.register(topologyRoutes, { database: deps.database, bus: deps.bus, verifier });
     await app.register(suppressionRoutes, { database: deps.database, bus: deps.bus, verifier });
