@@ -183,12 +183,12 @@ class Reader {
     if (v === 'none') return {};
     const out: Partial<Record<SeverityLevel, number>> = {};
     for (const part of v.split(',').map((s) => s.trim()).filter(Boolean)) {
-      const m = /^([a-z]+)\s*:\s*(\d+(?:\.\d+)?)$/.exec(part);
+      const m = /^([A-Za-z0-9_]+)\s*:\s*(\d+(?:\.\d+)?)$/.exec(part);
       if (!m) {
         this.problems.push(`${name}: ${JSON.stringify(part)} is not level:minutes (e.g. critical:5)`);
         continue;
       }
-      const level = m[1] as SeverityLevel;
+      const level = m[1]!.toLowerCase() as SeverityLevel;
       const minutes = Number(m[2]);
       if (!(SEVERITY_LEVELS as readonly string[]).includes(level)) this.problems.push(`${name}: level ${JSON.stringify(level)} is not one of ${SEVERITY_LEVELS.join(', ')}`);
       else if (level in out) this.problems.push(`${name}: level ${level} is given twice`);
