@@ -14,7 +14,7 @@ import type { Executor } from '../db/executor.ts';
 import type { AppMetrics } from '../observability/metrics-registry.ts';
 import { type JobContext, type JobQueue, UnrecoverableJobError } from '../queue/job-queue.ts';
 import type { JobMap } from '../queue/jobs.ts';
-import { DeliveryError, deliverNotification } from './deliver-notification.ts';
+import { deliverNotification } from './deliver-notification.ts';
 import { type IncidentFacts, NotificationRepository } from './notification-repository.ts';
 import { type NotificationMessage, type NotifyTarget, type SlaBreach, jobIdPart, occurrenceOf, snapshotOf, targetOf } from './notification.ts';
 
@@ -106,7 +106,7 @@ export class Notifier {
       this.opts.metrics.notificationsSent.inc({ target: target.kind });
       return { status };
     } catch (err) {
-      const last = err instanceof UnrecoverableJobError || !(err instanceof DeliveryError) || ctx.attempt >= ctx.attempts;
+      const last = err instanceof UnrecoverableJobError || ctx.attempt >= ctx.attempts;
       this.opts.metrics.notificationsFailed.inc({ target: target.kind, outcome: last ? 'gave_up' : 'retry' });
       throw err;
     }
