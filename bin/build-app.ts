@@ -22,6 +22,7 @@ import { webAccess } from '../web/access-plugin.ts';
 import { auditRoutes } from '../web/audit-routes.ts';
 import { authRoutes } from '../web/auth-routes.ts';
 import { consoleRoutes } from '../web/console-routes.ts';
+import { figuresRoutes } from '../web/figures-routes.ts';
 import { incidentRoutes } from '../web/incident-routes.ts';
 import { problemRoutes } from '../web/problem-routes.ts';
 import { StreamHub } from '../web/stream-hub.ts';
@@ -122,6 +123,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(userRoutes, { throttle });
     await app.register(auditRoutes);
     await app.register(incidentRoutes, { database: deps.database });
+    await app.register(figuresRoutes, { database: deps.database });
     await app.register(tokenRoutes, { database: deps.database, verifier });
     await app.register(topologyRoutes, { database: deps.database, bus: deps.bus });
     await app.register(suppressionRoutes, { database: deps.database, bus: deps.bus });

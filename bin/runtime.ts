@@ -14,6 +14,8 @@ import { SuppressionRepository } from '../engine/suppression/suppression-reposit
 import type { Config } from '../engine/config/config.ts';
 import { lockDataDir } from '../engine/db/data-dir-lock.ts';
 import { startStreamRetention } from '../engine/housekeeping/stream-retention.ts';
+import { startNotifier } from '../engine/notify/start-notifier.ts';
+import { startSlaTimers } from '../engine/sla/start-sla-timers.ts';
 import { createAppMetrics } from '../engine/observability/metrics-registry.ts';
 import { type KnownErrorMatching, startKnownErrorMatching } from '../engine/problem/known-error-subscriber.ts';
 import { buildApp } from './build-app.ts';
@@ -39,7 +41,10 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   const roles = new Set(config.roles);
   let correlator: CorrelatorHandle | undefined;
   let knownErrors: KnownErrorMatching | undefined;
+  // Engine parts that listen on the bus: they stop listening (and finish what they started) first.
+  const engineParts: Array<{ stop(): Promise<void> }> = [];
   const closeAdapters = async () => {
+    for (const part of engineParts.reverse()) await part.stop().catch((err: unknown) => logger.warn({ err }, 'stopping an engine part failed'));
     await adapters.queue.close();
     await correlator?.stop();
     await knownErrors?.stop();
@@ -83,6 +88,27 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       const problemLog = logger.child({ component: 'problems' });
       await startProblemMining({ queue: adapters.queue, database: adapters.database, bus: adapters.bus, logger: problemLog, config: config.problems });
       knownErrors = await startKnownErrorMatching({ bus: adapters.bus, database: adapters.database, logger: problemLog });
+      const notifier = await startNotifier({
+        queue: adapters.queue,
+        bus: adapters.bus,
+        database: adapters.database,
+        metrics,
+        logger: logger.child({ component: 'notify' }),
+        config: config.notify,
+        publicUrl: config.publicUrl,
+      });
+      engineParts.push(notifier);
+      engineParts.push(
+        await startSlaTimers({
+          queue: adapters.queue,
+          bus: adapters.bus,
+          database: adapters.database,
+          notifier: notifier.notifier,
+          metrics,
+          logger: logger.child({ component: 'sla' }),
+          config: config.sla,
+        }),
+      );
     }
     app = await buildApp({ ...adapters, config, logger, metrics });
   } catch (err) {

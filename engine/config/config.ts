@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { isValidUsername } from '../auth/user.ts';
+import { SEVERITY_LEVELS, type SeverityLevel } from '../incident/severity.ts';
 
 export const ROLES = ['ingest', 'correlator', 'engine', 'web'] as const;
 export type Role = (typeof ROLES)[number];
@@ -40,6 +41,10 @@ export interface Config {
   streamRetentionHours: number;
   problems: ProblemConfig;
   auth: AuthConfig;
+  sla: SlaConfig;
+  notify: NotifyConfig;
+  /** Where people reach this deployment (e.g. https://aiops.example.com); links in notifications. */
+  publicUrl: string | undefined;
   roles: readonly Role[];
 }
 
@@ -52,6 +57,33 @@ export interface ProblemConfig {
   resuggestAfter: number;
   /** How often the engine role mines. */
   mineIntervalMinutes: number;
+}
+
+/**
+ * SLA targets in milliseconds from an incident's creation, per severity level (see
+ * severityLevel); a level without a target gets no timer.
+ */
+export interface SlaConfig {
+  ackMs: Readonly<Partial<Record<SeverityLevel, number>>>;
+  resolveMs: Readonly<Partial<Record<SeverityLevel, number>>>;
+}
+
+export const NOTIFY_EVENTS = ['opened', 'escalated', 'resolved'] as const;
+export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
+
+export interface NotifyConfig {
+  /** Generic JSON webhooks. */
+  webhookUrls: readonly string[];
+  /** Slack-compatible incoming webhooks (Slack, Mattermost, Rocket.Chat…). */
+  slackWebhookUrls: readonly string[];
+  events: readonly NotifyEvent[];
+  /** Signs generic webhook bodies (HMAC-SHA256 header) when set. */
+  webhookSecret: string | undefined;
+  /** Tries per notification and target, with exponential backoff from `backoffMs`. */
+  attempts: number;
+  backoffMs: number;
+  /** Upper bound on one outbound HTTP call. */
+  timeoutMs: number;
 }
 
 export interface AuthConfig {
@@ -133,6 +165,62 @@ class Reader {
       return def;
     }
     return v as T;
+  }
+
+  /** A comma-separated list of URLs; every one must be valid. */
+  urlList(name: string, protocols: string[]): string[] {
+    const v = this.raw(name);
+    if (v === undefined) return [];
+    const urls = v.split(',').map((s) => s.trim()).filter(Boolean);
+    urls.forEach((u, i) => {
+      try {
+        const parsed = new URL(u);
+        if (!protocols.includes(parsed.protocol)) this.problems.push(`${name}: entry ${i + 1} must use ${protocols.join(' or ')} (got ${parsed.protocol})`);
+      } catch {
+        // The URL itself is not repeated: webhook URLs often carry a secret token.
+        this.problems.push(`${name}: entry ${i + 1} is not a valid URL`);
+      }
+    });
+    return [...new Set(urls)];
+  }
+
+  /** A comma-separated subset of `values`; `def` when unset. */
+  subset<T extends string>(name: string, values: readonly T[], def: readonly T[]): T[] {
+    const v = this.raw(name);
+    if (v === undefined) return [...def];
+    const parts = v.split(',').map((s) => s.trim()).filter(Boolean);
+    const bad = parts.filter((p) => !(values as readonly string[]).includes(p));
+    if (bad.length > 0) {
+      this.problems.push(`${name}: ${bad.map((b) => JSON.stringify(b)).join(', ')} not among ${values.join(', ')}`);
+      return [...def];
+    }
+    return [...new Set(parts as T[])];
+  }
+
+  /**
+   * Per-severity minutes, `critical:5,error:15,warning:60` (decimals allowed, e.g.
+   * `critical:0.5`), or `none` for no targets at all; in milliseconds.
+   */
+  minutesPerLevel(name: string, def: Partial<Record<SeverityLevel, number>>): Partial<Record<SeverityLevel, number>> {
+    const v = this.raw(name);
+    const toMs = (o: Partial<Record<SeverityLevel, number>>) => Object.fromEntries(Object.entries(o).map(([k, m]) => [k, Math.round(m * 60_000)]));
+    if (v === undefined) return toMs(def);
+    if (v === 'none') return {};
+    const out: Partial<Record<SeverityLevel, number>> = {};
+    for (const part of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const m = /^([A-Za-z0-9_]+)\s*:\s*(\d+(?:\.\d+)?)$/.exec(part);
+      if (!m) {
+        this.problems.push(`${name}: ${JSON.stringify(part)} is not level:minutes (e.g. critical:5)`);
+        continue;
+      }
+      const level = m[1]!.toLowerCase() as SeverityLevel;
+      const minutes = Number(m[2]);
+      if (!(SEVERITY_LEVELS as readonly string[]).includes(level)) this.problems.push(`${name}: level ${JSON.stringify(level)} is not one of ${SEVERITY_LEVELS.join(', ')}`);
+      else if (level in out) this.problems.push(`${name}: level ${level} is given twice`);
+      else if (minutes <= 0 || minutes > 525_600) this.problems.push(`${name}: ${level}:${m[2]} is outside 0 (exclusive)..525600 minutes`);
+      else out[level] = minutes;
+    }
+    return toMs(out);
   }
 
   /** Every set variable whose name starts with `prefix`, by the rest of its name. */
@@ -248,6 +336,24 @@ export function loadConfig(env: Env, roleArg?: string): Readonly<Config> {
     if (!isValidUsername(adminUsername)) r.problems.push(`ADMIN_USERNAME=${JSON.stringify(adminUsername)} is not a valid username (letters, digits and ._@-, at most 64)`);
     auth.firstAdmin = { username: adminUsername, passwordFile: path.resolve(adminPasswordFile) };
   }
+  const sla: SlaConfig = {
+    ackMs: r.minutesPerLevel('SLA_ACK_MINUTES', { critical: 5, error: 15, warning: 60 }),
+    resolveMs: r.minutesPerLevel('SLA_RESOLVE_MINUTES', { critical: 60, error: 240, warning: 1440 }),
+  };
+  const notify: NotifyConfig = {
+    webhookUrls: r.urlList('NOTIFY_WEBHOOK_URLS', ['http:', 'https:']),
+    slackWebhookUrls: r.urlList('NOTIFY_SLACK_WEBHOOK_URLS', ['http:', 'https:']),
+    events: r.subset('NOTIFY_EVENTS', NOTIFY_EVENTS, NOTIFY_EVENTS),
+    webhookSecret: r.raw('NOTIFY_WEBHOOK_SECRET'),
+    attempts: r.int('NOTIFY_ATTEMPTS', 8, 1, 50),
+    backoffMs: r.int('NOTIFY_BACKOFF_MS', 2000, 10, 600_000),
+    timeoutMs: r.int('NOTIFY_TIMEOUT_MS', 5000, 100, 120_000),
+  };
+  if (notify.webhookSecret !== undefined) {
+    if (notify.webhookSecret.length < MIN_HMAC_SECRET_LENGTH) r.problems.push(`NOTIFY_WEBHOOK_SECRET is shorter than ${MIN_HMAC_SECRET_LENGTH} characters`);
+    if (notify.webhookUrls.length === 0) r.problems.push('NOTIFY_WEBHOOK_SECRET is set but NOTIFY_WEBHOOK_URLS is not');
+  }
+  const publicUrl = r.url('PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, '');
   const roles = parseRoles(roleArg ?? r.raw('ROLES'), r.problems);
   if (roles.length < ROLES.length && (redisUrl === undefined || databaseUrl === undefined)) {
     // Embedded adapters live inside one process: split roles could never meet.
@@ -269,6 +375,9 @@ export function loadConfig(env: Env, roleArg?: string): Readonly<Config> {
     streamRetentionHours,
     problems,
     auth,
+    sla,
+    notify,
+    publicUrl,
     roles,
   });
 }

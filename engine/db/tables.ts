@@ -61,6 +61,7 @@ export interface IncidentsTable {
   component: ColumnType<string | null, string | null | undefined, string | null>;
   root_causes: ColumnType<unknown[], string | undefined, string>;
   assignee: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When an operator acknowledged it (migration 0010); MTTA is measured to it. */
   acknowledged_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   acknowledged_by: ColumnType<string | null, string | null | undefined, string | null>;
   resolved_by: ColumnType<string | null, string | null | undefined, string | null>;
@@ -261,6 +262,31 @@ export interface ProblemTimelineTable {
   detail: ColumnType<Record<string, unknown>, string | undefined, never>;
 }
 
+/** An incident's SLA timer of one kind; settled (`outcome` set) at most once. */
+export interface SlaTimersTable {
+  incident_id: string;
+  kind: 'ack' | 'resolve';
+  /** The severity the due time was computed from (the incident's at the last check). */
+  severity: string;
+  /** null: no target for that severity. */
+  due_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  outcome: ColumnType<'met' | 'breached' | null, 'met' | 'breached' | null | undefined, 'met' | 'breached' | null>;
+  settled_at: NullableTimestamp;
+}
+
+/** A notification-worthy event of an incident; the key (incident, event, occurrence) is its idempotency. */
+export interface IncidentNotificationsTable {
+  incident_id: string;
+  event: 'opened' | 'escalated' | 'resolved';
+  /** `first` for opened, the breach kind for escalated, the resolution time (epoch ms) for resolved. */
+  occurrence: string;
+  message: Json<Record<string, unknown>>;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  /** Set once every target's job is queued. */
+  enqueued_at: NullableTimestamp;
+}
+
 export interface DB {
   incident_timeline: IncidentTimelineTable;
   incident_commands: IncidentCommandsTable;
@@ -284,4 +310,6 @@ export interface DB {
   problems: ProblemsTable;
   problem_incidents: ProblemIncidentsTable;
   problem_timeline: ProblemTimelineTable;
+  sla_timers: SlaTimersTable;
+  incident_notifications: IncidentNotificationsTable;
 }

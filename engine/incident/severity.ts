@@ -16,3 +16,12 @@ export function worstSeverity(list: string[]): string {
   for (const s of list) if (severityRank(s) > severityRank(best)) best = s;
   return list.length > 0 && best === 'unknown' ? (list[0] ?? best) : best;
 }
+
+/** The five levels every severity word falls into (by rank), for per-severity targets such as SLAs. */
+export const SEVERITY_LEVELS = ['critical', 'error', 'warning', 'info', 'unknown'] as const;
+export type SeverityLevel = (typeof SEVERITY_LEVELS)[number];
+
+/** `fatal`, `page`, `disaster` → critical; `high`, `major` → error; `minor` → warning; … */
+export function severityLevel(s: string): SeverityLevel {
+  return SEVERITY_LEVELS[5 - severityRank(s)] ?? 'unknown';
+}

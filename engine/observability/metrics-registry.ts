@@ -18,6 +18,12 @@ export interface AppMetrics {
   correlatedEvents: Counter<'outcome'>;
   queueDepth: Gauge<'queue'>;
   streamClients: Gauge;
+  /** Outbound notifications delivered, by target kind (webhook, slack). */
+  notificationsSent: Counter<'target'>;
+  /** Failed deliveries by target kind; `outcome` says whether it will be retried or was given up. */
+  notificationsFailed: Counter<'target' | 'outcome'>;
+  /** SLA breaches recorded, by kind (ack, resolve). */
+  slaBreaches: Counter<'kind'>;
 }
 
 export function createAppMetrics(prefix = 'aiops_'): AppMetrics {
@@ -42,5 +48,13 @@ export function createAppMetrics(prefix = 'aiops_'): AppMetrics {
     correlatedEvents: new Counter({ name: `${prefix}correlated_events_total`, help: 'Alert events correlated, by outcome', labelNames: ['outcome'], registers: r }),
     queueDepth: new Gauge({ name: `${prefix}queue_depth`, help: 'Jobs waiting in the queue', labelNames: ['queue'], registers: r }),
     streamClients: new Gauge({ name: `${prefix}stream_clients`, help: 'Connected websocket clients', registers: r }),
+    notificationsSent: new Counter({ name: `${prefix}notifications_sent_total`, help: 'Outbound notifications delivered, by target kind', labelNames: ['target'], registers: r }),
+    notificationsFailed: new Counter({
+      name: `${prefix}notifications_failed_total`,
+      help: 'Outbound notification deliveries that failed, by target kind and outcome (retry, gave_up)',
+      labelNames: ['target', 'outcome'],
+      registers: r,
+    }),
+    slaBreaches: new Counter({ name: `${prefix}sla_breaches_total`, help: 'SLA breaches recorded, by kind (ack, resolve)', labelNames: ['kind'], registers: r }),
   };
 }

@@ -78,7 +78,7 @@ export class BullmqJobQueue implements JobQueue {
           jobId: opts.jobId,
           delay: opts.delayMs,
           attempts: opts.attempts ?? 5,
-          backoff: { type: 'fixed', delay: opts.backoffMs ?? 1000 },
+          backoff: { type: opts.backoff ?? 'fixed', delay: opts.backoffMs ?? 1000 },
         }),
         this.timeoutMs,
         'job add',
@@ -172,7 +172,7 @@ export class BullmqJobQueue implements JobQueue {
     const attempt = job.attemptsMade + 1;
     const attempts = job.opts.attempts ?? 1;
     try {
-      return await handler(job.data as JobMap[N]['data'], { id: job.id!, attempt });
+      return await handler(job.data as JobMap[N]['data'], { id: job.id!, attempt, attempts });
     } catch (err) {
       const ctx = { err, job: job.id, queue: name, attempt, attempts };
       if (err instanceof UnrecoverableJobError) {

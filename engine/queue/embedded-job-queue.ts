@@ -1,6 +1,6 @@
 /**
  * The in-process JobQueue: the default when no Redis is configured, with the same
- * semantics as the BullMQ adapter (retries with fixed backoff, delays, idempotent ids,
+ * semantics as the BullMQ adapter (retries with fixed or exponential backoff, delays, idempotent ids,
  * concurrency, no retry on UnrecoverableJobError).
  *
  * Durability comes from an append-only journal (one JSON line per add and per ack),
@@ -13,8 +13,8 @@ import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { unavailable } from '../errors/app-error.ts';
-import { UnrecoverableJobError } from './job-queue.ts';
-import type { AddJobOptions, JobHandler, JobQueue, WorkerOptions } from './job-queue.ts';
+import { UnrecoverableJobError, backoffDelay } from './job-queue.ts';
+import type { AddJobOptions, BackoffKind, JobHandler, JobQueue, WorkerOptions } from './job-queue.ts';
 import type { JobMap, JobName } from './jobs.ts';
 
 type QueueLogger = Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
@@ -38,18 +38,20 @@ interface QueuedJob {
   payload: string;
   attempts: number;
   backoffMs: number;
+  backoff: BackoffKind;
   runAt: number;
   attemptsMade: number;
 }
 
 interface Consumer {
-  handler: (data: unknown, ctx: { id: string; attempt: number }) => Promise<unknown>;
+  handler: (data: unknown, ctx: { id: string; attempt: number; attempts: number }) => Promise<unknown>;
   concurrency: number;
   active: number;
 }
 
 type JournalRecord =
-  | { t: 'add'; id: string; name: JobName; data: unknown; attempts: number; backoffMs: number; runAt: number }
+  // `backoff` is absent on fixed backoff (and in journals written before it existed).
+  | { t: 'add'; id: string; name: JobName; data: unknown; attempts: number; backoffMs: number; backoff?: 'exponential'; runAt: number }
   | { t: 'ack'; id: string; at: number };
 
 export class EmbeddedJobQueue implements JobQueue {
@@ -92,13 +94,23 @@ export class EmbeddedJobQueue implements JobQueue {
       payload,
       attempts: Math.max(1, Math.floor(opts.attempts ?? 5)),
       backoffMs: Math.max(0, opts.backoffMs ?? 1000),
+      backoff: opts.backoff ?? 'fixed',
       runAt: Date.now() + Math.max(0, opts.delayMs ?? 0),
       attemptsMade: 0,
     };
     if (this.journal) {
       this.reserved.add(id);
       try {
-        await this.journal.append({ t: 'add', id, name, data: JSON.parse(payload), attempts: job.attempts, backoffMs: job.backoffMs, runAt: job.runAt });
+        await this.journal.append({
+          t: 'add',
+          id,
+          name,
+          data: JSON.parse(payload),
+          attempts: job.attempts,
+          backoffMs: job.backoffMs,
+          ...(job.backoff === 'exponential' ? { backoff: 'exponential' as const } : {}),
+          runAt: job.runAt,
+        });
       } catch (err) {
         throw unavailable('the job journal cannot be written', 5, err);
       } finally {
@@ -161,7 +173,16 @@ export class EmbeddedJobQueue implements JobQueue {
     const { pending, acked } = await this.journal.open();
     for (const [id, at] of acked) this.finished.add(id, at);
     for (const r of pending) {
-      const job: QueuedJob = { id: r.id, name: r.name, payload: JSON.stringify(r.data), attempts: r.attempts, backoffMs: r.backoffMs, runAt: r.runAt, attemptsMade: 0 };
+      const job: QueuedJob = {
+        id: r.id,
+        name: r.name,
+        payload: JSON.stringify(r.data),
+        attempts: r.attempts,
+        backoffMs: r.backoffMs,
+        backoff: r.backoff ?? 'fixed',
+        runAt: r.runAt,
+        attemptsMade: 0,
+      };
       this.jobs.set(job.id, job);
       this.schedule(job);
     }
@@ -226,7 +247,7 @@ export class EmbeddedJobQueue implements JobQueue {
   private async run(consumer: Consumer, job: QueuedJob): Promise<void> {
     const attempt = ++job.attemptsMade;
     try {
-      await consumer.handler(JSON.parse(job.payload), { id: job.id, attempt });
+      await consumer.handler(JSON.parse(job.payload), { id: job.id, attempt, attempts: job.attempts });
       this.finish(job);
     } catch (err) {
       const ctx = { err, job: job.id, queue: job.name, attempt, attempts: job.attempts };
@@ -240,7 +261,7 @@ export class EmbeddedJobQueue implements JobQueue {
         this.log.warn(ctx, 'job failed; will retry');
         // While closing, the job is left unacked in the journal for the next instance.
         if (!this.closing) {
-          job.runAt = Date.now() + job.backoffMs;
+          job.runAt = Date.now() + backoffDelay(job.backoff, job.backoffMs, attempt);
           this.schedule(job);
         }
       }

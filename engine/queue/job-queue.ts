@@ -9,7 +9,8 @@
  * - A job added with a `jobId` that is already known (waiting, delayed, active, or
  *   completed and still retained) is not added again: the call resolves with `added: false`.
  * - A handler that throws is retried up to `attempts` times in all, with `backoffMs`
- *   between tries; a handler throwing `UnrecoverableJobError` is not retried.
+ *   between tries (`backoff: 'exponential'`: `backoffMs × 2^(n−1)` before retry n, BullMQ's
+ *   formula); a handler throwing `UnrecoverableJobError` is not retried.
  * - `delayMs` postpones the first try by at least that long.
  * - Payloads are plain JSON; they are cloned across the boundary (no shared references).
  * - Processors must be idempotent: a job can run more than once (crash mid-run).
@@ -22,14 +23,25 @@ export interface AddJobOptions {
   delayMs?: number;
   /** Tries in all, including the first. Default 5. */
   attempts?: number;
-  /** Fixed wait between tries. Default 1000 ms. */
+  /** Wait between tries (the first wait, with exponential backoff). Default 1000 ms. */
   backoffMs?: number;
+  /** `fixed` (default): `backoffMs` every time; `exponential`: doubles after every failed retry. */
+  backoff?: BackoffKind;
+}
+
+export type BackoffKind = 'fixed' | 'exponential';
+
+/** The wait before retry number `retry` (1 for the second try). */
+export function backoffDelay(kind: BackoffKind, backoffMs: number, retry: number): number {
+  return kind === 'exponential' ? Math.round(2 ** Math.max(0, retry - 1) * backoffMs) : backoffMs;
 }
 
 export interface JobContext {
   id: string;
   /** 1 on the first try. */
   attempt: number;
+  /** Tries in all; `attempt === attempts` is the last one. */
+  attempts: number;
 }
 
 export type JobHandler<N extends JobName> = (data: JobMap[N]['data'], ctx: JobContext) => Promise<JobMap[N]['result']>;

@@ -2,6 +2,7 @@
  * The typed map from job name to payload and result. Payloads are plain JSON.
  */
 import type { AlertEvent } from '../alert/alert.ts';
+import type { NotificationMessage, SlaKind, TargetKind } from '../notify/notification.ts';
 
 export interface JobMap {
   /** A batch of normalized alert events from one ingest request. */
@@ -12,8 +13,22 @@ export interface JobMap {
   'stream.prune': { data: { slot: number }; result: { deleted: number } };
   /** Mines recurring incidents into problems (correlator/problems); reschedules itself. */
   'problems.mine': { data: { slot: number }; result: { signatures: number; created: number; linked: number; resuggested: number; attached: number } };
+  /**
+   * Checks one SLA timer of an incident when it falls due (jobId `sla-<kind>-<incidentId>`,
+   * or with `-<dueMs>` appended when a severity change moved the due time).
+   */
+  'sla.check': { data: { incidentId: string; kind: SlaKind }; result: { outcome: SlaCheckOutcome } };
+  /** Every minute: timers for incidents the bus did not announce, overdue checks; reschedules itself. */
+  'sla.reconcile': { data: { slot: number }; result: { scheduled: number; checked: number } };
+  /** Delivers one notification to one target; the target's URL is looked up by key, never carried. */
+  'notify.send': { data: { target: { kind: TargetKind; key: string }; message: NotificationMessage }; result: { status: number } };
+  /** Every minute: notifications recorded but not queued, and events the bus did not announce; reschedules itself. */
+  'notify.reconcile': { data: { slot: number }; result: { enqueued: number } };
   /** Used by the contract suite only; carries arbitrary JSON. */
   'test.echo': { data: { value: unknown }; result: { value: unknown } };
 }
 
 export type JobName = keyof JobMap;
+
+/** met/breached: settled now or before; pending: not due yet (rescheduled); none: no target; gone: no such incident. */
+export type SlaCheckOutcome = 'met' | 'breached' | 'pending' | 'none' | 'gone';

@@ -45,4 +45,42 @@ describe('config', () => {
     const c = loadConfig({ INFLUX_URL: 'http://127.0.0.1:8086', INFLUX_VERSION: '1', INFLUX_DATABASE: 'aiops' });
     expect(c.influx).toMatchObject({ version: 1, database: 'aiops' });
   });
+  it('has SLA targets per severity level by default, in milliseconds, and takes decimals or none', () => {
+    const c = loadConfig({});
+    expect(c.sla.ackMs).toEqual({ critical: 5 * 60_000, error: 15 * 60_000, warning: 60 * 60_000 });
+    expect(c.sla.resolveMs).toEqual({ critical: 60 * 60_000, error: 240 * 60_000, warning: 1440 * 60_000 });
+    const custom = loadConfig({ SLA_ACK_MINUTES: 'critical:0.05, info:30', SLA_RESOLVE_MINUTES: 'none' });
+    expect(custom.sla.ackMs).toEqual({ critical: 3000, info: 30 * 60_000 });
+    expect(custom.sla.resolveMs).toEqual({});
+  });
+
+  it('lists every bad SLA and notification value', () => {
+    const list = problems({
+      SLA_ACK_MINUTES: 'critical:5,sev1:3,warning:0,error',
+      SLA_RESOLVE_MINUTES: 'critical:5,critical:6',
+      NOTIFY_WEBHOOK_URLS: 'https://ok.example/hook,ftp://x/y,not a url',
+      NOTIFY_EVENTS: 'opened,paged',
+      NOTIFY_WEBHOOK_SECRET: 'short',
+      NOTIFY_ATTEMPTS: '0',
+      PUBLIC_URL: 'aiops.example.com',
+    });
+    for (const needle of ['"sev1"', 'warning:0', '"error"', 'critical is given twice', 'entry 2 must use', 'entry 3 is not a valid URL', '"paged"', 'NOTIFY_WEBHOOK_SECRET is shorter', 'NOTIFY_ATTEMPTS', 'PUBLIC_URL']) {
+      expect(list.some((p) => p.includes(needle)), needle).toBe(true);
+    }
+    // A webhook URL can carry a secret token: never repeated in a message.
+    expect(list.join('\n')).not.toContain('not a url');
+    expect(problems({ NOTIFY_WEBHOOK_SECRET: 'long-enough-secret-value' }).join()).toContain('NOTIFY_WEBHOOK_URLS is not');
+  });
+
+  it('reads notification targets, events and the public URL', () => {
+    const c = loadConfig({
+      NOTIFY_WEBHOOK_URLS: 'https://a.example/hook, https://b.example/hook',
+      NOTIFY_SLACK_WEBHOOK_URLS: 'https://hooks.slack.com/services/T/B/X',
+      NOTIFY_EVENTS: 'escalated',
+      PUBLIC_URL: 'https://aiops.example.com/',
+    });
+    expect(c.notify).toMatchObject({ webhookUrls: ['https://a.example/hook', 'https://b.example/hook'], slackWebhookUrls: ['https://hooks.slack.com/services/T/B/X'], events: ['escalated'], attempts: 8 });
+    expect(c.publicUrl).toBe('https://aiops.example.com');
+    expect(loadConfig({}).notify).toMatchObject({ webhookUrls: [], slackWebhookUrls: [], events: ['opened', 'escalated', 'resolved'], webhookSecret: undefined });
+  });
 });

@@ -105,7 +105,7 @@ describe.each([bullmqAdapter(), embeddedAdapter(true), embeddedAdapter(false)])(
     });
     await waitFor(() => runs.length === 1);
     expect(runs[0]!.data).toEqual({ value: { nested: [1, 'two', { three: true }], none: null } });
-    expect(runs[0]!.ctx).toEqual({ id, attempt: 1 });
+    expect(runs[0]!.ctx).toEqual({ id, attempt: 1, attempts: 5 });
   });
 
   it('does not add or run a known jobId again, before or after it completed', async () => {
@@ -146,6 +146,24 @@ describe.each([bullmqAdapter(), embeddedAdapter(true), embeddedAdapter(false)])(
     expect(tries.map((t) => t.attempt)).toEqual([1, 2, 3]);
     expect(tries[1]!.at - tries[0]!.at).toBeGreaterThanOrEqual(45);
     expect(tries[2]!.at - tries[1]!.at).toBeGreaterThanOrEqual(45);
+  });
+
+  it('doubles the wait after every failed retry with exponential backoff, and tells the handler its last attempt', async () => {
+    const q = openQueue();
+    const tries: Array<{ attempt: number; attempts: number; at: number }> = [];
+    await q.process('test.echo', async (_data, ctx) => {
+      tries.push({ attempt: ctx.attempt, attempts: ctx.attempts, at: Date.now() });
+      if (ctx.attempt < 4) throw new Error('transient');
+      return { value: 'done' };
+    });
+    await q.add('test.echo', { value: 1 }, { attempts: 4, backoffMs: 100, backoff: 'exponential' });
+    await waitFor(() => tries.length >= 4, 8000);
+    expect(tries.map((t) => [t.attempt, t.attempts])).toEqual([[1, 4], [2, 4], [3, 4], [4, 4]]);
+    const gaps = tries.slice(1).map((t, i) => t.at - tries[i]!.at);
+    // 100, 200, 400 ms at least (timers may fire a few ms early).
+    expect(gaps[0]).toBeGreaterThanOrEqual(95);
+    expect(gaps[1]).toBeGreaterThanOrEqual(195);
+    expect(gaps[2]).toBeGreaterThanOrEqual(395);
   });
 
   it('stops after `attempts` tries in all', async () => {
@@ -280,6 +298,24 @@ describe.each([bullmqAdapter(), embeddedAdapter(true), embeddedAdapter(false)])(
     await third.add('test.echo', { value: 'sentinel' });
     await waitFor(() => later.includes('sentinel'));
     expect(later).toEqual(['sentinel']);
+  });
+
+  itWhen(adapter.durable)('keeps the exponential backoff of a job across a restart', async () => {
+    const ns = nextNs();
+    const first = openQueue(ns);
+    await first.add('test.echo', { value: 'exp' }, { jobId: 'replay-exp', attempts: 3, backoffMs: 150, backoff: 'exponential' });
+    await first.close();
+
+    const second = openQueue(ns);
+    const tries: number[] = [];
+    await second.process('test.echo', async (data, ctx) => {
+      tries.push(Date.now());
+      if (ctx.attempt < 3) throw new Error('transient');
+      return data;
+    });
+    await waitFor(() => tries.length >= 3, 8000);
+    expect(tries[1]! - tries[0]!).toBeGreaterThanOrEqual(145);
+    expect(tries[2]! - tries[1]!).toBeGreaterThanOrEqual(295);
   });
 
   itWhen(adapter.name === 'bullmq')('hands a job added by one instance to a worker of another', async () => {

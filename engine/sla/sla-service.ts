@@ -1,0 +1,169 @@
+/**
+ * SLA timers of incidents: time to acknowledge and time to resolve, by current severity.
+ *
+ * Each timer is a delayed `sla.check` job (in BullMQ or the journaled queue, so it
+ * survives restarts) plus a `sla_timers` row. When the job runs it reads the incident: if
+ * it still owes what the timer measures (not acknowledged, or not resolved) past the due
+ * time, the timer is settled as breached and an `escalated` notification is recorded in
+ * the same transaction; if it was acknowledged or resolved in time, the timer is met.
+ * A severity change moves the due time (a new job; the old one finds it not yet due and
+ * does nothing). The bus that announces new incidents is at-most-once, so a per-minute
+ * reconcile schedules missing timers and checks overdue ones itself.
+ */
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { iso } from '../db/executor.ts';
+import type { DB } from '../db/tables.ts';
+import type { IncidentStatus } from '../incident/incident.ts';
+import { IncidentRepository } from '../incident/incident-repository.ts';
+import type { NotificationMessage, SlaBreach, SlaKind } from '../notify/notification.ts';
+import type { Notifier } from '../notify/notifier.ts';
+import type { AppMetrics } from '../observability/metrics-registry.ts';
+import type { JobQueue } from '../queue/job-queue.ts';
+import type { SlaCheckOutcome } from '../queue/jobs.ts';
+import { jobIdPart } from '../notify/notification.ts';
+import { SLA_KINDS, SlaPolicy } from './sla-policy.ts';
+import { SlaRepository, type SlaTimer } from './sla-repository.ts';
+
+type SlaLogger = Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
+
+/** The reconcile leaves a timer due less than this to its own job. */
+const RECONCILE_GRACE_MS = 30_000;
+
+export interface SlaServiceOptions {
+  queue: JobQueue;
+  db: Kysely<DB>;
+  notifier: Notifier;
+  metrics: AppMetrics;
+  logger: SlaLogger;
+  policy: SlaPolicy;
+  now?: () => number;
+}
+
+/** What scheduling needs of an incident (an IncidentSummary will do). */
+export interface TimedIncident {
+  id: string;
+  status: IncidentStatus;
+  severity: string;
+  createdAt: string | Date;
+}
+
+export class SlaService {
+  private readonly now: () => number;
+
+  constructor(private readonly opts: SlaServiceOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /**
+   * Schedules the incident's timers, or moves them when its severity changed the due
+   * time. Idempotent: job ids name the incident, kind and (after a move) due time.
+   * Returns how many timers were scheduled or moved.
+   */
+  async ensureTimers(incident: TimedIncident, known?: Map<SlaKind, SlaTimer>): Promise<number> {
+    if (!SlaPolicy.pending('resolve', incident.status)) return 0;
+    const repo = new SlaRepository(this.opts.db);
+    const timers = known ?? (await repo.timers(incident.id));
+    let scheduled = 0;
+    for (const kind of SLA_KINDS) {
+      const timer = timers.get(kind);
+      if (timer?.outcome || !SlaPolicy.pending(kind, incident.status)) continue;
+      const due = this.opts.policy.dueAt(kind, incident.severity, incident.createdAt);
+      if (timer && (timer.dueAt?.getTime() ?? null) === due) continue;
+      if (due !== null) {
+        // The first timer of an incident has the plain id; a moved one carries its due time.
+        const jobId = timer ? `sla-${kind}-${jobIdPart(incident.id)}-${due}` : `sla-${kind}-${jobIdPart(incident.id)}`;
+        await this.opts.queue.add('sla.check', { incidentId: incident.id, kind }, { jobId, delayMs: Math.max(0, due - this.now()), attempts: 5, backoffMs: 10_000 });
+      }
+      // After the job: a row without its job would hide the gap from the reconcile.
+      await repo.upsert(incident.id, kind, incident.severity, due === null ? null : new Date(due));
+      scheduled++;
+    }
+    return scheduled;
+  }
+
+  /** The `sla.check` job: settles the timer if it is due, else makes sure it is scheduled. */
+  async check(incidentId: string, kind: SlaKind): Promise<SlaCheckOutcome> {
+    const now = this.now();
+    const repo = new SlaRepository(this.opts.db);
+    const incident = await repo.incident(incidentId);
+    if (!incident) return 'gone';
+    const timers = await repo.timers(incidentId);
+    const timer = timers.get(kind);
+    if (timer?.outcome) return timer.outcome;
+    const due = this.opts.policy.dueAt(kind, incident.severity, incident.createdAt);
+
+    if (!SlaPolicy.pending(kind, incident.status)) {
+      // Acknowledged or resolved: met, unless the time it happened is known and was past due
+      // (the check ran late, e.g. the engine was down); then it is a breach, but too late to escalate.
+      const stoppedAt = kind === 'ack' ? (incident.acknowledgedAt ?? (incident.status === 'acknowledged' ? null : incident.resolvedAt)) : incident.resolvedAt;
+      const late = due !== null && stoppedAt !== null && stoppedAt.getTime() > due;
+      const settled = await repo.settle(incidentId, kind, late ? 'breached' : 'met', incident.severity, due === null ? null : new Date(due), new Date(now));
+      if (settled && late) this.opts.metrics.slaBreaches.inc({ kind });
+      return late ? 'breached' : 'met';
+    }
+    if (due === null) {
+      await repo.upsert(incidentId, kind, incident.severity, null);
+      return 'none';
+    }
+    if (now < due) {
+      // Not due at this severity (it was lowered, or the job ran early): wait for the new due time.
+      await this.ensureTimers(incident, timers);
+      return 'pending';
+    }
+    return this.breach(incidentId, kind, incident.severity, due, now);
+  }
+
+  /**
+   * Schedules timers the bus never announced and checks overdue ones, for active incidents
+   * created within `lookbackMs` (older ones predate the feature or a long outage; they are
+   * left alone rather than escalated all at once).
+   */
+  async reconcile(lookbackMs: number, limit = 5000): Promise<{ scheduled: number; checked: number }> {
+    const now = this.now();
+    let scheduled = 0;
+    let checked = 0;
+    for (const incident of await new SlaRepository(this.opts.db).active(new Date(now - lookbackMs), limit)) {
+      scheduled += await this.ensureTimers(incident, incident.timers);
+      for (const kind of SLA_KINDS) {
+        if (incident.timers.get(kind)?.outcome || !SlaPolicy.pending(kind, incident.status)) continue;
+        const due = this.opts.policy.dueAt(kind, incident.severity, incident.createdAt);
+        if (due === null || due > now - RECONCILE_GRACE_MS) continue;
+        await this.check(incident.id, kind);
+        checked++;
+      }
+    }
+    if (scheduled > 0 || checked > 0) this.opts.logger.info({ scheduled, checked }, 'SLA reconcile caught up with timers the bus did not announce');
+    return { scheduled, checked };
+  }
+
+  private async breach(incidentId: string, kind: SlaKind, severity: string, due: number, now: number): Promise<SlaCheckOutcome> {
+    const breach: SlaBreach = {
+      kind,
+      severity,
+      targetMinutes: (this.opts.policy.targetMs(kind, severity) ?? 0) / 60_000,
+      dueAt: iso(new Date(due)),
+      breachedAt: iso(new Date(now)),
+    };
+    let breached = false;
+    let message: NotificationMessage | undefined;
+    await this.opts.db.transaction().execute(async (tx) => {
+      breached = await new SlaRepository(tx).settle(incidentId, kind, 'breached', severity, new Date(due), new Date(now));
+      if (!breached) return;
+      const summary = await new IncidentRepository(tx).getSummary(incidentId);
+      if (!summary) return;
+      const escalation = this.opts.notifier.escalated(summary, breach);
+      // Recorded with the breach: once committed, the escalation is sent (now, or by the notify reconcile).
+      if (await this.opts.notifier.record(tx, escalation)) message = escalation;
+    });
+    if (!breached) return 'breached';
+    this.opts.metrics.slaBreaches.inc({ kind });
+    this.opts.logger.info({ incident: incidentId, kind, severity, dueAt: breach.dueAt }, 'SLA breached; escalating');
+    if (message) {
+      await this.opts.notifier.dispatch(message).catch((err: unknown) => {
+        this.opts.logger.warn({ err, incident: incidentId }, 'could not queue the escalation yet; the notify reconcile will');
+      });
+    }
+    return 'breached';
+  }
+}
