@@ -32,7 +32,9 @@ import type { Decision } from '../engine/decision.ts';
 import type { EngineConfig } from '../engine/engine-config.ts';
 import { NO_SUPPRESSION, type SuppressionRules } from '../engine/find-suppression.ts';
 import type { IncidentView } from '../engine/incident-view.ts';
-import { rankRootCauses } from '../engine/rank-root-causes.ts';
+import { type CausalEdgeHint, rankRootCauses, type RecentChange } from '../engine/rank-root-causes.ts';
+import { ChangeRepository } from '../../engine/change/change-repository.ts';
+import { ProblemRepository } from '../../engine/problem/problem-repository.ts';
 import { groupKeyOf } from '../group-key.ts';
 import { incidentIdOf } from './incident-id.ts';
 
@@ -63,6 +65,10 @@ interface Recorded {
 }
 
 const REPLAY_PAGE = 5_000;
+/** How long accepted problems' causal hints are reused before being read again. */
+const HINTS_TTL_MS = 60_000;
+/** How long before an incident's first alert a change still counts as a suspect. */
+const CHANGE_WINDOW_MS = 2 * 3600_000;
 /** Batches written in one transaction at most (about 50 alerts each). */
 const MAX_GROUPED_BATCHES = 20;
 
@@ -119,6 +125,11 @@ export class LiveCorrelator {
   private resolved: IncidentView[] = [];
   private readonly engineConfig: Partial<EngineConfig>;
   private model: RecordingModel | null = null;
+  /** Learned type→type edges of accepted problems, refreshed every HINTS_TTL_MS. */
+  private causalHints: CausalEdgeHint[] = [];
+  private hintsLoadedAt = Number.NEGATIVE_INFINITY;
+  /** A change's `service` → the item it names (by id, name or `service` label). */
+  private itemByChangeTarget = new Map<string, string>();
   private readonly waiting: Array<{ batch: IngestBatch; resolve: (o: BatchOutcome) => void; reject: (err: unknown) => void }> = [];
   private readonly now: () => number;
   private readonly quietMs: number;
@@ -388,6 +399,11 @@ export class LiveCorrelator {
     const matcher = topology.items.length > 0 ? new ItemMatcher(topology.items) : null;
     this.graph = graph;
     this.resolved = [];
+    this.itemByChangeTarget = new Map();
+    for (const item of topology.items) {
+      for (const k of [item.labels.service, item.name, item.id]) if (k !== undefined && !this.itemByChangeTarget.has(k)) this.itemByChangeTarget.set(k, item.id);
+    }
+    this.hintsLoadedAt = Number.NEGATIVE_INFINITY;
     // Operators' remembered corrections first, so the replay groups as they taught.
     const model = new RecordingModel({ ...this.engineConfig.learning });
     model.replaying = true;
@@ -540,10 +556,11 @@ export class LiveCorrelator {
       }
     }
     const messages: StreamMessage[] = [];
+    const extras = this.graph && touched.size > 0 ? await this.rootCauseExtras(trx, touched) : {};
     for (const [id, t] of touched) {
       const view = this.engine?.incident(t.key);
       if (view && this.graph) {
-        const ranked = rankRootCauses(view, this.graph).slice(0, 5);
+        const ranked = rankRootCauses(view, this.graph, extras).slice(0, 5);
         await incidents.setRootCauses(
           id,
           ranked.map((c) => ({ itemId: c.itemId, name: c.name, rank: c.rank, score: Math.round(c.score * 1000) / 1000, alerting: c.alerting, evidence: c.evidence })),
@@ -554,6 +571,33 @@ export class LiveCorrelator {
       messages.push(await stream.append({ type: t.created ? 'incident.created' : 'incident.updated', incident }));
     }
     return { messages, duplicates: 0, duplicatesBySource: {}, actions };
+  }
+
+  /**
+   * What root-cause ranking weighs beside topology and onset: changes recorded on the incidents'
+   * items from two hours before their first alert, and accepted problems' causal patterns.
+   */
+  private async rootCauseExtras(trx: Kysely<DB>, touched: Map<string, { key: string }>): Promise<{ changes: RecentChange[]; causalEdges: CausalEdgeHint[] }> {
+    if (this.now() - this.hintsLoadedAt > HINTS_TTL_MS) {
+      this.causalHints = await new ProblemRepository(trx).causalHints();
+      this.hintsLoadedAt = this.now();
+    }
+    let from = Number.POSITIVE_INFINITY;
+    let to = Number.NEGATIVE_INFINITY;
+    for (const t of touched.values()) {
+      const view = this.engine?.incident(t.key);
+      if (!view) continue;
+      from = Math.min(from, view.firstOnsetMs);
+      to = Math.max(to, view.lastOnsetMs);
+    }
+    const changes: RecentChange[] = [];
+    if (Number.isFinite(from) && this.itemByChangeTarget.size > 0) {
+      for (const c of await new ChangeRepository(trx).between(new Date(from - CHANGE_WINDOW_MS), new Date(to), 200)) {
+        const itemId = this.itemByChangeTarget.get(c.service);
+        if (itemId) changes.push({ id: c.id, itemId, atMs: Date.parse(c.timestamp), summary: c.summary });
+      }
+    }
+    return { changes, causalEdges: this.causalHints };
   }
 
   /** Words for an incident title: the first item's name, else a service-like label, else the host. */

@@ -36,6 +36,20 @@ export class ChangeRepository {
     return { inserted: row !== undefined };
   }
 
+  /** Changes naming a service or item, from `from` to `to` (event time), newest first. */
+  async between(from: Date, to: Date, limit: number): Promise<Array<{ id: string; service: string; summary: string; timestamp: string }>> {
+    const rows = await this.db
+      .selectFrom('changes')
+      .select(['id', 'service', 'summary', 'timestamp'])
+      .where('timestamp', '>=', from)
+      .where('timestamp', '<=', to)
+      .where('service', 'is not', null)
+      .orderBy('timestamp', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ id: r.id, service: r.service!, summary: r.summary, timestamp: iso(r.timestamp) }));
+  }
+
   async get(id: string): Promise<Change | undefined> {
     const row = await this.db.selectFrom('changes').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) return undefined;

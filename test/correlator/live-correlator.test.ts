@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../engine/alert/alert.ts';
 import type { Database } from '../../engine/db/database.ts';
+import { ChangeRepository } from '../../engine/change/change-repository.ts';
 import { TopologyRepository } from '../../engine/topology/topology-repository.ts';
 import type { SuppressionRules } from '../../correlator/engine/find-suppression.ts';
 import { incidentIdOf } from '../../correlator/live/incident-id.ts';
@@ -63,6 +64,17 @@ describe.each(relationalAdapters)('live correlation on %s', (_name, makeHarness)
     database.db.selectFrom('incidents').select(['id', 'correlation_key', 'status', 'alert_count', 'firing_count', 'root_causes', 'resolved_at']).orderBy('started_at').execute();
 
   it('groups a database fault and its dependant into one incident, with reasons, root causes and a stable id', async () => {
+    // A deploy on the database ten minutes before: evidence for the root.
+    await new ChangeRepository(database.db).record({
+      id: 'chg-1',
+      source: 'pagerduty',
+      summary: 'orders-db: raise max_connections',
+      service: 'orders-db',
+      timestamp: at(-600),
+      links: [],
+      details: {},
+      receivedAt: at(-600),
+    });
     const live = new LiveCorrelator({ db: database.db, now });
     clock = BASE + 60_000;
     const out = await live.processBatch(batch(ev('db-1', 'ConnectionsExhausted', { service: 'orders-db' }, 0), ev('api-1', 'HighErrorRate', { service: 'orders-api' }, 30)));
@@ -72,7 +84,9 @@ describe.each(relationalAdapters)('live correlation on %s', (_name, makeHarness)
     expect(row!.correlation_key).toBe(`alertmanager:db-1@${BASE}`);
     expect(row!.id).toBe(incidentIdOf(row!.correlation_key!));
     expect(row).toMatchObject({ status: 'open', alert_count: 2, firing_count: 2 });
-    expect((row!.root_causes as Array<{ itemId: string }>)[0]!.itemId).toBe('db:orders-db');
+    const [root] = row!.root_causes as Array<{ itemId: string; evidence: string[] }>;
+    expect(root!.itemId).toBe('db:orders-db');
+    expect(root!.evidence.join(' ')).toMatch(/chg-1|raise max_connections/);
     const members = await database.db.selectFrom('incident_alerts').select(['fingerprint', 'link_reason', 'score']).where('incident_id', '=', row!.id).orderBy('fingerprint').execute();
     expect(members.find((m) => m.fingerprint === 'alertmanager:api-1')!.link_reason).toMatch(/orders-db.*depends_on.*30 s after the first alert/);
     expect(members.find((m) => m.fingerprint === 'alertmanager:api-1')!.score).toMatchObject({ relation: 'upstream', hops: 1 });
