@@ -1,7 +1,7 @@
 /**
- * The skeleton's grouping rule: alerts of the same service within a window of event
- * time share an incident. The service is read from the first label present in this
- * list; an alert carrying none of them groups by its own name, never across names.
+ * An incident's grouping key, shown on the board as its service: the first of these labels
+ * the incident's first alert carries, else its alert name. (Grouping itself is the engine's;
+ * see correlator/engine.)
  */
 import type { AlertEvent } from '../engine/alert/alert.ts';
 

@@ -241,7 +241,7 @@ export class LiveCorrelator {
   }
 
   private async runCommand(trx: Kysely<DB>, cmd: IncidentCommand): Promise<CommandOutcome> {
-    const incidents = new IncidentRepository(trx, { autoResolve: false });
+    const incidents = new IncidentRepository(trx);
     const stream = new StreamRepository(trx);
     const now = new Date(this.now()).toISOString();
     const refuse = (status: CommandRefusal['status'], code: string, title: string, detail: string): CommandOutcome => ({ ok: false, refusal: { status, code, title, detail }, messages: [] });
@@ -485,7 +485,7 @@ export class LiveCorrelator {
 
   private async persistIn(trx: Kysely<DB>, decisions: Decision[], recorded: Map<AlertEvent, Recorded>): Promise<BatchOutcome> {
     const alerts = new AlertRepository(trx);
-    const incidents = new IncidentRepository(trx, { autoResolve: false });
+    const incidents = new IncidentRepository(trx);
     const stream = new StreamRepository(trx);
     const now = new Date(this.now()).toISOString();
     const touched = new Map<string, { created: boolean; key: string }>();

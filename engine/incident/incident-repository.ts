@@ -9,12 +9,6 @@ import { type Executor, iso, isoOrNull } from '../db/executor.ts';
 
 const ACTIVE: IncidentStatus[] = ['open', 'acknowledged'];
 
-/** What correlation needs to know of an incident to link to it. */
-export interface IncidentRef {
-  id: string;
-  startedAt: string;
-}
-
 /** An alert's state as far as its incident's counters are concerned. */
 export interface MemberState {
   fingerprint: string;
@@ -45,14 +39,6 @@ interface IncidentRow {
   merged_into: string | null;
 }
 
-export interface IncidentRepositoryOptions {
-  /**
-   * Resolve an incident as soon as none of its members fires (the one-label rule). The
-   * correlation engine turns this off: it resolves incidents itself, after a hold time.
-   */
-  autoResolve?: boolean;
-}
-
 /** One event's effect on an incident: a link (when `link` is set) or a member's state change. */
 export interface MemberChange {
   incidentId: string;
@@ -69,46 +55,12 @@ export interface ActiveMembership {
   fingerprints: string[];
 }
 
+/**
+ * Incidents resolve when the correlation engine says so (after its hold time), never here as
+ * a side effect of counting.
+ */
 export class IncidentRepository {
-  private readonly autoResolve: boolean;
-
-  constructor(
-    private readonly db: Executor,
-    options: IncidentRepositoryOptions = {},
-  ) {
-    this.autoResolve = options.autoResolve ?? true;
-  }
-
-  /** The active incident this alert already belongs to, if any. */
-  async findActiveByMember(fingerprint: string): Promise<IncidentRef | undefined> {
-    const row = await this.db
-      .selectFrom('incidents')
-      .innerJoin('incident_alerts', 'incident_alerts.incident_id', 'incidents.id')
-      .select(['incidents.id', 'incidents.started_at'])
-      .where('incident_alerts.fingerprint', '=', fingerprint)
-      .where('incidents.status', 'in', ACTIVE)
-      .orderBy('incidents.created_at', 'desc')
-      .executeTakeFirst();
-    return row ? { id: row.id, startedAt: iso(row.started_at) } : undefined;
-  }
-
-  /**
-   * The active incident of this group whose event-time span, widened by the window,
-   * contains `eventTime`. Works on event time, so a late delivery joins the right one.
-   */
-  async findActiveForGroup(groupKey: string, eventTime: string, windowMs: number): Promise<IncidentRef | undefined> {
-    const t = new Date(eventTime).getTime();
-    const row = await this.db
-      .selectFrom('incidents')
-      .select(['id', 'started_at'])
-      .where('group_key', '=', groupKey)
-      .where('status', 'in', ACTIVE)
-      .where('started_at', '<=', new Date(t + windowMs))
-      .where('last_event_at', '>=', new Date(t - windowMs))
-      .orderBy('last_event_at', 'desc')
-      .executeTakeFirst();
-    return row ? { id: row.id, startedAt: iso(row.started_at) } : undefined;
-  }
+  constructor(private readonly db: Executor) {}
 
   async create(init: {
     title: string;
@@ -142,47 +94,6 @@ export class IncidentRepository {
       })
       .execute();
     return id;
-  }
-
-  /**
-   * Links an alert to an incident and folds it into the incident's counters. Linking an
-   * alert that is already a member changes nothing.
-   */
-  async addMember(incidentId: string, member: MemberState, reason: string, now: string, score?: object | null): Promise<IncidentSummary> {
-    const inserted = await this.db
-      .insertInto('incident_alerts')
-      .values({ incident_id: incidentId, fingerprint: member.fingerprint, link_reason: reason, linked_at: now, score: score ? JSON.stringify(score) : null })
-      .onConflict((oc) => oc.columns(['incident_id', 'fingerprint']).doNothing())
-      .returning('fingerprint')
-      .executeTakeFirst();
-    return this.apply(incidentId, {
-      members: inserted ? 1 : 0,
-      before: undefined,
-      after: inserted ? member : undefined,
-      eventTime: member.lastEventAt,
-      startsAt: member.startsAt,
-      endsAt: member.endsAt,
-      now,
-    });
-  }
-
-  /**
-   * For the correlation engine, which reads each touched incident once per batch: links an
-   * alert (or, when it is already a member, folds its new episode in) without reading the
-   * summary back.
-   */
-  async linkMember(incidentId: string, member: MemberState, before: { status: string; severity: string } | undefined, reason: string, now: string, score: object | null): Promise<void> {
-    const inserted = await this.db
-      .insertInto('incident_alerts')
-      .values({ incident_id: incidentId, fingerprint: member.fingerprint, link_reason: reason, linked_at: now, score: score ? JSON.stringify(score) : null })
-      .onConflict((oc) => oc.columns(['incident_id', 'fingerprint']).doNothing())
-      .returning('fingerprint')
-      .executeTakeFirst();
-    await this.apply(
-      incidentId,
-      { members: inserted ? 1 : 0, before: inserted ? undefined : before, after: member, eventTime: member.lastEventAt, startsAt: member.startsAt, endsAt: member.endsAt, now },
-      false,
-    );
   }
 
   /**
@@ -238,12 +149,11 @@ export class IncidentRepository {
       counts: Map<string, number>;
       startsAt: number;
       eventTime: number;
-      end: number;
     }
     const folds = new Map<string, Fold>();
     for (const c of changes) {
       let f = folds.get(c.incidentId);
-      if (!f) folds.set(c.incidentId, (f = { members: 0, firing: 0, counts: new Map(), startsAt: Number.POSITIVE_INFINITY, eventTime: Number.NEGATIVE_INFINITY, end: Number.NEGATIVE_INFINITY }));
+      if (!f) folds.set(c.incidentId, (f = { members: 0, firing: 0, counts: new Map(), startsAt: Number.POSITIVE_INFINITY, eventTime: Number.NEGATIVE_INFINITY }));
       const key = `${c.incidentId}\u0000${c.member.fingerprint}`;
       const isNew = c.link !== undefined && fresh.delete(key);
       const before = isNew ? undefined : c.before;
@@ -258,12 +168,11 @@ export class IncidentRepository {
       }
       f.startsAt = Math.min(f.startsAt, Date.parse(c.member.startsAt));
       f.eventTime = Math.max(f.eventTime, Date.parse(c.member.lastEventAt));
-      f.end = Math.max(f.end, Date.parse(c.member.endsAt ?? c.member.lastEventAt));
     }
     const ids = [...folds.keys()].sort();
     const rows = await this.db
       .selectFrom('incidents')
-      .select(['id', 'status', 'severity', 'severity_counts', 'alert_count', 'firing_count', 'started_at', 'last_event_at', 'resolved_at', 'severity_override'])
+      .select(['id', 'severity', 'severity_counts', 'alert_count', 'firing_count', 'started_at', 'last_event_at', 'severity_override'])
       .where('id', 'in', ids)
       .orderBy('id')
       .forUpdate()
@@ -275,13 +184,6 @@ export class IncidentRepository {
       for (const k of Object.keys(counts)) if (counts[k] === 0) delete counts[k];
       const firing = Math.max(0, row.firing_count + f.firing);
       const alertCount = row.alert_count + f.members;
-      let status = row.status;
-      let resolvedAt = row.resolved_at;
-      if (this.autoResolve && ACTIVE.includes(status) && alertCount > 0 && firing === 0) {
-        status = 'resolved';
-        const end = new Date(f.end);
-        resolvedAt = resolvedAt && resolvedAt > end ? resolvedAt : end;
-      }
       const firingSeverities = Object.keys(counts);
       await this.db
         .updateTable('incidents')
@@ -292,8 +194,6 @@ export class IncidentRepository {
           severity: row.severity_override ?? (firingSeverities.length > 0 ? worstSeverity(firingSeverities) : row.severity),
           started_at: new Date(Math.min(row.started_at.getTime(), f.startsAt)),
           last_event_at: new Date(Math.max(row.last_event_at.getTime(), f.eventTime)),
-          status,
-          resolved_at: resolvedAt,
           updated_at: now,
         })
         .where('id', '=', row.id)
@@ -307,84 +207,6 @@ export class IncidentRepository {
       .insertInto('incident_timeline')
       .values(entries.map((e) => ({ incident_id: e.incidentId, actor: e.actor, kind: e.kind, detail: JSON.stringify(e.detail) })))
       .execute();
-  }
-
-  /** memberChanged without reading the summary back (see linkMember). */
-  async foldMemberChange(incidentId: string, before: { status: string; severity: string } | undefined, after: MemberState, now: string): Promise<void> {
-    await this.apply(incidentId, { members: 0, before, after, eventTime: after.lastEventAt, startsAt: after.startsAt, endsAt: after.endsAt, now }, false);
-  }
-
-  /** Folds a member's state change (fired again, resolved, changed severity) into its incident. */
-  async memberChanged(incidentId: string, before: { status: string; severity: string } | undefined, after: MemberState, now: string): Promise<IncidentSummary> {
-    return this.apply(incidentId, { members: 0, before, after, eventTime: after.lastEventAt, startsAt: after.startsAt, endsAt: after.endsAt, now });
-  }
-
-  /**
-   * The one place incident counters move: firing members per severity, counts, span,
-   * worst severity, and resolution once nothing fires. Constant work per event, whatever
-   * the incident's size. An active incident whose members have all resolved becomes
-   * resolved at the latest end seen.
-   */
-  private async apply(
-    incidentId: string,
-    d: { members: number; before: { status: string; severity: string } | undefined; after: MemberState | undefined; eventTime: string; startsAt: string; endsAt: string | null; now: string },
-  ): Promise<IncidentSummary>;
-  private async apply(
-    incidentId: string,
-    d: { members: number; before: { status: string; severity: string } | undefined; after: MemberState | undefined; eventTime: string; startsAt: string; endsAt: string | null; now: string },
-    readBack: false,
-  ): Promise<undefined>;
-  private async apply(
-    incidentId: string,
-    d: { members: number; before: { status: string; severity: string } | undefined; after: MemberState | undefined; eventTime: string; startsAt: string; endsAt: string | null; now: string },
-    readBack = true,
-  ): Promise<IncidentSummary | undefined> {
-    const row = await this.db
-      .selectFrom('incidents')
-      .select(['status', 'severity', 'severity_counts', 'alert_count', 'firing_count', 'started_at', 'last_event_at', 'resolved_at', 'severity_override'])
-      .where('id', '=', incidentId)
-      .forUpdate()
-      .executeTakeFirstOrThrow();
-    const counts: Record<string, number> = { ...row.severity_counts };
-    let firing = row.firing_count;
-    if (d.before?.status === 'firing') {
-      counts[d.before.severity] = Math.max(0, (counts[d.before.severity] ?? 0) - 1);
-      firing = Math.max(0, firing - 1);
-    }
-    if (d.after?.status === 'firing') {
-      counts[d.after.severity] = (counts[d.after.severity] ?? 0) + 1;
-      firing += 1;
-    }
-    for (const k of Object.keys(counts)) if (counts[k] === 0) delete counts[k];
-    const alertCount = row.alert_count + d.members;
-    let status = row.status;
-    let resolvedAt = row.resolved_at;
-    const end = new Date(d.endsAt ?? d.eventTime);
-    if (this.autoResolve && ACTIVE.includes(status) && alertCount > 0 && firing === 0) {
-      status = 'resolved';
-      resolvedAt = resolvedAt && resolvedAt > end ? resolvedAt : end;
-    }
-    const firingSeverities = Object.keys(counts);
-    await this.db
-      .updateTable('incidents')
-      .set({
-        alert_count: alertCount,
-        firing_count: firing,
-        severity_counts: JSON.stringify(counts),
-        // The worst firing severity; once nothing fires, the severity it last had.
-        severity: row.severity_override ?? (firingSeverities.length > 0 ? worstSeverity(firingSeverities) : row.severity),
-        started_at: new Date(Math.min(row.started_at.getTime(), Date.parse(d.startsAt))),
-        last_event_at: new Date(Math.max(row.last_event_at.getTime(), Date.parse(d.eventTime))),
-        status,
-        resolved_at: resolvedAt,
-        updated_at: d.now,
-      })
-      .where('id', '=', incidentId)
-      .execute();
-    if (!readBack) return undefined;
-    const summary = await this.getSummary(incidentId);
-    if (!summary) throw new Error(`incident ${incidentId} vanished during update`);
-    return summary;
   }
 
   /** Resolved by the correlation engine (its members quiet for the hold time); a no-op when already over. */
