@@ -14,8 +14,8 @@ import { readFileSync } from 'node:fs';
 import { mkdir, open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { unavailable, badRequest } from '../errors/app-error.ts';
-import { invalidPointReason } from './line-protocol.ts';
-import type { FieldValue, MetricPoint, MetricQuery, MetricSeries, MetricStore } from './metric-store.ts';
+import { invalidPointReason, parseLineProtocol } from './line-protocol.ts';
+import type { FieldValue, LineBatch, MetricPoint, MetricQuery, MetricSeries, MetricStore } from './metric-store.ts';
 import { compareKeys, tagKey } from './series-key.ts';
 
 export interface EmbeddedMetricStoreOptions {
@@ -67,8 +67,12 @@ export class EmbeddedMetricStore implements MetricStore {
     if (this.#snapshotPath !== undefined) this.#load(this.#snapshotPath);
   }
 
-  /** The embedded store keeps points, not text: the lines add nothing here. */
-  writeLines(points: MetricPoint[]): void {
+  /** The embedded store keeps points, not text: it reads the lines back into points. */
+  writeLines(batch: LineBatch): void {
+    // Every line has its time, so `now` is never used.
+    const { points, errors } = parseLineProtocol(batch.text, batch.precision, 0n);
+    if (errors.length > 0) throw badRequest(`line ${errors[0]?.line} cannot be stored: ${errors[0]?.message}`);
+    if (points.length !== batch.count) throw badRequest(`the batch holds ${points.length} lines, not ${batch.count}`);
     this.write(points);
   }
 

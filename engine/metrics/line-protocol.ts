@@ -15,12 +15,15 @@
  * - A missing timestamp means `nowNs`, truncated to the precision, as the newer spec does.
  * - A bad line becomes one error and parsing resumes on the next physical line, so one
  *   stray quote costs one line, not the rest of the body.
+ *
+ * Two readers share that grammar: `parseLineProtocol` builds points; `validateLineProtocol`
+ * (the `/write` hot path) only checks the lines and hands back their text, so a store that
+ * speaks line protocol can forward them without building or formatting a point.
  */
 import { badRequest } from '../errors/app-error.ts';
-import type { FieldValue, MetricPoint } from './metric-store.ts';
+import type { FieldValue, LineBatch, LinePrecision, MetricPoint } from './metric-store.ts';
 
 export type { LinePrecision } from './metric-store.ts';
-import type { LinePrecision } from './metric-store.ts';
 
 export interface LineProtocolResult {
   points: MetricPoint[];
@@ -138,6 +141,84 @@ export function parseLineProtocol(body: string, precision: LinePrecision, nowNs:
     }
   }
   return lines ? { points, errors, lines } : { points, errors };
+}
+
+export interface ValidatedLineProtocol {
+  /** The valid lines, ready for `MetricStore.writeLines`; empty when any line was rejected. */
+  batch: LineBatch;
+  /**
+   * One per rejected line, as `parseLineProtocol` words them, and also one per line that
+   * parses but holds a name no store takes (see `invalidPointReason`).
+   */
+  errors: Array<{ line: number; message: string }>;
+}
+
+/**
+ * Checks line protocol without building points: the lines accepted are exactly those
+ * `parseLineProtocol` reads into a point that `invalidPointReason` passes. The text of the
+ * batch is the body's own (slices of it, the whole body when it is tidy), with each line
+ * that had no timestamp given `nowNs` truncated to the precision, and without comments,
+ * blank lines, indentation, trailing spaces or `\r`. Once a line is rejected, the text is no
+ * longer assembled: the caller refuses the whole body.
+ */
+export function validateLineProtocol(body: string, precision: LinePrecision, nowNs: bigint): ValidatedLineProtocol {
+  const unit = NS_PER_UNIT[precision];
+  const defaultTimeNs = nowNs - (((nowNs % unit) + unit) % unit);
+  const defaultTimeSuffix = ` ${defaultTimeNs / unit}`;
+  const errors: ValidatedLineProtocol['errors'] = [];
+  const scanner = new Scanner(body, precision, defaultTimeNs);
+  const length = body.length;
+  const parts: string[] = [];
+  let count = 0;
+  // The current run of entries that follow each other with a bare `\n` between them: one slice.
+  let runStart = -1;
+  let runEnd = -1;
+
+  while (scanner.pos < length) {
+    let c = body.charCodeAt(scanner.pos);
+    while (c === SPACE || c === TAB) c = body.charCodeAt(++scanner.pos);
+    if (scanner.pos >= length) break;
+    if (c === LF || (c === CR && body.charCodeAt(scanner.pos + 1) === LF)) {
+      scanner.takeEndOfLine();
+      continue;
+    }
+    if (c === HASH) {
+      scanner.skipPhysicalLine();
+      continue;
+    }
+    const entryStart = scanner.pos;
+    const entryLine = scanner.line;
+    let unstorable: string | undefined;
+    try {
+      unstorable = scanner.skipEntry();
+    } catch (err) {
+      if (!(err instanceof SyntaxProblem)) throw err;
+      errors.push({ line: entryLine, message: scanner.describe(err, entryStart, entryLine) });
+      scanner.resumeAfterLineOf(entryStart, entryLine);
+      continue;
+    }
+    if (unstorable !== undefined) {
+      // Well formed, so parsing goes on after the whole entry, as it would after a point.
+      errors.push({ line: entryLine, message: unstorable });
+      continue;
+    }
+    count++;
+    if (errors.length > 0) continue;
+    if (runStart !== -1 && !(entryStart === runEnd + 1 && body.charCodeAt(runEnd) === LF)) {
+      parts.push(body.slice(runStart, runEnd));
+      runStart = -1;
+    }
+    if (runStart === -1) runStart = entryStart;
+    if (scanner.entryHadTimestamp) {
+      runEnd = scanner.entryEnd;
+    } else {
+      parts.push(body.slice(runStart, scanner.entryEnd) + defaultTimeSuffix);
+      runStart = -1;
+    }
+  }
+  if (errors.length > 0) return { batch: { text: '', count: 0, precision }, errors };
+  if (runStart !== -1) parts.push(body.slice(runStart, runEnd));
+  return { batch: { text: parts.length === 1 ? (parts[0] as string) : parts.join('\n'), count, precision }, errors };
 }
 
 /**
@@ -268,6 +349,14 @@ interface MeasurementNames {
   fieldKeys: RecentNames;
 }
 
+/** What a name is, for the messages of skipEntry. */
+const MEASUREMENT = 0;
+const TAG_KEY = 1;
+const TAG_VALUE = 2;
+const FIELD_KEY = 3;
+/** Tag keys per entry that skipEntry compares pairwise to find a duplicate; past them, a set. */
+const PAIRWISE_KEYS = 16;
+
 /** Bounds on what one parse remembers: measurements, and places per entry. */
 const MAX_MEASUREMENTS_REMEMBERED = 256;
 const MAX_NAMES_REMEMBERED = 64;
@@ -290,6 +379,9 @@ class Scanner {
   private readonly length: number;
   private readonly unit: bigint;
   private readonly safeTimestampDigits: number;
+  /** The largest timestamps, as digits, that fit in int64 once in ns: positive and negative. */
+  private readonly maxTimestampDigits: string;
+  private readonly minTimestampDigits: string;
   /** The last timestamp read, as sent and in ns: batches often share one time. */
   private lastTimeAt = 0;
   private lastTimeLength = 0;
@@ -303,6 +395,13 @@ class Scanner {
   private readonly namesByMeasurement = new Map<string, MeasurementNames>();
   private names: MeasurementNames = { tags: new RecentNames(), fieldKeys: new RecentNames() };
   private namesMeasurement = '';
+  /** skipEntry: where the tag keys of the entry start and end, to find a duplicate without reading them. */
+  private readonly keyStarts: number[] = [];
+  private readonly keyEnds: number[] = [];
+  /** skipEntry: the tag keys as written, once an entry has too many to compare pairwise. */
+  private keySet: Set<string> | undefined;
+  /** skipEntry: the first name of the entry that no store takes (reported once it is well formed). */
+  private unstorable: string | undefined;
 
   constructor(
     private readonly body: string,
@@ -312,6 +411,8 @@ class Scanner {
     this.length = body.length;
     this.unit = NS_PER_UNIT[precision];
     this.safeTimestampDigits = SAFE_TIMESTAMP_DIGITS[precision];
+    this.maxTimestampDigits = (INT64_MAX / this.unit).toString();
+    this.minTimestampDigits = (-(INT64_MIN / this.unit)).toString();
   }
 
   /** The char code at `pos`, NaN past the end (so it equals nothing). */
@@ -385,6 +486,7 @@ class Scanner {
   }
 
   entry(): MetricPoint {
+    const measurementStart = this.pos;
     const measurement = this.name(MEASUREMENT_CHARS, this.lastMeasurement, 0);
     if (measurement === '') throw this.problem('missing measurement name');
     if (measurement !== this.namesMeasurement) this.namesFor(measurement);
@@ -395,7 +497,7 @@ class Scanner {
       this.pos++;
       this.tag(tags, tagCount++, names.tags);
     }
-    this.expectSpaceBeforeFields(measurement);
+    this.expectSpaceBeforeFields(measurementStart);
     const fields: Record<string, FieldValue> = {};
     let timeNs = this.defaultTimeNs;
     this.entryHadTimestamp = false;
@@ -459,14 +561,188 @@ class Scanner {
     fields[key] = value !== undefined ? value : this.anyValue(key);
   }
 
-  private expectSpaceBeforeFields(measurement: string): void {
-    if (this.code(this.pos) === SPACE) {
-      while (this.code(this.pos) === SPACE) this.pos++;
-      if (this.atEndOfLine()) throw this.problem(`missing fields after measurement ${quote(measurement)}`);
+  /**
+   * `entry` without building the point: checks the entry at `pos` by the same grammar, in
+   * the same order, with the same messages, and moves past it. Returns what
+   * `invalidPointReason` would say of the point when it is well formed but not storable.
+   * Its own fast paths read nothing into strings; anything unusual (an escape, a string
+   * with an escape or a line break, a number off the fast path) goes to the same general
+   * readers as `entry`.
+   */
+  skipEntry(): string | undefined {
+    this.unstorable = undefined;
+    this.keySet = undefined;
+    const measurementStart = this.pos;
+    this.skipName(MEASUREMENT_CHARS, MEASUREMENT, 0);
+    if (this.pos === measurementStart) throw this.problem('missing measurement name');
+    let tagCount = 0;
+    while (this.code(this.pos) === COMMA) {
+      this.pos++;
+      this.skipTag(tagCount++);
+    }
+    this.expectSpaceBeforeFields(measurementStart);
+    this.entryHadTimestamp = false;
+    for (;;) {
+      this.skipField();
+      this.entryEnd = this.pos;
+      const c = this.code(this.pos);
+      if (c === COMMA) {
+        this.pos++;
+        continue;
+      }
+      if (this.atEndOfLine()) break;
+      if (c === SPACE) {
+        while (this.code(this.pos) === SPACE) this.pos++;
+        if (!this.atEndOfLine()) {
+          this.skipTimestamp();
+          this.entryHadTimestamp = true;
+        }
+        break;
+      }
+      throw this.problem(`unexpected ${quote(this.body[this.pos] ?? '')} after a field value`);
+    }
+    this.takeEndOfLine();
+    return this.unstorable;
+  }
+
+  private skipTag(before: number): void {
+    const keyStart = this.pos;
+    this.skipName(KEY_CHARS, TAG_KEY, 0);
+    const keyEnd = this.pos;
+    if (keyEnd === keyStart) throw this.problem('missing tag key after ","');
+    if (this.code(keyEnd) !== EQUALS) throw this.problem(`tag key ${quote(this.nameAt(keyStart, KEY_CHARS))} is not followed by "="`);
+    this.pos++;
+    const valueStart = this.pos;
+    this.skipName(KEY_CHARS, TAG_VALUE, keyStart);
+    if (this.pos === valueStart) throw this.problem(`tag ${quote(this.nameAt(keyStart, KEY_CHARS))} has no value`);
+    if (this.code(this.pos) === EQUALS) throw this.problem(`unescaped "=" in the value of tag ${quote(this.nameAt(keyStart, KEY_CHARS))}`);
+    // Keys are compared as written: a name has only one way to be written (a backslash
+    // escapes exactly the characters that would end it), so equal text is an equal key.
+    if (before > 0 && this.isDuplicateKey(keyStart, keyEnd, before)) {
+      throw new SyntaxProblem(`duplicate tag ${quote(this.nameAt(keyStart, KEY_CHARS))}`, keyStart);
+    }
+    this.keyStarts[before] = keyStart;
+    this.keyEnds[before] = keyEnd;
+  }
+
+  /** Whether the tag key at [start, end) is one of the entry's `before` keys already read. */
+  private isDuplicateKey(start: number, end: number, before: number): boolean {
+    const length = end - start;
+    if (before < PAIRWISE_KEYS) {
+      for (let i = 0; i < before; i++) {
+        const otherStart = this.keyStarts[i] as number;
+        if ((this.keyEnds[i] as number) - otherStart === length && this.sameText(otherStart, start, length)) return true;
+      }
+      return false;
+    }
+    // Past a few keys, a set: pairwise comparison would grow with the square of the tags.
+    if (this.keySet === undefined) {
+      this.keySet = new Set();
+      for (let i = 0; i < before; i++) this.keySet.add(this.body.slice(this.keyStarts[i], this.keyEnds[i]));
+    }
+    const key = this.body.slice(start, end);
+    if (this.keySet.has(key)) return true;
+    this.keySet.add(key);
+    return false;
+  }
+
+  private skipField(): void {
+    const keyStart = this.pos;
+    this.skipName(KEY_CHARS, FIELD_KEY, 0);
+    if (this.pos === keyStart) throw this.problem(this.atEndOfLine() ? 'missing field after ","' : 'missing field key');
+    if (this.code(this.pos) !== EQUALS) throw this.problem(`field key ${quote(this.nameAt(keyStart, KEY_CHARS))} is not followed by "="`);
+    this.pos++;
+    if (this.code(this.pos) === QUOTE) {
+      // Fast path: no escape and no line break before the closing quote.
+      const body = this.body;
+      for (let pos = this.pos + 1; pos < this.length; pos++) {
+        const c = body.charCodeAt(pos);
+        if (c === QUOTE) {
+          this.pos = pos + 1;
+          return;
+        }
+        if (c === BACKSLASH || c === LF) break;
+      }
+      this.stringValue(this.nameAt(keyStart, KEY_CHARS));
       return;
     }
-    if (this.atEndOfLine()) throw this.problem(`missing fields after measurement ${quote(measurement)}`);
-    throw this.problem(`unexpected ${quote(this.body[this.pos] ?? '')} after measurement ${quote(measurement)}`);
+    if (this.plainValue() === undefined) this.anyValue(this.nameAt(keyStart, KEY_CHARS));
+  }
+
+  /**
+   * `name` without reading the name, for `skipEntry`. A name with an escape is read by the
+   * general reader and checked as `invalidPointReason` checks it (only an escape can make a
+   * well-formed name unstorable); `keyStart` is the tag's key, for a tag value.
+   */
+  private skipName(classes: Uint8Array, label: number, keyStart: number): void {
+    const body = this.body;
+    const length = this.length;
+    const start = this.pos;
+    let pos = start;
+    while (pos < length) {
+      const c = body.charCodeAt(pos);
+      if (c >= 128) {
+        pos++;
+        continue;
+      }
+      const kind = classes[c];
+      if (kind === ORDINARY) {
+        pos++;
+        continue;
+      }
+      if (kind === STOP) break;
+      this.pos = pos;
+      if (kind === ESCAPE) {
+        const name = this.escapedName(classes, start);
+        if (this.unstorable === undefined) this.checkStorable(name, label, keyStart);
+        return;
+      }
+      if (this.atEndOfLine()) break;
+      throw this.problem(`control character ${JSON.stringify(body[pos])} in a name`);
+    }
+    this.pos = pos;
+  }
+
+  private checkStorable(name: string, label: number, keyStart: number): void {
+    const problem = nameProblem(name);
+    if (problem === undefined) return;
+    const what =
+      label === MEASUREMENT ? 'measurement'
+      : label === TAG_KEY ? 'tag key'
+      : label === TAG_VALUE ? `value of tag ${JSON.stringify(this.nameAt(keyStart, KEY_CHARS))}`
+      : 'field key';
+    this.unstorable = `${what} ${problem}`;
+  }
+
+  /** Past the spaces between the tag set and the field set; the measurement starts at `measurementStart`. */
+  private expectSpaceBeforeFields(measurementStart: number): void {
+    if (this.code(this.pos) === SPACE) {
+      while (this.code(this.pos) === SPACE) this.pos++;
+      if (!this.atEndOfLine()) return;
+    } else if (!this.atEndOfLine()) {
+      throw this.problem(`unexpected ${quote(this.body[this.pos] ?? '')} after measurement ${quote(this.nameAt(measurementStart, MEASUREMENT_CHARS))}`);
+    }
+    throw this.problem(`missing fields after measurement ${quote(this.nameAt(measurementStart, MEASUREMENT_CHARS))}`);
+  }
+
+  /** The name that starts at `start`, read again (for a message: the scan goes on where it was). */
+  private nameAt(start: number, classes: Uint8Array): string {
+    const pos = this.pos;
+    const line = this.line;
+    this.pos = start;
+    try {
+      let end = start;
+      for (; end < this.length; end++) {
+        const c = this.body.charCodeAt(end);
+        if (c < 128 && classes[c] !== ORDINARY) break;
+      }
+      if (this.code(end) !== BACKSLASH) return this.body.slice(start, end);
+      this.pos = end;
+      return this.escapedName(classes, start);
+    } finally {
+      this.pos = pos;
+      this.line = line;
+    }
   }
 
   /**
@@ -693,6 +969,61 @@ class Scanner {
   }
 
   private timestamp(): bigint {
+    const start = this.pos;
+    const end = this.timestampEnd();
+    let ns: bigint;
+    if (end - start === this.lastTimeLength && this.sameText(this.lastTimeAt, start, this.lastTimeLength)) {
+      ns = this.lastTimeNs;
+    } else {
+      const token = this.body.slice(start, end);
+      ns = this.unit === 1n ? BigInt(token) : BigInt(token) * this.unit;
+      if (end - start > this.safeTimestampDigits && (ns < INT64_MIN || ns > INT64_MAX)) {
+        throw new SyntaxProblem(`timestamp ${clip(token)} is out of range`, start);
+      }
+      this.lastTimeAt = start;
+      this.lastTimeLength = end - start;
+      this.lastTimeNs = ns;
+    }
+    this.endAfterTimestamp(end);
+    return ns;
+  }
+
+  /** `timestamp` without reading the number: its range is checked on its digits. */
+  private skipTimestamp(): void {
+    const start = this.pos;
+    const end = this.timestampEnd();
+    if (end - start > this.safeTimestampDigits && !this.timestampInRange(start, end)) {
+      throw new SyntaxProblem(`timestamp ${clip(this.body.slice(start, end))} is out of range`, start);
+    }
+    this.endAfterTimestamp(end);
+  }
+
+  /**
+   * Whether the digits at [start, end) (a sign, then at least one digit) are a time in
+   * int64 nanoseconds once in ns: compared as text with the largest such number, so no
+   * BigInt is made for the timestamps of today, one digit past SAFE_TIMESTAMP_DIGITS in ms.
+   */
+  private timestampInRange(start: number, end: number): boolean {
+    const body = this.body;
+    const negative = body.charCodeAt(start) === MINUS;
+    let first = negative ? start + 1 : start;
+    while (first < end - 1 && body.charCodeAt(first) === ZERO) first++;
+    const limit = negative ? this.minTimestampDigits : this.maxTimestampDigits;
+    const digits = end - first;
+    if (digits !== limit.length) return digits < limit.length;
+    for (let i = 0; i < digits; i++) {
+      const d = body.charCodeAt(first + i) - limit.charCodeAt(i);
+      if (d !== 0) return d < 0;
+    }
+    return true;
+  }
+
+  /**
+   * Where the timestamp at `pos` ends, or the error for a token that is not one. A sign
+   * counts among the digits compared with SAFE_TIMESTAMP_DIGITS: one more than needed,
+   * never one fewer.
+   */
+  private timestampEnd(): number {
     const body = this.body;
     const start = this.pos;
     let pos = start;
@@ -700,30 +1031,19 @@ class Scanner {
     if (c === MINUS) c = body.charCodeAt(++pos);
     const digitsStart = pos;
     while (c >= ZERO && c <= NINE) c = body.charCodeAt(++pos);
-    const digits = pos - digitsStart;
     // The token runs to a space or the end of the line; anything else in it is not a digit.
-    if (digits === 0 || !(c === SPACE || this.endOfLineAt(pos))) {
+    if (pos === digitsStart || !(c === SPACE || this.endOfLineAt(pos))) {
       while (!this.atEndOfLine() && this.code(this.pos) !== SPACE) this.pos++;
       throw new SyntaxProblem(`invalid timestamp ${quote(clip(body.slice(start, this.pos)))}`, start);
     }
-    let ns: bigint;
-    if (pos - start === this.lastTimeLength && this.sameText(this.lastTimeAt, start, this.lastTimeLength)) {
-      ns = this.lastTimeNs;
-    } else {
-      const token = body.slice(start, pos);
-      ns = this.unit === 1n ? BigInt(token) : BigInt(token) * this.unit;
-      if (digits > this.safeTimestampDigits && (ns < INT64_MIN || ns > INT64_MAX)) {
-        throw new SyntaxProblem(`timestamp ${clip(token)} is out of range`, start);
-      }
-      this.lastTimeAt = start;
-      this.lastTimeLength = pos - start;
-      this.lastTimeNs = ns;
-    }
-    this.pos = pos;
-    this.entryEnd = pos;
+    return pos;
+  }
+
+  private endAfterTimestamp(end: number): void {
+    this.pos = end;
+    this.entryEnd = end;
     while (this.code(this.pos) === SPACE) this.pos++;
     if (!this.atEndOfLine()) throw this.problem('unexpected text after the timestamp');
-    return ns;
   }
 
   private problem(message: string): SyntaxProblem {

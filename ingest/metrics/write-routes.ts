@@ -17,7 +17,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { AppError, type FieldError, badRequest } from '../../engine/errors/app-error.ts';
 import { stringEnum } from '../../engine/http/string-enum.ts';
-import { invalidPointReason, parseLineProtocol } from '../../engine/metrics/line-protocol.ts';
+import { invalidPointReason, validateLineProtocol } from '../../engine/metrics/line-protocol.ts';
 import type { FieldValue, MetricPoint, MetricStore } from '../../engine/metrics/metric-store.ts';
 import type { AppMetrics } from '../../engine/observability/metrics-registry.ts';
 import { gunzipBody } from './gunzip-body.ts';
@@ -91,7 +91,8 @@ const lineProtocolRoutes: FastifyPluginAsync<WriteRoutesOptions> = async (app, o
     if (typeof request.body !== 'string') throw badRequest('the body must be InfluxDB line protocol sent as text/plain');
     const precision = PRECISIONS[(request.query.precision ?? 'ns') as keyof typeof PRECISIONS];
     const nowNs = BigInt(Date.now()) * 1_000_000n;
-    const { points, errors, lines } = parseLineProtocol(request.body, precision, nowNs, { keepLines: true });
+    // Checked here, once; the store gets the lines as text, not as points to check again.
+    const { batch, errors } = validateLineProtocol(request.body, precision, nowNs);
     if (errors.length > 0) {
       opts.metrics.pointsRejected.inc(errors.length);
       throw badRequest(
@@ -99,8 +100,8 @@ const lineProtocolRoutes: FastifyPluginAsync<WriteRoutesOptions> = async (app, o
         errors.slice(0, MAX_REPORTED_ERRORS).map((e) => ({ field: `line ${e.line}`, message: e.message })),
       );
     }
-    if (points.length > 0) opts.metricStore.writeLines(points, lines ?? [], precision);
-    opts.metrics.pointsAccepted.inc(points.length);
+    if (batch.count > 0) opts.metricStore.writeLines(batch);
+    opts.metrics.pointsAccepted.inc(batch.count);
     return reply.code(204).send();
   };
 

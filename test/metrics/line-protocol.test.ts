@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../engine/errors/app-error.ts';
-import { formatLineProtocol, invalidPointReason, parseLineProtocol } from '../../engine/metrics/line-protocol.ts';
+import { formatLineProtocol, invalidPointReason, parseLineProtocol, validateLineProtocol } from '../../engine/metrics/line-protocol.ts';
 import type { FieldValue, MetricPoint } from '../../engine/metrics/metric-store.ts';
 
 const NOW = 1_700_000_000_123_456_789n;
@@ -373,6 +373,104 @@ describe('parseLineProtocol: fast paths read what the general reader reads', () 
       { a: 'plain, text', b: 'C:\\dir', c: 'x"y' },
       { a: 'plain, text', b: 'two\nlines' },
     ]);
+  });
+});
+
+describe('validateLineProtocol', () => {
+  /** What the route did before: parse, then keep the points invalidPointReason passes. */
+  function parseAndCheck(body: string, precision: 'ns' | 'us' | 'ms' | 's') {
+    const parsed = parseLineProtocol(body, precision, NOW, { keepLines: true });
+    const storable = parsed.points.map((p) => invalidPointReason(p));
+    return { parsed, storable };
+  }
+
+  it('accepts exactly the lines the parser reads into storable points, with the same errors', () => {
+    let lines = 0;
+    let unstorable = 0;
+    let rejected = 0;
+    for (const seed of [20240601, 7, 99]) {
+      for (const { body, precision } of randomBodies(seed, 2000)) {
+        const { parsed, storable } = parseAndCheck(body, precision);
+        const validated = validateLineProtocol(body, precision, NOW);
+        const unstorableCount = storable.filter((r) => r !== undefined).length;
+        // Syntax errors: the same lines, the same words; then one per unstorable point.
+        const syntax = validated.errors.filter((e) => !/has a backslash before/.test(e.message) || parsed.errors.some((p) => p.line === e.line && p.message === e.message));
+        expect(syntax).toEqual(parsed.errors);
+        expect(validated.errors.length - syntax.length).toBe(unstorableCount);
+        if (validated.errors.length === 0) {
+          expect(validated.batch).toEqual({ text: (parsed.lines ?? []).join('\n'), count: parsed.points.length, precision });
+          lines += parsed.points.length;
+        } else {
+          expect(validated.batch.count).toBe(0);
+          rejected++;
+        }
+        unstorable += unstorableCount;
+      }
+    }
+    // The generator exercises all three outcomes.
+    expect(lines).toBeGreaterThan(500);
+    expect(unstorable).toBeGreaterThan(10);
+    expect(rejected).toBeGreaterThan(100);
+  });
+
+  it('reads its own text back as the same points', () => {
+    for (const { body, precision } of randomBodies(5, 1500)) {
+      const { batch, errors } = validateLineProtocol(body, precision, NOW);
+      if (errors.length > 0) continue;
+      const again = parseLineProtocol(batch.text, precision, 0n);
+      expect(again.errors).toEqual([]);
+      expect(canonical({ points: again.points, errors: [] })).toBe(canonical({ points: parseLineProtocol(body, precision, NOW).points, errors: [] }));
+    }
+  });
+
+  it('hands back a tidy body as it came, and only the lines of an untidy one', () => {
+    const tidy = 'cpu,host=a v=1 1\ncpu,host=b v=2 2';
+    expect(validateLineProtocol(tidy, 'ns', NOW).batch.text).toBe(tidy);
+    expect(validateLineProtocol(`${tidy}\n`, 'ns', NOW).batch).toEqual({ text: tidy, count: 2, precision: 'ns' });
+    const untidy = '# comment\r\n  cpu v=1 1  \r\n\ncpu v=2\ncpu v="a\nb" 3\r\ncpu v=4 4';
+    expect(validateLineProtocol(untidy, 's', NOW).batch).toEqual({ text: 'cpu v=1 1\ncpu v=2 1700000000\ncpu v="a\nb" 3\ncpu v=4 4', count: 4, precision: 's' });
+    expect(validateLineProtocol('\n# only a comment\n', 'ns', NOW).batch).toEqual({ text: '', count: 0, precision: 'ns' });
+  });
+
+  it('names the line of a point no store takes, and writes nothing', () => {
+    const body = ['m v=1 1', 'm,t=a\\\\,u v=1 1', 'a\\=b v=1 1', 'm v="x\ny" 1', 'm f\\\\\\ x=1 1', 'm v=2 2'].join('\n');
+    const { batch, errors } = validateLineProtocol(body, 'ns', NOW);
+    expect(errors).toEqual([
+      { line: 2, message: `value of tag "t" "a\\\\,u" has a backslash before ',', '=', ' ' or at its end` },
+      { line: 3, message: `measurement "a\\\\=b" has a backslash before ',', '=', ' ' or at its end` },
+      { line: 6, message: `field key "f\\\\\\\\ x" has a backslash before ',', '=', ' ' or at its end` },
+    ]);
+    expect(batch.count).toBe(0);
+  });
+
+  it('reports a syntax error before a name no store takes, as the parser would', () => {
+    expect(validateLineProtocol('a\\=b v=oops 1', 'ns', NOW).errors).toEqual(parse('a\\=b v=oops 1').errors);
+  });
+
+  it('checks the int64 range of timestamps as the parser does, in every precision', () => {
+    for (const precision of ['ns', 'us', 'ms', 's'] as const) {
+      const unit = { ns: 1n, us: 1_000n, ms: 1_000_000n, s: 1_000_000_000n }[precision];
+      const max = (2n ** 63n - 1n) / unit;
+      const min = -(2n ** 63n) / unit;
+      for (const t of [max, max + 1n, max - 1n, max * 10n, min, min - 1n, min + 1n, 0n, 1n, -1n, max / 10n]) {
+        for (const text of [String(t), String(t).replace(/^(-?)/, '$100000')]) {
+          const body = `m v=1 ${text}`;
+          expect(validateLineProtocol(body, precision, NOW).errors, `${precision} ${text}`).toEqual(parse(body, precision).errors);
+        }
+      }
+    }
+  });
+
+  it('finds a duplicate tag among many', () => {
+    const tags = Array.from({ length: 40 }, (_, i) => `,k${i}=v`).join('');
+    expect(validateLineProtocol(`m${tags} v=1 1`, 'ns', NOW).errors).toEqual([]);
+    for (const dup of [',k3=x', ',k39=x', ',k0=y']) {
+      const body = `m${tags}${dup} v=1 1`;
+      expect(validateLineProtocol(body, 'ns', NOW).errors).toEqual(parse(body).errors);
+      expect(parse(body).errors[0]?.message).toMatch(/duplicate tag/);
+    }
+    expect(validateLineProtocol('m,a\\,b=1,a\\,b=2 v=1 1', 'ns', NOW).errors).toEqual(parse('m,a\\,b=1,a\\,b=2 v=1 1').errors);
+    expect(validateLineProtocol('m,ab=1,a\\b=2 v=1 1', 'ns', NOW).errors).toEqual([]);
   });
 });
 
