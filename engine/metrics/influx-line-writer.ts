@@ -191,8 +191,19 @@ export class InfluxLineWriter {
   #retryDelay(err: Error, failures: number): number {
     const { minDelayMs, maxDelayMs, jitterMs } = this.#opts.retry;
     const jitter = Math.round(Math.random() * jitterMs);
-    const retryAfter = err instanceof HttpError ? err.retryAfter() : 0;
-    if (retryAfter > 0) return retryAfter + jitter;
+    const retryAfter = retryAfterMs(err);
+    if (retryAfter !== undefined) return retryAfter + jitter;
     return Math.min(maxDelayMs, minDelayMs * 2 ** (failures - 1)) + jitter;
   }
+}
+
+/**
+ * Retry-After in seconds, as HTTP has it (the client's own `retryAfter()` reads the header
+ * as milliseconds); an HTTP date is not worth a parser here.
+ */
+function retryAfterMs(err: Error): number | undefined {
+  if (!(err instanceof HttpError)) return undefined;
+  const header = err.headers?.['retry-after'];
+  const value = Array.isArray(header) ? header[0] : header;
+  return typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) * 1000 : undefined;
 }
