@@ -190,7 +190,7 @@ export function validateLineProtocol(body: string, precision: LinePrecision, now
     const entryLine = scanner.line;
     let unstorable: string | undefined;
     try {
-      unstorable = scanner.skipEntry();
+      if (!scanner.skipPlainEntry()) unstorable = scanner.skipEntry();
     } catch (err) {
       if (!(err instanceof SyntaxProblem)) throw err;
       errors.push({ line: entryLine, message: scanner.describe(err, entryStart, entryLine) });
@@ -603,6 +603,126 @@ class Scanner {
     }
     this.takeEndOfLine();
     return this.unstorable;
+  }
+
+  /**
+   * skipEntry's fast path, in one loop over the entry, for what Telegraf sends: names
+   * without escapes or control characters, fewer than PAIRWISE_KEYS tags, strings without
+   * escapes or line breaks, `t`/`f`/`true`/`false`, numbers whose range needs no checking
+   * (integers of at most 18 digits, unsigned of 19, floats that cannot overflow), and a
+   * timestamp that ends the line. It only accepts entries skipEntry accepts; for anything
+   * else it returns false having moved nothing, and skipEntry reads the entry instead.
+   */
+  skipPlainEntry(): boolean {
+    const body = this.body;
+    const length = this.length;
+    // `| 0` reads past the end as 0, a control character: it ends every loop below.
+    let pos = this.pos;
+    let c = body.charCodeAt(pos) | 0;
+    while (c >= 128 || MEASUREMENT_CHARS[c] === ORDINARY) c = body.charCodeAt(++pos) | 0;
+    if (pos === this.pos) return false;
+    let tags = 0;
+    while (c === COMMA) {
+      if (tags === PAIRWISE_KEYS) return false;
+      const keyStart = ++pos;
+      c = body.charCodeAt(pos) | 0;
+      while (c >= 128 || KEY_CHARS[c] === ORDINARY) c = body.charCodeAt(++pos) | 0;
+      if (c !== EQUALS || pos === keyStart) return false;
+      const keyLength = pos - keyStart;
+      for (let i = 0; i < tags; i++) {
+        const otherStart = this.keyStarts[i] as number;
+        if ((this.keyEnds[i] as number) - otherStart === keyLength && this.sameText(otherStart, keyStart, keyLength)) return false;
+      }
+      this.keyStarts[tags] = keyStart;
+      this.keyEnds[tags] = pos;
+      tags++;
+      const valueStart = ++pos;
+      c = body.charCodeAt(pos) | 0;
+      while (c >= 128 || KEY_CHARS[c] === ORDINARY) c = body.charCodeAt(++pos) | 0;
+      if (pos === valueStart) return false;
+    }
+    if (c !== SPACE) return false;
+    do c = body.charCodeAt(++pos) | 0;
+    while (c === SPACE);
+    for (;;) {
+      const keyStart = pos;
+      while (c >= 128 || KEY_CHARS[c] === ORDINARY) c = body.charCodeAt(++pos) | 0;
+      if (c !== EQUALS || pos === keyStart) return false;
+      c = body.charCodeAt(++pos) | 0;
+      if (c === QUOTE) {
+        do {
+          c = body.charCodeAt(++pos) | 0;
+          if (c === BACKSLASH || c === LF || pos >= length) return false;
+        } while (c !== QUOTE);
+        c = body.charCodeAt(++pos) | 0;
+      } else if (c === 0x74 /* t */ || c === 0x66 /* f */ || c === 0x54 /* T */ || c === 0x46 /* F */) {
+        if (body.startsWith('true', pos)) pos += 4;
+        else if (body.startsWith('false', pos)) pos += 5;
+        else pos++;
+        c = body.charCodeAt(pos) | 0;
+      } else {
+        const negative = c === MINUS;
+        if (negative) c = body.charCodeAt(++pos) | 0;
+        const intStart = pos;
+        while (c >= ZERO && c <= NINE) c = body.charCodeAt(++pos) | 0;
+        const intDigits = pos - intStart;
+        if (c === 0x69 /* i */ || c === 0x75 /* u */) {
+          if (intDigits === 0 || intDigits > (c === 0x69 ? 18 : 19) || (negative && c === 0x75)) return false;
+          c = body.charCodeAt(++pos) | 0;
+        } else {
+          let fractionDigits = 0;
+          if (c === DOT) {
+            c = body.charCodeAt(++pos) | 0;
+            const fractionStart = pos;
+            while (c >= ZERO && c <= NINE) c = body.charCodeAt(++pos) | 0;
+            fractionDigits = pos - fractionStart;
+          }
+          if (intDigits + fractionDigits === 0) return false;
+          let exponent = 0;
+          if (c === 0x65 /* e */ || c === 0x45 /* E */) {
+            c = body.charCodeAt(++pos) | 0;
+            const negativeExponent = c === MINUS;
+            if (negativeExponent || c === PLUS) c = body.charCodeAt(++pos) | 0;
+            const exponentStart = pos;
+            while (c >= ZERO && c <= NINE) {
+              exponent = exponent * 10 + (c - ZERO);
+              c = body.charCodeAt(++pos) | 0;
+            }
+            if (pos === exponentStart || pos - exponentStart > 3) return false;
+            if (negativeExponent) exponent = 0;
+          }
+          // Below 10^300, so finite; more digits (or leading zeros) go the long way.
+          if (intDigits + exponent > 300) return false;
+        }
+      }
+      if (c !== COMMA) break;
+      c = body.charCodeAt(++pos) | 0;
+    }
+    let entryEnd = pos;
+    const hadTimestamp = c === SPACE;
+    if (hadTimestamp) {
+      do c = body.charCodeAt(++pos) | 0;
+      while (c === SPACE);
+      const start = pos;
+      if (c === MINUS) c = body.charCodeAt(++pos) | 0;
+      const digitsStart = pos;
+      while (c >= ZERO && c <= NINE) c = body.charCodeAt(++pos) | 0;
+      if (pos === digitsStart) return false;
+      if (pos - start > this.safeTimestampDigits && !this.timestampInRange(start, pos)) return false;
+      entryEnd = pos;
+    }
+    // The line ends here: a line break or the end of the body, nothing else.
+    if (c === CR) c = body.charCodeAt(++pos) | 0;
+    if (c === LF) {
+      this.line++;
+      pos++;
+    } else if (pos < length || body.charCodeAt(pos - 1) === CR) {
+      return false;
+    }
+    this.pos = pos;
+    this.entryEnd = entryEnd;
+    this.entryHadTimestamp = hadTimestamp;
+    return true;
   }
 
   private skipTag(before: number): void {

@@ -413,6 +413,47 @@ describe('validateLineProtocol', () => {
     expect(rejected).toBeGreaterThan(100);
   });
 
+  it('takes or refuses plain lines changed in one place as the parser does (its fast path is no wider)', () => {
+    // mulberry32, seeded
+    let state = 12345;
+    const random = (): number => {
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+    const plain = [
+      'cpu,host=web-1,region=eu usage_user=12.5,usage_idle=87.25,n=3i,u=7u,ok=t,up=true,s="a, b = c" 1700000000123',
+      'mem,host=a used=123456789012345678i,free=1234567890123456789u,p=1e300,q=-.5e-7,r=1.,f=false,F=F',
+      'disk,path=/var/lib,a=1,b=2,c=3 v=0,w=-0,x=00001 -1700000000123',
+    ];
+    const inserts = ['', ' ', ',', '=', '"', '\\', '\n', '\r', '\r\n', '\t', '#', '-', '+', '.', 'e', 'E', 'i', 'u', 't', 'T', 'x', '0', '9', 'é', '\u0000', '  '];
+    let accepted = 0;
+    for (let n = 0; n < 8_000; n++) {
+      let line = pick(plain);
+      for (let k = 1 + Math.floor(random() * 2); k > 0; k--) {
+        const at = Math.floor(random() * (line.length + 1));
+        const cut = random() < 0.5 ? 1 : 0;
+        line = line.slice(0, at) + pick(inserts) + line.slice(at + cut);
+      }
+      const body = random() < 0.5 ? `${line}\n${pick(plain)}` : line;
+      for (const precision of ['ns', 'ms'] as const) {
+        const { parsed, storable } = parseAndCheck(body, precision);
+        const validated = validateLineProtocol(body, precision, NOW);
+        const unstorableCount = storable.filter((r) => r !== undefined).length;
+        expect(validated.errors.length, body).toBe(parsed.errors.length + unstorableCount);
+        if (unstorableCount === 0) expect(validated.errors, body).toEqual(parsed.errors);
+        if (validated.errors.length === 0) {
+          expect(validated.batch.text, body).toBe((parsed.lines ?? []).join('\n'));
+          accepted++;
+        }
+      }
+    }
+    expect(accepted).toBeGreaterThan(2_000);
+  });
+
   it('reads its own text back as the same points', () => {
     for (const { body, precision } of randomBodies(5, 1500)) {
       const { batch, errors } = validateLineProtocol(body, precision, NOW);
