@@ -70,7 +70,8 @@ export class EmbeddedMetricStore implements MetricStore {
   /** The embedded store keeps points, not text: it reads the lines back into points. */
   writeLines(batch: LineBatch): void {
     // Every line has its time, so `now` is never used.
-    const { points, errors } = parseLineProtocol(batch.text, batch.precision, 0n);
+    const text = Buffer.from(batch.data.buffer, batch.data.byteOffset, batch.data.byteLength).toString('utf8');
+    const { points, errors } = parseLineProtocol(text, batch.precision, 0n);
     if (errors.length > 0) throw badRequest(`line ${errors[0]?.line} cannot be stored: ${errors[0]?.message}`);
     if (points.length !== batch.count) throw badRequest(`the batch holds ${points.length} lines, not ${batch.count}`);
     this.write(points);

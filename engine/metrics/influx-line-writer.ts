@@ -1,13 +1,14 @@
 /**
  * Batches line protocol to one InfluxDB write endpoint (one precision) for the Influx
  * metric store, in place of the client's WriteApi, which takes one string per line: that
- * meant splitting every validated body into lines, measuring each line's UTF-8 length and
- * joining them again, about a third of our CPU per point once parsing was cheap.
+ * meant splitting every validated body into lines, measuring each line's UTF-8 length,
+ * joining them and encoding them again, about a third of our CPU per point once parsing
+ * was cheap.
  *
- * - `add(text, lines)` appends validated text (whole lines, `lines` of them) to the open
- *   batch. The batch is sent when it holds `batchLines` lines or `batchChars` characters,
- *   or `flushIntervalMs` after its first line, so small writes go out together and large
- *   ones go out as they are, never split or copied line by line.
+ * - `add(data, lines)` appends validated lines (bytes, `lines` of them) to the open batch.
+ *   The batch is sent when it holds `batchLines` lines or `batchBytes` bytes, or
+ *   `flushIntervalMs` after its first line, so small writes go out together and large ones
+ *   go out as they are, never split, copied line by line or encoded again.
  * - A batch that fails for a reason a retry can fix (network, timeout, 429, 5xx: the
  *   client's own rule) is sent again after a backoff (the server's Retry-After, else
  *   exponential with jitter), at most `maxRetries` times and within `maxRetryTimeMs` of
@@ -18,11 +19,13 @@
  */
 import { HttpError } from '@influxdata/influxdb-client';
 
+const NEWLINE = Buffer.from('\n');
+
 export interface InfluxLineWriterOptions {
-  /** Sends one batch; resolves once InfluxDB stored it, rejects with the client's error. */
-  send(body: string): Promise<void>;
+  /** Sends one batch; resolves once InfluxDB stored it, rejects with the client's error types. */
+  send(body: Uint8Array): Promise<void>;
   batchLines: number;
-  batchChars: number;
+  batchBytes: number;
   flushIntervalMs: number;
   retry: RetryOptions;
   onRetry(err: Error, lines: number, attempt: number): void;
@@ -38,7 +41,7 @@ export interface RetryOptions {
 }
 
 interface Batch {
-  body: string;
+  body: Uint8Array;
   lines: number;
   /** Failed sends so far. */
   failures: number;
@@ -53,9 +56,9 @@ interface WaitingBatch {
 
 export class InfluxLineWriter {
   readonly #opts: InfluxLineWriterOptions;
-  #parts: string[] = [];
+  #parts: Uint8Array[] = [];
   #lines = 0;
-  #chars = 0;
+  #bytes = 0;
   #timer: NodeJS.Timeout | undefined;
   readonly #inFlight = new Set<Promise<void>>();
   #linesInFlight = 0;
@@ -76,15 +79,17 @@ export class InfluxLineWriter {
     return lines + this.#linesInFlight;
   }
 
-  add(text: string, lines: number): void {
+  /** `data`: `lines` whole lines of line protocol (UTF-8, joined by `\n`), kept as they are until sent. */
+  add(data: Uint8Array, lines: number): void {
     if (this.#closed) throw new Error('the InfluxDB line writer is closed');
     if (lines === 0) return;
-    // A text that would take the open batch past its size goes into the next one.
-    if (this.#lines > 0 && this.#chars + 1 + text.length > this.#opts.batchChars) this.#sendOpenBatch();
-    this.#parts.push(text);
+    // Lines that would take the open batch past its size go into the next one.
+    if (this.#lines > 0 && this.#bytes + data.length > this.#opts.batchBytes) this.#sendOpenBatch();
+    if (this.#parts.length > 0) this.#parts.push(NEWLINE);
+    this.#parts.push(data);
     this.#lines += lines;
-    this.#chars += text.length + 1;
-    if (this.#lines >= this.#opts.batchLines || this.#chars >= this.#opts.batchChars) {
+    this.#bytes += data.length + 1;
+    if (this.#lines >= this.#opts.batchLines || this.#bytes >= this.#opts.batchBytes) {
       this.#sendOpenBatch();
     } else {
       this.#timer ??= setTimeout(() => {
@@ -130,7 +135,7 @@ export class InfluxLineWriter {
     this.#waiting.clear();
     this.#parts = [];
     this.#lines = 0;
-    this.#chars = 0;
+    this.#bytes = 0;
     return left;
   }
 
@@ -140,11 +145,11 @@ export class InfluxLineWriter {
       this.#timer = undefined;
     }
     if (this.#lines === 0) return;
-    const body = this.#parts.length === 1 ? (this.#parts[0] as string) : this.#parts.join('\n');
+    const body = this.#parts.length === 1 ? (this.#parts[0] as Uint8Array) : Buffer.concat(this.#parts, this.#bytes - 1);
     const batch: Batch = { body, lines: this.#lines, failures: 0, expires: Date.now() + this.#opts.retry.maxRetryTimeMs };
     this.#parts = [];
     this.#lines = 0;
-    this.#chars = 0;
+    this.#bytes = 0;
     this.#send(batch);
   }
 

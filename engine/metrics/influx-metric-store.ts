@@ -1,7 +1,7 @@
 /**
  * MetricStore on InfluxDB through the official client (@influxdata/influxdb-client).
  *
- * Writes go through InfluxLineWriter over the client's transport, one writer per precision
+ * Writes go through InfluxLineWriter and InfluxWriteClient, one writer per precision
  * (batches of up to 20,000 lines, flushed every second, retried with backoff):
  * - 2.x: `/api/v2/write?org&bucket&precision` with the token.
  * - 1.x: `/write?db&rp&precision` (1.x spells microseconds `u` and nanoseconds `n`),
@@ -33,6 +33,7 @@ import type { Logger } from 'pino';
 import type { InfluxConfig } from '../config/config.ts';
 import { badRequest, unavailable } from '../errors/app-error.ts';
 import { InfluxLineWriter } from './influx-line-writer.ts';
+import { InfluxWriteClient } from './influx-write-client.ts';
 import { formatLineProtocol } from './line-protocol.ts';
 import type { FieldValue, LineBatch, LinePrecision, MetricPoint, MetricQuery, MetricSeries, MetricStore } from './metric-store.ts';
 import { compareKeys, tagKey } from './series-key.ts';
@@ -51,7 +52,7 @@ const PING_TIMEOUT_MS = 3_000;
  * fewer, larger writes, and a batch of 20,000 short lines is still only 2 to 3 MB.
  */
 const BATCH_LINES = 20_000;
-const BATCH_CHARS = 8 * 1024 * 1024;
+const BATCH_BYTES = 8 * 1024 * 1024;
 const FLUSH_INTERVAL_MS = 1_000;
 /** The client's WriteApi defaults. */
 const RETRY = { maxRetries: 5, maxRetryTimeMs: 180_000, minDelayMs: 1_000, maxDelayMs: 30_000, jitterMs: 200 } as const;
@@ -63,8 +64,8 @@ export class InfluxMetricStore implements MetricStore {
   readonly #log: Logger;
   readonly #maxBufferedPoints: number;
   readonly #transport: Transport;
+  readonly #writeClient: InfluxWriteClient;
   readonly #writePath: (precision: LinePrecision) => string;
-  readonly #sendOptions: SendOptions;
   /** Points go through the `ns` writer; line protocol through its own precision's. */
   readonly #writers = new Map<LinePrecision, InfluxLineWriter>();
   readonly #queryApi: QueryApi | undefined;
@@ -87,11 +88,15 @@ export class InfluxMetricStore implements MetricStore {
     });
     this.#transport = client.transport;
     this.#writePath = v1 ? (precision) => v1WritePath(target.bucket, precision) : (precision) => v2WritePath(target, precision);
-    this.#sendOptions = {
-      method: 'POST',
-      headers: { 'content-type': 'text/plain; charset=utf-8' },
-      ...(config.gzip ? { gzipThreshold: GZIP_THRESHOLD } : {}),
-    };
+    this.#writeClient = new InfluxWriteClient({
+      url: config.url,
+      headers: {
+        ...(target.token !== undefined ? { authorization: `Token ${target.token}` } : {}),
+        ...target.headers,
+      },
+      timeoutMs: REQUEST_TIMEOUT_MS,
+      gzipThreshold: config.gzip ? GZIP_THRESHOLD : undefined,
+    });
     this.#queryApi = v1 ? undefined : client.getQueryApi(target.org);
   }
 
@@ -99,7 +104,7 @@ export class InfluxMetricStore implements MetricStore {
     // Checks every point first (400 for the first bad one, nothing accepted).
     const text = formatLineProtocol(points);
     this.#admit(points.length);
-    if (points.length > 0) this.#writer('ns').add(text, points.length);
+    if (points.length > 0) this.#writer('ns').add(Buffer.from(text, 'utf8'), points.length);
   }
 
   /**
@@ -108,7 +113,7 @@ export class InfluxMetricStore implements MetricStore {
    */
   writeLines(batch: LineBatch): void {
     this.#admit(batch.count);
-    if (batch.count > 0) this.#writer(batch.precision).add(batch.text, batch.count);
+    if (batch.count > 0) this.#writer(batch.precision).add(batch.data, batch.count);
   }
 
   /** Refuses the call when closed, or when InfluxDB is behind (503). */
@@ -132,11 +137,9 @@ export class InfluxMetricStore implements MetricStore {
     if (writer === undefined) {
       const path = this.#writePath(precision);
       writer = new InfluxLineWriter({
-        send: async (body) => {
-          await this.#transport.request(path, body, this.#sendOptions);
-        },
+        send: (body) => this.#writeClient.write(path, body),
         batchLines: BATCH_LINES,
-        batchChars: BATCH_CHARS,
+        batchBytes: BATCH_BYTES,
         flushIntervalMs: FLUSH_INTERVAL_MS,
         retry: RETRY,
         onRetry: (err, points, attempt) => this.#log.warn({ err, points, attempt }, 'writing metric points to InfluxDB failed; will retry'),
@@ -195,6 +198,7 @@ export class InfluxMetricStore implements MetricStore {
       this.#log.error({ err, points: this.#pending() }, 'metric points lost: InfluxDB did not store them before close');
     }
     for (const writer of this.#writers.values()) writer.close();
+    this.#writeClient.close();
   }
 
   async #queryV1(q: MetricQuery, startMs: number, endMs: number, limit: number): Promise<MetricSeries[]> {

@@ -20,6 +20,7 @@
  * (the `/write` hot path) only checks the lines and hands back their text, so a store that
  * speaks line protocol can forward them without building or formatting a point.
  */
+import { isAscii } from 'node:buffer';
 import { badRequest } from '../errors/app-error.ts';
 import type { FieldValue, LineBatch, LinePrecision, MetricPoint } from './metric-store.ts';
 
@@ -155,22 +156,30 @@ export interface ValidatedLineProtocol {
 
 /**
  * Checks line protocol without building points: the lines accepted are exactly those
- * `parseLineProtocol` reads into a point that `invalidPointReason` passes. The text of the
- * batch is the body's own (slices of it, the whole body when it is tidy), with each line
- * that had no timestamp given `nowNs` truncated to the precision, and without comments,
- * blank lines, indentation, trailing spaces or `\r`. Once a line is rejected, the text is no
- * longer assembled: the caller refuses the whole body.
+ * `parseLineProtocol` reads into a point that `invalidPointReason` passes. The batch holds
+ * the body's own lines (without comments, blank lines, indentation, trailing spaces or
+ * `\r`), each line that had no timestamp given `nowNs` truncated to the precision. Once a
+ * line is rejected the batch is no longer assembled: the caller refuses the whole body.
+ *
+ * Given bytes (a request body), an ASCII body (what senders send) is read as text with
+ * every character at its byte's position, so the batch is made of slices of those bytes:
+ * the whole body when it is tidy, and nothing is encoded again. Any other body is decoded
+ * as UTF-8 and its lines encoded once more.
  */
-export function validateLineProtocol(body: string, precision: LinePrecision, nowNs: bigint): ValidatedLineProtocol {
+export function validateLineProtocol(input: string | Uint8Array, precision: LinePrecision, nowNs: bigint): ValidatedLineProtocol {
+  const bytes = typeof input === 'string' ? undefined : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  const ascii = bytes !== undefined && isAscii(bytes);
+  const body = bytes === undefined ? (input as string) : bytes.toString(ascii ? 'latin1' : 'utf8');
   const unit = NS_PER_UNIT[precision];
   const defaultTimeNs = nowNs - (((nowNs % unit) + unit) % unit);
   const defaultTimeSuffix = ` ${defaultTimeNs / unit}`;
   const errors: ValidatedLineProtocol['errors'] = [];
   const scanner = new Scanner(body, precision, defaultTimeNs);
   const length = body.length;
-  const parts: string[] = [];
+  // The batch as pieces of the body, [start, end) each, and whether a piece needs the default time.
+  const pieces = new Pieces();
   let count = 0;
-  // The current run of entries that follow each other with a bare `\n` between them: one slice.
+  // The current run of entries that follow each other with a bare `\n` between them: one piece.
   let runStart = -1;
   let runEnd = -1;
 
@@ -205,20 +214,61 @@ export function validateLineProtocol(body: string, precision: LinePrecision, now
     count++;
     if (errors.length > 0) continue;
     if (runStart !== -1 && !(entryStart === runEnd + 1 && body.charCodeAt(runEnd) === LF)) {
-      parts.push(body.slice(runStart, runEnd));
+      pieces.add(runStart, runEnd, false);
       runStart = -1;
     }
     if (runStart === -1) runStart = entryStart;
     if (scanner.entryHadTimestamp) {
       runEnd = scanner.entryEnd;
     } else {
-      parts.push(body.slice(runStart, scanner.entryEnd) + defaultTimeSuffix);
+      pieces.add(runStart, scanner.entryEnd, true);
       runStart = -1;
     }
   }
-  if (errors.length > 0) return { batch: { text: '', count: 0, precision }, errors };
-  if (runStart !== -1) parts.push(body.slice(runStart, runEnd));
-  return { batch: { text: parts.length === 1 ? (parts[0] as string) : parts.join('\n'), count, precision }, errors };
+  if (errors.length > 0) return { batch: { data: EMPTY, count: 0, precision }, errors };
+  if (runStart !== -1) pieces.add(runStart, runEnd, false);
+  const data = ascii ? pieces.bytesOf(bytes as Buffer, defaultTimeSuffix) : Buffer.from(pieces.textOf(body, defaultTimeSuffix), 'utf8');
+  return { batch: { data, count, precision }, errors };
+}
+
+const EMPTY = new Uint8Array(0);
+const NEWLINE = Buffer.from('\n');
+
+/** Ranges of a body that make up a batch, joined by `\n`; `timed` false: the default time follows. */
+class Pieces {
+  readonly starts: number[] = [];
+  readonly ends: number[] = [];
+  readonly timed: boolean[] = [];
+
+  add(start: number, end: number, needsTime: boolean): void {
+    this.starts.push(start);
+    this.ends.push(end);
+    this.timed.push(!needsTime);
+  }
+
+  textOf(body: string, timeSuffix: string): string {
+    const parts: string[] = [];
+    for (let i = 0; i < this.starts.length; i++) {
+      const text = body.slice(this.starts[i], this.ends[i]);
+      parts.push(this.timed[i] ? text : text + timeSuffix);
+    }
+    return parts.join('\n');
+  }
+
+  /** The pieces as slices of `bytes` (same positions as the text: ASCII), one view when that is all. */
+  bytesOf(bytes: Buffer, timeSuffix: string): Uint8Array {
+    const n = this.starts.length;
+    if (n === 0) return EMPTY;
+    if (n === 1 && this.timed[0]) return bytes.subarray(this.starts[0], this.ends[0]);
+    const suffix = Buffer.from(timeSuffix, 'latin1');
+    const list: Uint8Array[] = [];
+    for (let i = 0; i < n; i++) {
+      if (i > 0) list.push(NEWLINE);
+      list.push(bytes.subarray(this.starts[i], this.ends[i]));
+      if (!this.timed[i]) list.push(suffix);
+    }
+    return Buffer.concat(list);
+  }
 }
 
 /**

@@ -45,11 +45,13 @@ export type LinePrecision = 'ns' | 'us' | 'ms' | 's';
 
 /**
  * Line protocol checked at the edge by `validateLineProtocol` (engine/metrics/line-protocol.ts):
- * `count` lines joined by `\n`, each a point a store can take, each with its timestamp in
- * `precision`. A line is not always one physical line: a string field may hold a newline.
+ * `count` lines joined by `\n` in UTF-8, each a point a store can take, each with its
+ * timestamp in `precision`. A line is not always one physical line: a string field may hold
+ * a newline. `data` may be a view of the request's own bytes: a store keeps it only until
+ * it is written, and never changes it.
  */
 export interface LineBatch {
-  readonly text: string;
+  readonly data: Uint8Array;
   readonly count: number;
   readonly precision: LinePrecision;
 }

@@ -84,11 +84,12 @@ export const writeRoutes: FastifyPluginAsync<WriteRoutesOptions> = async (app, o
 const lineProtocolRoutes: FastifyPluginAsync<WriteRoutesOptions> = async (app, opts) => {
   // Checked before the body is read; '*' then also takes requests with no Content-Type.
   app.addHook('onRequest', async (request) => checkLineProtocolType(request));
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
-  app.addContentTypeParser(['text/plain', 'application/octet-stream'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // Bytes, not text: the validator reads them and an ASCII body is forwarded as it came.
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(['text/plain', 'application/octet-stream'], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   const handler = async (request: FastifyRequest<{ Querystring: Static<typeof WriteQuery> }>, reply: { code(n: number): { send(): unknown } }) => {
-    if (typeof request.body !== 'string') throw badRequest('the body must be InfluxDB line protocol sent as text/plain');
+    if (!Buffer.isBuffer(request.body)) throw badRequest('the body must be InfluxDB line protocol sent as text/plain');
     const precision = PRECISIONS[(request.query.precision ?? 'ns') as keyof typeof PRECISIONS];
     const nowNs = BigInt(Date.now()) * 1_000_000n;
     // Checked here, once; the store gets the lines as text, not as points to check again.

@@ -18,10 +18,10 @@ function writer(overrides: Partial<InfluxLineWriterOptions> = {}) {
   const w = new InfluxLineWriter({
     send: (body) =>
       new Promise<void>((resolve, reject) => {
-        sent.push({ body, settle: (err) => (err ? reject(err) : resolve()) });
+        sent.push({ body: Buffer.from(body).toString('utf8'), settle: (err) => (err ? reject(err) : resolve()) });
       }),
     batchLines: 10,
-    batchChars: 1_000,
+    batchBytes: 1_000,
     flushIntervalMs: 1_000,
     retry: { maxRetries: 2, maxRetryTimeMs: 60_000, minDelayMs: 1_000, maxDelayMs: 4_000, jitterMs: 0 },
     onRetry: (_err, lines, attempt) => retries.push({ lines, attempt }),
@@ -30,6 +30,8 @@ function writer(overrides: Partial<InfluxLineWriterOptions> = {}) {
   });
   return { w, sent, retries, dropped };
 }
+
+const b = (text: string): Buffer => Buffer.from(text, 'utf8');
 
 /** Lets the promise callbacks of settled sends run. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -41,11 +43,11 @@ afterEach(() => {
 describe('InfluxLineWriter', () => {
   it('sends the text of several calls as one batch once it holds batchLines lines', async () => {
     const { w, sent } = writer();
-    w.add('m v=1 1\nm v=2 2', 2);
-    w.add('m v=3 3', 1);
+    w.add(b('m v=1 1\nm v=2 2'), 2);
+    w.add(b('m v=3 3'), 1);
     expect(sent).toEqual([]);
     expect(w.unsettledLines).toBe(3);
-    w.add(Array.from({ length: 7 }, (_, i) => `m v=${i + 4} ${i + 4}`).join('\n'), 7);
+    w.add(b(Array.from({ length: 7 }, (_, i) => `m v=${i + 4} ${i + 4}`).join('\n')), 7);
     expect(sent.map((s) => s.body.split('\n').length)).toEqual([10]);
     expect(sent[0]?.body.startsWith('m v=1 1\nm v=2 2\nm v=3 3\nm v=4 4')).toBe(true);
     expect(w.unsettledLines).toBe(10);
@@ -55,17 +57,17 @@ describe('InfluxLineWriter', () => {
   });
 
   it('sends a large text alone, never split, and starts a new batch rather than overfill one', () => {
-    const { w, sent } = writer({ batchChars: 100 });
-    w.add('m v=1 1', 1);
+    const { w, sent } = writer({ batchBytes: 100 });
+    w.add(b('m v=1 1'), 1);
     const big = `m s="${'x'.repeat(200)}" 2`;
-    w.add(big, 1);
+    w.add(b(big), 1);
     expect(sent.map((s) => s.body)).toEqual(['m v=1 1', big]);
   });
 
   it('sends what waits after flushIntervalMs', async () => {
     vi.useFakeTimers();
     const { w, sent } = writer();
-    w.add('m v=1 1', 1);
+    w.add(b('m v=1 1'), 1);
     await vi.advanceTimersByTimeAsync(999);
     expect(sent).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
@@ -75,7 +77,7 @@ describe('InfluxLineWriter', () => {
   it('retries a batch after a network error or a 5xx with backoff, then drops it after maxRetries', async () => {
     vi.useFakeTimers();
     const { w, sent, retries, dropped } = writer();
-    w.add('m v=1 1', 1);
+    w.add(b('m v=1 1'), 1);
     await vi.advanceTimersByTimeAsync(1_000);
     sent[0]?.settle(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
     await vi.advanceTimersByTimeAsync(0);
@@ -97,7 +99,7 @@ describe('InfluxLineWriter', () => {
   it('waits as long as Retry-After says, in seconds', async () => {
     vi.useFakeTimers();
     const { w, sent } = writer();
-    w.add('m v=1 1', 1);
+    w.add(b('m v=1 1'), 1);
     await vi.advanceTimersByTimeAsync(1_000);
     sent[0]?.settle(new HttpError(429, 'Too Many Requests', '', '3', undefined, undefined, { 'retry-after': '3' }));
     await vi.advanceTimersByTimeAsync(2_999);
@@ -108,8 +110,8 @@ describe('InfluxLineWriter', () => {
 
   it('drops a batch InfluxDB refuses (4xx) at once, without holding back the others', async () => {
     const { w, sent, retries, dropped } = writer({ batchLines: 1 });
-    w.add('bad', 1);
-    w.add('m v=1 1', 1);
+    w.add(b('bad'), 1);
+    w.add(b('m v=1 1'), 1);
     sent[0]?.settle(new HttpError(400, 'Bad Request', '{"error":"unable to parse"}', undefined, 'application/json'));
     sent[1]?.settle();
     await settle();
@@ -120,10 +122,10 @@ describe('InfluxLineWriter', () => {
 
   it('flush sends what waits, retries at once what waits for a retry, and resolves once all is stored', async () => {
     const { w, sent } = writer({ batchLines: 2 });
-    w.add('m v=1 1\nm v=2 2', 2);
+    w.add(b('m v=1 1\nm v=2 2'), 2);
     sent[0]?.settle(new Error('socket hang up'));
     await settle();
-    w.add('m v=3 3', 1);
+    w.add(b('m v=3 3'), 1);
     const flushed = w.flush();
     let done = false;
     void flushed.then(() => (done = true));
@@ -139,7 +141,7 @@ describe('InfluxLineWriter', () => {
 
   it('flush throws when a send fails meanwhile, and the lines wait for a retry', async () => {
     const { w, sent } = writer();
-    w.add('m v=1 1', 1);
+    w.add(b('m v=1 1'), 1);
     const flushed = w.flush();
     sent[0]?.settle(new Error('socket hang up'));
     await expect(flushed).rejects.toThrow('socket hang up');
@@ -149,8 +151,8 @@ describe('InfluxLineWriter', () => {
 
   it('close reports what is left behind, and refuses more', () => {
     const { w } = writer();
-    w.add('m v=1 1\nm v=2 2', 2);
+    w.add(b('m v=1 1\nm v=2 2'), 2);
     expect(w.close()).toBe(2);
-    expect(() => w.add('m v=3 3', 1)).toThrow(/closed/);
+    expect(() => w.add(b('m v=3 3'), 1)).toThrow(/closed/);
   });
 });

@@ -6,6 +6,19 @@ import type { FieldValue, MetricPoint } from '../../engine/metrics/metric-store.
 
 const NOW = 1_700_000_000_123_456_789n;
 const parse = (body: string, precision: 'ns' | 'us' | 'ms' | 's' = 'ns') => parseLineProtocol(body, precision, NOW);
+/**
+ * validateLineProtocol on the body as text and as bytes (as the route hands it over): both
+ * must give the same errors and the same lines; returns them with the batch as text.
+ */
+function validated(body: string, precision: 'ns' | 'us' | 'ms' | 's' = 'ns') {
+  const fromText = validateLineProtocol(body, precision, NOW);
+  const fromBytes = validateLineProtocol(Buffer.from(body, 'utf8'), precision, NOW);
+  const text = Buffer.from(fromText.batch.data).toString('utf8');
+  expect(fromBytes.errors).toEqual(fromText.errors);
+  expect(Buffer.from(fromBytes.batch.data).toString('utf8')).toBe(text);
+  expect(fromBytes.batch.count).toBe(fromText.batch.count);
+  return { errors: fromText.errors, batch: { text, count: fromText.batch.count, precision: fromText.batch.precision } };
+}
 
 function one(body: string, precision: 'ns' | 'us' | 'ms' | 's' = 'ns'): MetricPoint {
   const { points, errors } = parse(body, precision);
@@ -391,17 +404,17 @@ describe('validateLineProtocol', () => {
     for (const seed of [20240601, 7, 99]) {
       for (const { body, precision } of randomBodies(seed, 2000)) {
         const { parsed, storable } = parseAndCheck(body, precision);
-        const validated = validateLineProtocol(body, precision, NOW);
+        const result = validated(body, precision);
         const unstorableCount = storable.filter((r) => r !== undefined).length;
         // Syntax errors: the same lines, the same words; then one per unstorable point.
-        const syntax = validated.errors.filter((e) => !/has a backslash before/.test(e.message) || parsed.errors.some((p) => p.line === e.line && p.message === e.message));
+        const syntax = result.errors.filter((e) => !/has a backslash before/.test(e.message) || parsed.errors.some((p) => p.line === e.line && p.message === e.message));
         expect(syntax).toEqual(parsed.errors);
-        expect(validated.errors.length - syntax.length).toBe(unstorableCount);
-        if (validated.errors.length === 0) {
-          expect(validated.batch).toEqual({ text: (parsed.lines ?? []).join('\n'), count: parsed.points.length, precision });
+        expect(result.errors.length - syntax.length).toBe(unstorableCount);
+        if (result.errors.length === 0) {
+          expect(result.batch).toEqual({ text: (parsed.lines ?? []).join('\n'), count: parsed.points.length, precision });
           lines += parsed.points.length;
         } else {
-          expect(validated.batch.count).toBe(0);
+          expect(result.batch.count).toBe(0);
           rejected++;
         }
         unstorable += unstorableCount;
@@ -441,12 +454,12 @@ describe('validateLineProtocol', () => {
       const body = random() < 0.5 ? `${line}\n${pick(plain)}` : line;
       for (const precision of ['ns', 'ms'] as const) {
         const { parsed, storable } = parseAndCheck(body, precision);
-        const validated = validateLineProtocol(body, precision, NOW);
+        const result = validated(body, precision);
         const unstorableCount = storable.filter((r) => r !== undefined).length;
-        expect(validated.errors.length, body).toBe(parsed.errors.length + unstorableCount);
-        if (unstorableCount === 0) expect(validated.errors, body).toEqual(parsed.errors);
-        if (validated.errors.length === 0) {
-          expect(validated.batch.text, body).toBe((parsed.lines ?? []).join('\n'));
+        expect(result.errors.length, body).toBe(parsed.errors.length + unstorableCount);
+        if (unstorableCount === 0) expect(result.errors, body).toEqual(parsed.errors);
+        if (result.errors.length === 0) {
+          expect(result.batch.text, body).toBe((parsed.lines ?? []).join('\n'));
           accepted++;
         }
       }
@@ -456,7 +469,7 @@ describe('validateLineProtocol', () => {
 
   it('reads its own text back as the same points', () => {
     for (const { body, precision } of randomBodies(5, 1500)) {
-      const { batch, errors } = validateLineProtocol(body, precision, NOW);
+      const { batch, errors } = validated(body, precision);
       if (errors.length > 0) continue;
       const again = parseLineProtocol(batch.text, precision, 0n);
       expect(again.errors).toEqual([]);
@@ -466,16 +479,21 @@ describe('validateLineProtocol', () => {
 
   it('hands back a tidy body as it came, and only the lines of an untidy one', () => {
     const tidy = 'cpu,host=a v=1 1\ncpu,host=b v=2 2';
-    expect(validateLineProtocol(tidy, 'ns', NOW).batch.text).toBe(tidy);
-    expect(validateLineProtocol(`${tidy}\n`, 'ns', NOW).batch).toEqual({ text: tidy, count: 2, precision: 'ns' });
+    expect(validated(tidy, 'ns').batch.text).toBe(tidy);
+    // The request's own bytes, not a copy.
+    const bytes = Buffer.from(`${tidy}\n`);
+    const { data } = validateLineProtocol(bytes, 'ns', NOW).batch;
+    expect(data.buffer).toBe(bytes.buffer);
+    expect([data.byteOffset, data.byteLength]).toEqual([bytes.byteOffset, tidy.length]);
+    expect(validated(`${tidy}\n`, 'ns').batch).toEqual({ text: tidy, count: 2, precision: 'ns' });
     const untidy = '# comment\r\n  cpu v=1 1  \r\n\ncpu v=2\ncpu v="a\nb" 3\r\ncpu v=4 4';
-    expect(validateLineProtocol(untidy, 's', NOW).batch).toEqual({ text: 'cpu v=1 1\ncpu v=2 1700000000\ncpu v="a\nb" 3\ncpu v=4 4', count: 4, precision: 's' });
-    expect(validateLineProtocol('\n# only a comment\n', 'ns', NOW).batch).toEqual({ text: '', count: 0, precision: 'ns' });
+    expect(validated(untidy, 's').batch).toEqual({ text: 'cpu v=1 1\ncpu v=2 1700000000\ncpu v="a\nb" 3\ncpu v=4 4', count: 4, precision: 's' });
+    expect(validated('\n# only a comment\n', 'ns').batch).toEqual({ text: '', count: 0, precision: 'ns' });
   });
 
   it('names the line of a point no store takes, and writes nothing', () => {
     const body = ['m v=1 1', 'm,t=a\\\\,u v=1 1', 'a\\=b v=1 1', 'm v="x\ny" 1', 'm f\\\\\\ x=1 1', 'm v=2 2'].join('\n');
-    const { batch, errors } = validateLineProtocol(body, 'ns', NOW);
+    const { batch, errors } = validated(body, 'ns');
     expect(errors).toEqual([
       { line: 2, message: `value of tag "t" "a\\\\,u" has a backslash before ',', '=', ' ' or at its end` },
       { line: 3, message: `measurement "a\\\\=b" has a backslash before ',', '=', ' ' or at its end` },
@@ -485,7 +503,7 @@ describe('validateLineProtocol', () => {
   });
 
   it('reports a syntax error before a name no store takes, as the parser would', () => {
-    expect(validateLineProtocol('a\\=b v=oops 1', 'ns', NOW).errors).toEqual(parse('a\\=b v=oops 1').errors);
+    expect(validated('a\\=b v=oops 1', 'ns').errors).toEqual(parse('a\\=b v=oops 1').errors);
   });
 
   it('checks the int64 range of timestamps as the parser does, in every precision', () => {
@@ -496,7 +514,7 @@ describe('validateLineProtocol', () => {
       for (const t of [max, max + 1n, max - 1n, max * 10n, min, min - 1n, min + 1n, 0n, 1n, -1n, max / 10n]) {
         for (const text of [String(t), String(t).replace(/^(-?)/, '$100000')]) {
           const body = `m v=1 ${text}`;
-          expect(validateLineProtocol(body, precision, NOW).errors, `${precision} ${text}`).toEqual(parse(body, precision).errors);
+          expect(validated(body, precision).errors, `${precision} ${text}`).toEqual(parse(body, precision).errors);
         }
       }
     }
@@ -504,14 +522,14 @@ describe('validateLineProtocol', () => {
 
   it('finds a duplicate tag among many', () => {
     const tags = Array.from({ length: 40 }, (_, i) => `,k${i}=v`).join('');
-    expect(validateLineProtocol(`m${tags} v=1 1`, 'ns', NOW).errors).toEqual([]);
+    expect(validated(`m${tags} v=1 1`, 'ns').errors).toEqual([]);
     for (const dup of [',k3=x', ',k39=x', ',k0=y']) {
       const body = `m${tags}${dup} v=1 1`;
-      expect(validateLineProtocol(body, 'ns', NOW).errors).toEqual(parse(body).errors);
+      expect(validated(body, 'ns').errors).toEqual(parse(body).errors);
       expect(parse(body).errors[0]?.message).toMatch(/duplicate tag/);
     }
-    expect(validateLineProtocol('m,a\\,b=1,a\\,b=2 v=1 1', 'ns', NOW).errors).toEqual(parse('m,a\\,b=1,a\\,b=2 v=1 1').errors);
-    expect(validateLineProtocol('m,ab=1,a\\b=2 v=1 1', 'ns', NOW).errors).toEqual([]);
+    expect(validated('m,a\\,b=1,a\\,b=2 v=1 1', 'ns').errors).toEqual(parse('m,a\\,b=1,a\\,b=2 v=1 1').errors);
+    expect(validated('m,ab=1,a\\b=2 v=1 1', 'ns').errors).toEqual([]);
   });
 });
 
