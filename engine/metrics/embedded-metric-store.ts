@@ -83,15 +83,20 @@ export class EmbeddedMetricStore implements MetricStore {
       const reason = invalidPointReason(points[i] as MetricPoint);
       if (reason !== undefined) throw badRequest(`point ${i} cannot be stored: ${reason}`);
     }
-    // An empty queue takes any batch, so one oversized request cannot be refused forever.
-    if (this.#queue.length > 0 && this.#queue.length + points.length > this.#maxBufferedPoints) {
-      throw unavailable(`the metric write queue is full (${this.#queue.length} points waiting)`, 1);
-    }
+    this.ensureRoom(points.length);
     // Copies: the caller may reuse its objects once write returns.
     for (const p of points) {
       this.#queue.push({ measurement: p.measurement, tags: { ...p.tags }, fields: { ...p.fields }, timeNs: p.timeNs });
     }
     this.#drainScheduled ??= setImmediate(() => this.#drain());
+  }
+
+  ensureRoom(points: number): void {
+    if (this.#closed) throw unavailable('the metric store is closed');
+    // An empty queue takes any batch, so one oversized request cannot be refused forever.
+    if (this.#queue.length > 0 && this.#queue.length + points > this.#maxBufferedPoints) {
+      throw unavailable(`the metric write queue is full (${this.#queue.length} points waiting)`, 1);
+    }
   }
 
   async flush(): Promise<void> {

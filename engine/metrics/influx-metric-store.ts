@@ -103,7 +103,7 @@ export class InfluxMetricStore implements MetricStore {
   write(points: MetricPoint[]): void {
     // Checks every point first (400 for the first bad one, nothing accepted).
     const text = formatLineProtocol(points);
-    this.#admit(points.length);
+    this.ensureRoom(points.length);
     if (points.length > 0) this.#writer('ns').add(Buffer.from(text, 'utf8'), points.length);
   }
 
@@ -112,12 +112,12 @@ export class InfluxMetricStore implements MetricStore {
    * them and pinned their time. Integers (`12i`) therefore stay integers, as the sender meant.
    */
   writeLines(batch: LineBatch): void {
-    this.#admit(batch.count);
+    this.ensureRoom(batch.count);
     if (batch.count > 0) this.#writer(batch.precision).add(batch.data, batch.count);
   }
 
-  /** Refuses the call when closed, or when InfluxDB is behind (503). */
-  #admit(points: number): void {
+  /** Refuses when closed, or when InfluxDB is behind (503). */
+  ensureRoom(points: number): void {
     if (this.#closed) throw unavailable('the metric store is closed');
     const pending = this.#pending();
     // An empty buffer takes any batch, so one oversized request cannot be refused forever.

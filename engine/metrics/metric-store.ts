@@ -64,6 +64,12 @@ export interface MetricStore {
    * checked again or formatted); others parse it.
    */
   writeLines(batch: LineBatch): void;
+  /**
+   * Throws the 503 a write of `points` points would throw now (or when closed), so a route
+   * can refuse a request before reading it into points or lines: under overload, refused
+   * requests then cost next to nothing.
+   */
+  ensureRoom(points: number): void;
   flush(): Promise<void>;
   query(q: MetricQuery): Promise<MetricSeries[]>;
   ping(): Promise<void>;

@@ -7,7 +7,8 @@
  *   so strict (unknown fields are a 400); one invalid point rejects the request.
  *
  * Both answer 204 once the points are in the metric store's buffer, and 503 with
- * Retry-After (from the store) when that buffer is full.
+ * Retry-After (from the store) when that buffer is full; line protocol is refused before
+ * it is checked when the buffer has no room for as many points as the body has lines.
  *
  * Limits: `Content-Encoding: gzip` is decompressed as it arrives; the app's body limit
  * (BODY_LIMIT_BYTES) applies to the body both as sent and once decompressed (413 past
@@ -90,6 +91,8 @@ const lineProtocolRoutes: FastifyPluginAsync<WriteRoutesOptions> = async (app, o
 
   const handler = async (request: FastifyRequest<{ Querystring: Static<typeof WriteQuery> }>, reply: { code(n: number): { send(): unknown } }) => {
     if (!Buffer.isBuffer(request.body)) throw badRequest('the body must be InfluxDB line protocol sent as text/plain');
+    // At most this many lines: a full buffer refuses the body before it is checked.
+    opts.metricStore.ensureRoom(lineBreaks(request.body) + 1);
     const precision = PRECISIONS[(request.query.precision ?? 'ns') as keyof typeof PRECISIONS];
     const nowNs = BigInt(Date.now()) * 1_000_000n;
     // Checked here, once; the store gets the lines as text, not as points to check again.
@@ -137,6 +140,12 @@ const jsonPointRoutes: FastifyPluginAsync<WriteRoutesOptions> = async (app, opts
     return reply.code(204).send();
   });
 };
+
+function lineBreaks(body: Buffer): number {
+  let n = 0;
+  for (let i = body.indexOf(0x0a); i !== -1; i = body.indexOf(0x0a, i + 1)) n++;
+  return n;
+}
 
 function checkLineProtocolType(request: FastifyRequest): void {
   const header = request.headers['content-type'];

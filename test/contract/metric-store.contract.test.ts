@@ -356,11 +356,36 @@ describe.each([influxCase(), embeddedCase()])('MetricStore contract: $name', (ad
     }
   });
 
+  it('ensureRoom throws the 503 a write of that many points would throw, and only then', async () => {
+    const store = adapter.openStuck(5);
+    try {
+      const m = freshMeasurement('room');
+      // An empty buffer takes any batch.
+      expect(() => store.ensureRoom(1_000)).not.toThrow();
+      store.write([1, 2, 3].map((i) => point(m, {}, { v: i }, BASE_MS + i)));
+      expect(() => store.ensureRoom(2)).not.toThrow();
+      let caught: unknown;
+      try {
+        store.ensureRoom(3);
+      } catch (err) {
+        caught = err;
+      }
+      expect((caught as AppError).status).toBe(503);
+      expect((caught as AppError).retryAfterSeconds).toBeGreaterThan(0);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('refuses writes once closed, with a 503', async () => {
     const store = adapter.open();
     await store.close();
     const m = freshMeasurement('closed');
-    for (const attempt of [() => store.write([point(m, {}, { v: 1 }, BASE_MS)]), () => store.writeLines(lines(`${m} v=1 ${BASE_MS}`))]) {
+    for (const attempt of [
+      () => store.write([point(m, {}, { v: 1 }, BASE_MS)]),
+      () => store.writeLines(lines(`${m} v=1 ${BASE_MS}`)),
+      () => store.ensureRoom(1),
+    ]) {
       let caught: unknown;
       try {
         attempt();
