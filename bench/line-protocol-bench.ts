@@ -11,7 +11,8 @@
  *   tag value, `u` integers, escaped quotes in a string) in turn.
  * Each with `keepLines` true and false, `+ check`: keepLines and `invalidPointReason` on
  * every point (what the route and the InfluxDB adapter did together before the validator),
- * and `validate`: `validateLineProtocol`, what the /write route does now.
+ * and `validate`: `validateLineProtocol` on the body's bytes, what the /write route does now
+ * (with `--baseline`, only if the baseline file exports it).
  *
  * The machine is shared and the numbers noisy: each figure is the median of `--rounds`
  * runs of `--seconds`. To compare two implementations, pass the other one's file as
@@ -22,7 +23,8 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { invalidPointReason, parseLineProtocol, validateLineProtocol } from '../engine/metrics/line-protocol.ts';
+import { invalidPointReason, parseLineProtocol } from '../engine/metrics/line-protocol.ts';
+import { validateLineProtocol } from '../engine/metrics/validate-line-protocol.ts';
 
 type Parser = { name: string; parse: typeof parseLineProtocol; check: typeof invalidPointReason; validate?: typeof validateLineProtocol };
 
@@ -91,8 +93,10 @@ function measure(parser: Parser, text: string, keepLines: boolean, check: boolea
   const until = start + seconds * 1000;
   if (validate) {
     if (parser.validate === undefined) return Number.NaN;
+    // Bytes, as the route hands them over.
+    const bytes = Buffer.from(text, 'utf8');
     do {
-      const result = parser.validate(text, 'ns', NOW_NS);
+      const result = parser.validate(bytes, 'ns', NOW_NS);
       if (result.errors.length > 0) throw new Error(`the benchmark input has errors: ${result.errors[0]?.message}`);
       points += result.batch.count;
     } while (performance.now() < until);

@@ -9,12 +9,15 @@
  *   The batch is sent when it holds `batchLines` lines or `batchBytes` bytes, or
  *   `flushIntervalMs` after its first line, so small writes go out together and large ones
  *   go out as they are, never split, copied line by line or encoded again.
+ * - At most `maxInFlight` batches are on the wire at once; the others queue, in order. More
+ *   would not make InfluxDB write faster, only slower to answer each one: under a backlog,
+ *   unbounded concurrent writes end in timeouts, retries and dropped batches.
  * - A batch that fails for a reason a retry can fix (network, timeout, 429, 5xx: the
  *   client's own rule) is sent again after a backoff (the server's Retry-After, else
  *   exponential with jitter), at most `maxRetries` times and within `maxRetryTimeMs` of
  *   its first try; then it is dropped. Other failures drop it at once.
- * - `unsettledLines` counts the lines neither stored nor dropped yet (buffered, on the wire
- *   or waiting for a retry). Nothing here is bounded by itself: the store refuses writes
+ * - `unsettledLines` counts the lines neither stored nor dropped yet (buffered, queued, on
+ *   the wire or waiting for a retry). Nothing here is bounded by itself: the store refuses writes
  *   (503) while that count is too high.
  */
 import { HttpError } from '@influxdata/influxdb-client';
@@ -27,6 +30,7 @@ export interface InfluxLineWriterOptions {
   batchLines: number;
   batchBytes: number;
   flushIntervalMs: number;
+  maxInFlight: number;
   retry: RetryOptions;
   onRetry(err: Error, lines: number, attempt: number): void;
   onDropped(err: Error, lines: number, attempt: number): void;
@@ -62,6 +66,9 @@ export class InfluxLineWriter {
   #timer: NodeJS.Timeout | undefined;
   readonly #inFlight = new Set<Promise<void>>();
   #linesInFlight = 0;
+  /** Batches ready to go, waiting for a place on the wire. */
+  #queue: Batch[] = [];
+  #linesQueued = 0;
   readonly #waiting = new Set<WaitingBatch>();
   /** Failed sends so far, and the last error: flush reports a failure that happened while it waited. */
   #failures = 0;
@@ -72,11 +79,11 @@ export class InfluxLineWriter {
     this.#opts = opts;
   }
 
-  /** Lines accepted and neither stored nor dropped yet: buffered, on the wire or waiting to be retried. */
+  /** Lines accepted and neither stored nor dropped yet: buffered, queued, on the wire or waiting to be retried. */
   get unsettledLines(): number {
-    let lines = this.#lines;
+    let lines = this.#lines + this.#linesQueued + this.#linesInFlight;
     for (const w of this.#waiting) lines += w.batch.lines;
-    return lines + this.#linesInFlight;
+    return lines;
   }
 
   /** `data`: `lines` whole lines of line protocol (UTF-8, joined by `\n`), kept as they are until sent. */
@@ -101,8 +108,8 @@ export class InfluxLineWriter {
 
   /**
    * Sends the open batch, retries at once every batch waiting for a retry, and waits until
-   * nothing is buffered, on the wire or waiting. Throws when a send failed meanwhile: its
-   * lines then wait for a retry again, or were dropped.
+   * nothing is buffered, queued, on the wire or waiting. Throws when a send failed
+   * meanwhile: its lines then wait for a retry again, or were dropped.
    */
   async flush(): Promise<void> {
     const failuresBefore = this.#failures;
@@ -113,7 +120,7 @@ export class InfluxLineWriter {
         this.#waiting.delete(waiting);
         this.#send(waiting.batch);
       }
-      if (this.#inFlight.size === 0) return;
+      if (this.#inFlight.size === 0 && this.#queue.length === 0) return;
       await Promise.all(this.#inFlight);
       if (this.#failures !== failuresBefore) throw this.#lastError ?? new Error('a write to InfluxDB failed');
     }
@@ -127,12 +134,14 @@ export class InfluxLineWriter {
     this.#closed = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    let left = this.#lines;
+    let left = this.#lines + this.#linesQueued;
     for (const waiting of this.#waiting) {
       clearTimeout(waiting.timer);
       left += waiting.batch.lines;
     }
     this.#waiting.clear();
+    this.#queue = [];
+    this.#linesQueued = 0;
     this.#parts = [];
     this.#lines = 0;
     this.#bytes = 0;
@@ -153,7 +162,13 @@ export class InfluxLineWriter {
     this.#send(batch);
   }
 
+  /** Sends `batch` now, or queues it while maxInFlight batches are on the wire. */
   #send(batch: Batch): void {
+    if (this.#inFlight.size >= this.#opts.maxInFlight) {
+      this.#queue.push(batch);
+      this.#linesQueued += batch.lines;
+      return;
+    }
     this.#linesInFlight += batch.lines;
     const sent: Promise<void> = this.#opts
       .send(batch.body)
@@ -164,6 +179,11 @@ export class InfluxLineWriter {
       .finally(() => {
         this.#linesInFlight -= batch.lines;
         this.#inFlight.delete(sent);
+        const next = this.#queue.shift();
+        if (next !== undefined && !this.#closed) {
+          this.#linesQueued -= next.lines;
+          this.#send(next);
+        }
       });
     this.#inFlight.add(sent);
   }

@@ -51,9 +51,11 @@ const PING_TIMEOUT_MS = 3_000;
  * Larger batches than the client's default (5,000): InfluxDB spends less per point on
  * fewer, larger writes, and a batch of 20,000 short lines is still only 2 to 3 MB.
  */
-const BATCH_LINES = 20_000;
+const BATCH_LINES = Number(process.env.X_BATCH ?? 20_000);
 const BATCH_BYTES = 8 * 1024 * 1024;
 const FLUSH_INTERVAL_MS = 1_000;
+/** Writes on the wire at once, per precision: enough to keep InfluxDB busy, not to swamp it. */
+const MAX_WRITES_IN_FLIGHT = Number(process.env.X_INFLIGHT ?? 4);
 /** The client's WriteApi defaults. */
 const RETRY = { maxRetries: 5, maxRetryTimeMs: 180_000, minDelayMs: 1_000, maxDelayMs: 30_000, jitterMs: 200 } as const;
 /** Compressed above this many bytes, when gzip is on. */
@@ -141,6 +143,7 @@ export class InfluxMetricStore implements MetricStore {
         batchLines: BATCH_LINES,
         batchBytes: BATCH_BYTES,
         flushIntervalMs: FLUSH_INTERVAL_MS,
+        maxInFlight: MAX_WRITES_IN_FLIGHT,
         retry: RETRY,
         onRetry: (err, points, attempt) => this.#log.warn({ err, points, attempt }, 'writing metric points to InfluxDB failed; will retry'),
         onDropped: (err, points, attempt) =>

@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { AppError } from '../../engine/errors/app-error.ts';
 import { EmbeddedMetricStore } from '../../engine/metrics/embedded-metric-store.ts';
 import { InfluxMetricStore } from '../../engine/metrics/influx-metric-store.ts';
-import { validateLineProtocol } from '../../engine/metrics/line-protocol.ts';
+import { validateLineProtocol } from '../../engine/metrics/validate-line-protocol.ts';
 import type { LineBatch, LinePrecision, MetricPoint, MetricSeries, MetricStore } from '../../engine/metrics/metric-store.ts';
 import { createInfluxDatabase, type InfluxTestDatabase } from '../support/influx-database.ts';
 

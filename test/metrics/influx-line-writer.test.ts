@@ -23,6 +23,7 @@ function writer(overrides: Partial<InfluxLineWriterOptions> = {}) {
     batchLines: 10,
     batchBytes: 1_000,
     flushIntervalMs: 1_000,
+    maxInFlight: 2,
     retry: { maxRetries: 2, maxRetryTimeMs: 60_000, minDelayMs: 1_000, maxDelayMs: 4_000, jitterMs: 0 },
     onRetry: (_err, lines, attempt) => retries.push({ lines, attempt }),
     onDropped: (err, lines, attempt) => dropped.push({ lines, attempt, err }),
@@ -117,6 +118,26 @@ describe('InfluxLineWriter', () => {
     await settle();
     expect(retries).toEqual([]);
     expect(dropped.map((d) => d.lines)).toEqual([1]);
+    expect(w.unsettledLines).toBe(0);
+  });
+
+  it('keeps at most maxInFlight batches on the wire, the others queued in order', async () => {
+    const { w, sent } = writer({ batchLines: 1 });
+    for (let i = 1; i <= 4; i++) w.add(b(`m v=${i} ${i}`), 1);
+    expect(sent.map((s) => s.body)).toEqual(['m v=1 1', 'm v=2 2']);
+    expect(w.unsettledLines).toBe(4);
+    sent[1]?.settle();
+    await settle();
+    expect(sent.map((s) => s.body)).toEqual(['m v=1 1', 'm v=2 2', 'm v=3 3']);
+    expect(w.unsettledLines).toBe(3);
+    const flushed = w.flush();
+    sent[0]?.settle();
+    await settle();
+    sent[2]?.settle();
+    await settle();
+    expect(sent).toHaveLength(4);
+    sent[3]?.settle();
+    await flushed;
     expect(w.unsettledLines).toBe(0);
   });
 

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../engine/errors/app-error.ts';
-import { formatLineProtocol, invalidPointReason, parseLineProtocol, validateLineProtocol } from '../../engine/metrics/line-protocol.ts';
+import { formatLineProtocol, invalidPointReason, parseLineProtocol } from '../../engine/metrics/line-protocol.ts';
+import { validateLineProtocol } from '../../engine/metrics/validate-line-protocol.ts';
 import type { FieldValue, MetricPoint } from '../../engine/metrics/metric-store.ts';
 
 const NOW = 1_700_000_000_123_456_789n;
@@ -489,6 +490,19 @@ describe('validateLineProtocol', () => {
     const untidy = '# comment\r\n  cpu v=1 1  \r\n\ncpu v=2\ncpu v="a\nb" 3\r\ncpu v=4 4';
     expect(validated(untidy, 's').batch).toEqual({ text: 'cpu v=1 1\ncpu v=2 1700000000\ncpu v="a\nb" 3\ncpu v=4 4', count: 4, precision: 's' });
     expect(validated('\n# only a comment\n', 'ns').batch).toEqual({ text: '', count: 0, precision: 'ns' });
+  });
+
+  it('reads a body with characters beyond ASCII where the fast path leaves it, errors in characters, lines in bytes', () => {
+    const body = ['température,salle=été v=1 1', 'm,t=a\\ b,u=🚀 v="x\\"y" 2', '🚀 v=3', 'x,é=1 v=oops 4', 'm s="é\nà" 5', 'ok v=6 6'].join('\n');
+    const { parsed, storable } = parseAndCheck(body, 'ns');
+    expect(storable.every((r) => r === undefined)).toBe(true);
+    const result = validateLineProtocol(Buffer.from(body), 'ns', NOW);
+    expect(result.errors).toEqual(parsed.errors);
+    expect(result.errors).toEqual([{ line: 4, message: 'invalid value "oops" for field "v" (string values must be double-quoted) (column 9)' }]);
+    const good = body.replace('x,é=1 v=oops 4\n', '');
+    const ok = validateLineProtocol(Buffer.from(good), 'ns', NOW);
+    expect(ok.errors).toEqual([]);
+    expect(Buffer.from(ok.batch.data).toString()).toBe((parseLineProtocol(good, 'ns', NOW, { keepLines: true }).lines ?? []).join('\n'));
   });
 
   it('names the line of a point no store takes, and writes nothing', () => {
