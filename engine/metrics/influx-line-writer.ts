@@ -25,8 +25,8 @@ import { HttpError } from '@influxdata/influxdb-client';
 const NEWLINE = Buffer.from('\n');
 
 export interface InfluxLineWriterOptions {
-  /** Sends one batch; resolves once InfluxDB stored it, rejects with the client's error types. */
-  send(body: Uint8Array): Promise<void>;
+  /** Sends one batch (its parts one after the other); resolves once InfluxDB stored it, rejects with the client's error types. */
+  send(parts: readonly Uint8Array[]): Promise<void>;
   batchLines: number;
   batchBytes: number;
   flushIntervalMs: number;
@@ -45,7 +45,8 @@ export interface RetryOptions {
 }
 
 interface Batch {
-  body: Uint8Array;
+  /** The lines of every `add`, with `\n` between them: sent as they are, never joined into one copy. */
+  parts: Uint8Array[];
   lines: number;
   /** Failed sends so far. */
   failures: number;
@@ -154,8 +155,7 @@ export class InfluxLineWriter {
       this.#timer = undefined;
     }
     if (this.#lines === 0) return;
-    const body = this.#parts.length === 1 ? (this.#parts[0] as Uint8Array) : Buffer.concat(this.#parts, this.#bytes - 1);
-    const batch: Batch = { body, lines: this.#lines, failures: 0, expires: Date.now() + this.#opts.retry.maxRetryTimeMs };
+    const batch: Batch = { parts: this.#parts, lines: this.#lines, failures: 0, expires: Date.now() + this.#opts.retry.maxRetryTimeMs };
     this.#parts = [];
     this.#lines = 0;
     this.#bytes = 0;
@@ -171,7 +171,7 @@ export class InfluxLineWriter {
     }
     this.#linesInFlight += batch.lines;
     const sent: Promise<void> = this.#opts
-      .send(batch.body)
+      .send(batch.parts)
       .then(
         () => undefined,
         (err: unknown) => this.#failed(batch, err instanceof Error ? err : new Error(String(err))),

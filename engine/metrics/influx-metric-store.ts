@@ -51,11 +51,11 @@ const PING_TIMEOUT_MS = 3_000;
  * Larger batches than the client's default (5,000): InfluxDB spends less per point on
  * fewer, larger writes, and a batch of 20,000 short lines is still only 2 to 3 MB.
  */
-const BATCH_LINES = Number(process.env.X_BATCH ?? 20_000);
+const BATCH_LINES = 20_000;
 const BATCH_BYTES = 8 * 1024 * 1024;
 const FLUSH_INTERVAL_MS = 1_000;
 /** Writes on the wire at once, per precision: enough to keep InfluxDB busy, not to swamp it. */
-const MAX_WRITES_IN_FLIGHT = Number(process.env.X_INFLIGHT ?? 4);
+const MAX_WRITES_IN_FLIGHT = 4;
 /** The client's WriteApi defaults. */
 const RETRY = { maxRetries: 5, maxRetryTimeMs: 180_000, minDelayMs: 1_000, maxDelayMs: 30_000, jitterMs: 200 } as const;
 /** Compressed above this many bytes, when gzip is on. */
@@ -139,7 +139,7 @@ export class InfluxMetricStore implements MetricStore {
     if (writer === undefined) {
       const path = this.#writePath(precision);
       writer = new InfluxLineWriter({
-        send: (body) => this.#writeClient.write(path, body),
+        send: (parts) => this.#writeClient.write(path, parts),
         batchLines: BATCH_LINES,
         batchBytes: BATCH_BYTES,
         flushIntervalMs: FLUSH_INTERVAL_MS,

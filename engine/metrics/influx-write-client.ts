@@ -40,15 +40,22 @@ export class InfluxWriteClient {
     this.#agent = secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
   }
 
-  /** Resolves when InfluxDB answered 2xx; rejects with HttpError, RequestTimedOutError or a network error. */
-  async write(pathAndQuery: string, body: Uint8Array): Promise<void> {
+  /**
+   * POSTs the concatenation of `parts` (written one after the other, not joined first).
+   * Resolves when InfluxDB answered 2xx; rejects with HttpError, RequestTimedOutError or a
+   * network error.
+   */
+  async write(pathAndQuery: string, parts: readonly Uint8Array[]): Promise<void> {
     const headers: Record<string, string | number> = { ...this.#opts.headers, 'content-type': 'text/plain; charset=utf-8' };
-    let payload = body;
-    if (this.#opts.gzipThreshold !== undefined && body.length > this.#opts.gzipThreshold) {
-      payload = await gzipAsync(body);
+    let payload = parts;
+    let length = 0;
+    for (const part of parts) length += part.length;
+    if (this.#opts.gzipThreshold !== undefined && length > this.#opts.gzipThreshold) {
+      payload = [await gzipAsync(Buffer.concat(parts, length))];
+      length = (payload[0] as Uint8Array).length;
       headers['content-encoding'] = 'gzip';
     }
-    headers['content-length'] = payload.length;
+    headers['content-length'] = length;
     const base = this.#url.pathname.replace(/\/$/, '');
     await new Promise<void>((resolve, reject) => {
       const req = this.#request(
@@ -93,7 +100,11 @@ export class InfluxWriteClient {
       );
       req.setTimeout(this.#opts.timeoutMs, () => req.destroy(new RequestTimedOutError()));
       req.on('error', reject);
-      req.end(payload);
+      // Corked: the parts leave in one write to the socket.
+      req.cork();
+      for (const part of payload) req.write(part);
+      req.uncork();
+      req.end();
     });
   }
 

@@ -16,9 +16,9 @@ function writer(overrides: Partial<InfluxLineWriterOptions> = {}) {
   const retries: Array<{ lines: number; attempt: number }> = [];
   const dropped: Array<{ lines: number; attempt: number; err: Error }> = [];
   const w = new InfluxLineWriter({
-    send: (body) =>
+    send: (parts) =>
       new Promise<void>((resolve, reject) => {
-        sent.push({ body: Buffer.from(body).toString('utf8'), settle: (err) => (err ? reject(err) : resolve()) });
+        sent.push({ body: Buffer.concat(parts).toString('utf8'), settle: (err) => (err ? reject(err) : resolve()) });
       }),
     batchLines: 10,
     batchBytes: 1_000,
