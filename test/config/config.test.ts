@@ -45,4 +45,18 @@ describe('config', () => {
     const c = loadConfig({ INFLUX_URL: 'http://127.0.0.1:8086', INFLUX_VERSION: '1', INFLUX_DATABASE: 'aiops' });
     expect(c.influx).toMatchObject({ version: 1, database: 'aiops' });
   });
+
+  it('compresses writes to InfluxDB unless it is on this machine, or as INFLUX_GZIP says', () => {
+    const gzip = (url: string, setting?: string) =>
+      loadConfig({ INFLUX_URL: url, INFLUX_VERSION: '1', INFLUX_DATABASE: 'aiops', ...(setting ? { INFLUX_GZIP: setting } : {}) }).influx?.gzip;
+    expect(gzip('http://127.0.0.1:8086')).toBe(false);
+    expect(gzip('http://127.0.0.53:8086')).toBe(false);
+    expect(gzip('http://localhost:8086')).toBe(false);
+    expect(gzip('http://[::1]:8086')).toBe(false);
+    expect(gzip('https://influx.example.com')).toBe(true);
+    expect(gzip('http://10.0.0.5:8086')).toBe(true);
+    expect(gzip('http://127.0.0.1:8086', 'true')).toBe(true);
+    expect(gzip('https://influx.example.com', 'false')).toBe(false);
+    expect(() => gzip('http://127.0.0.1:8086', 'yes')).toThrow(/INFLUX_GZIP/);
+  });
 });
