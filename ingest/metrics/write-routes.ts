@@ -86,7 +86,7 @@ export const writeRoutes: FastifyPluginAsync<WriteRoutesOptions> = async (app, o
 const lineProtocolRoutes: FastifyPluginAsync<WriteRoutesOptions> = async (app, opts) => {
   // Checked before the body is read; '*' then also takes requests with no Content-Type.
   app.addHook('onRequest', async (request) => checkLineProtocolType(request));
-  // Bytes, not text: the validator reads them and an ASCII body is forwarded as it came.
+  // Bytes, not text: the validator reads them, and a tidy body is forwarded as it came.
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   app.addContentTypeParser(['text/plain', 'application/octet-stream'], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
@@ -96,7 +96,7 @@ const lineProtocolRoutes: FastifyPluginAsync<WriteRoutesOptions> = async (app, o
     opts.metricStore.ensureRoom(lineBreaks(request.body) + 1);
     const precision = PRECISIONS[(request.query.precision ?? 'ns') as keyof typeof PRECISIONS];
     const nowNs = BigInt(Date.now()) * 1_000_000n;
-    // Checked here, once; the store gets the lines as text, not as points to check again.
+    // Checked here, once; the store gets the lines as bytes, not as points to check again.
     const { batch, errors } = validateLineProtocol(request.body, precision, nowNs);
     if (errors.length > 0) {
       opts.metrics.pointsRejected.inc(errors.length);
