@@ -34,6 +34,8 @@ export interface InfluxLineWriterOptions {
   retry: RetryOptions;
   onRetry(err: Error, lines: number, attempt: number): void;
   onDropped(err: Error, lines: number, attempt: number): void;
+  /** A batch left the wire (stored, dropped, or waiting for a retry): room may have been made. */
+  onSettled?(): void;
 }
 
 export interface RetryOptions {
@@ -184,6 +186,7 @@ export class InfluxLineWriter {
           this.#linesQueued -= next.lines;
           this.#send(next);
         }
+        this.#opts.onSettled?.();
       });
     this.#inFlight.add(sent);
   }

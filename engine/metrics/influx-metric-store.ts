@@ -34,6 +34,7 @@ import type { InfluxConfig } from '../config/config.ts';
 import { badRequest, unavailable } from '../errors/app-error.ts';
 import { InfluxLineWriter } from './influx-line-writer.ts';
 import { InfluxWriteClient } from './influx-write-client.ts';
+import { RoomWaiters } from './room-waiters.ts';
 import { formatLineProtocol } from './line-protocol.ts';
 import type { FieldValue, LineBatch, LinePrecision, MetricPoint, MetricQuery, MetricSeries, MetricStore } from './metric-store.ts';
 import { compareKeys, tagKey } from './series-key.ts';
@@ -71,6 +72,7 @@ export class InfluxMetricStore implements MetricStore {
   /** Points go through the `ns` writer; line protocol through its own precision's. */
   readonly #writers = new Map<LinePrecision, InfluxLineWriter>();
   readonly #queryApi: QueryApi | undefined;
+  readonly #room: RoomWaiters;
   #closed = false;
 
   constructor(opts: InfluxMetricStoreOptions) {
@@ -100,12 +102,20 @@ export class InfluxMetricStore implements MetricStore {
       gzipThreshold: config.gzip ? GZIP_THRESHOLD : undefined,
     });
     this.#queryApi = v1 ? undefined : client.getQueryApi(target.org);
+    this.#room = new RoomWaiters({
+      pending: () => this.#pending(),
+      maxPending: opts.maxBufferedPoints,
+      refusal: (pending) =>
+        this.#closed
+          ? unavailable('the metric store is closed')
+          : unavailable(`InfluxDB is not keeping up: ${pending} metric points are waiting to be written`, 5),
+    });
   }
 
   write(points: MetricPoint[]): void {
     // Checks every point first (400 for the first bad one, nothing accepted).
     const text = formatLineProtocol(points);
-    this.ensureRoom(points.length);
+    this.#ensureRoom(points.length);
     if (points.length > 0) this.#writer('ns').add(Buffer.from(text, 'utf8'), points.length);
   }
 
@@ -114,18 +124,19 @@ export class InfluxMetricStore implements MetricStore {
    * them and pinned their time. Integers (`12i`) therefore stay integers, as the sender meant.
    */
   writeLines(batch: LineBatch): void {
-    this.ensureRoom(batch.count);
+    this.#ensureRoom(batch.count);
     if (batch.count > 0) this.#writer(batch.precision).add(batch.data, batch.count);
   }
 
+  waitForRoom(points: number, maxWaitMs: number): Promise<void> {
+    if (this.#closed) return Promise.reject(unavailable('the metric store is closed'));
+    return this.#room.wait(points, maxWaitMs);
+  }
+
   /** Refuses when closed, or when InfluxDB is behind (503). */
-  ensureRoom(points: number): void {
+  #ensureRoom(points: number): void {
     if (this.#closed) throw unavailable('the metric store is closed');
-    const pending = this.#pending();
-    // An empty buffer takes any batch, so one oversized request cannot be refused forever.
-    if (pending > 0 && pending + points > this.#maxBufferedPoints) {
-      throw unavailable(`InfluxDB is not keeping up: ${pending} metric points are waiting to be written`, 5);
-    }
+    if (!this.#room.fits(points)) throw unavailable(`InfluxDB is not keeping up: ${this.#pending()} metric points are waiting to be written`, 5);
   }
 
   #pending(): number {
@@ -148,6 +159,7 @@ export class InfluxMetricStore implements MetricStore {
         onRetry: (err, points, attempt) => this.#log.warn({ err, points, attempt }, 'writing metric points to InfluxDB failed; will retry'),
         onDropped: (err, points, attempt) =>
           this.#log.error({ err, points, attempt }, 'metric points dropped: InfluxDB rejected them or retries ran out'),
+        onSettled: () => this.#room.wake(),
       });
       this.#writers.set(precision, writer);
     }
@@ -195,6 +207,7 @@ export class InfluxMetricStore implements MetricStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#room.rejectAll(() => unavailable('the metric store is closed'));
     try {
       await this.flush();
     } catch (err) {

@@ -5,7 +5,8 @@
  * - `write` accepts points into a bounded buffer and returns without waiting for the
  *   server; when the buffer is full it throws an AppError 503 (backpressure) rather than
  *   growing without bound. `writeLines` does the same for line protocol that
- *   `validateLineProtocol` passed, counting its lines as points.
+ *   `validateLineProtocol` passed, counting its lines as points. `waitForRoom` waits, for
+ *   a bounded time, until a write of that many points would be accepted.
  * - `flush` resolves once every point accepted so far is stored (readable by `query`).
  * - `query` returns the points of one field of one measurement in [start, end), sorted by
  *   time, grouped into one series per distinct tag set, filtered by exact tag matches.
@@ -65,11 +66,13 @@ export interface MetricStore {
    */
   writeLines(batch: LineBatch): void;
   /**
-   * Throws the 503 a write of `points` points would throw now (or when closed), so a route
-   * can refuse a request before reading it into points or lines: under overload, refused
-   * requests then cost next to nothing.
+   * Resolves once a write of `points` points would be accepted (at once when it would be
+   * now), or rejects with the 503 that write would throw if no room came within
+   * `maxWaitMs` (at once for 0, when closed, or when as many points wait already as the
+   * buffer holds). Lets a route hold a request instead of refusing it: a sender then waits
+   * for the store as it would wait for InfluxDB, and a refused request costs next to nothing.
    */
-  ensureRoom(points: number): void;
+  waitForRoom(points: number, maxWaitMs: number): Promise<void>;
   flush(): Promise<void>;
   query(q: MetricQuery): Promise<MetricSeries[]>;
   ping(): Promise<void>;

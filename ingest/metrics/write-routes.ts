@@ -7,8 +7,9 @@
  *   so strict (unknown fields are a 400); one invalid point rejects the request.
  *
  * Both answer 204 once the points are in the metric store's buffer, and 503 with
- * Retry-After (from the store) when that buffer is full; line protocol is refused before
- * it is checked when the buffer has no room for as many points as the body has lines.
+ * Retry-After (from the store) when that buffer is full. Line protocol first waits up to
+ * ROOM_WAIT_MS for room for as many points as the body has lines, and is refused unchecked
+ * if none comes.
  *
  * Limits: `Content-Encoding: gzip` is decompressed as it arrives; the app's body limit
  * (BODY_LIMIT_BYTES) applies to the body both as sent and once decompressed (413 past
@@ -40,6 +41,12 @@ const WriteQuery = Type.Object({
   rp: Type.Optional(Type.String()),
   consistency: Type.Optional(Type.String()),
 });
+
+/**
+ * How long a line-protocol write waits for room in a full metric buffer before its 503:
+ * well inside the 5 s that Telegraf and the InfluxDB clients give a write by default.
+ */
+const ROOM_WAIT_MS = 2_000;
 
 /** Errors listed in one response at most; the count says how many there were. */
 const MAX_REPORTED_ERRORS = 50;
@@ -92,8 +99,9 @@ const lineProtocolRoutes: FastifyPluginAsync<WriteRoutesOptions> = async (app, o
 
   const handler = async (request: FastifyRequest<{ Querystring: Static<typeof WriteQuery> }>, reply: { code(n: number): { send(): unknown } }) => {
     if (!Buffer.isBuffer(request.body)) throw badRequest('the body must be InfluxDB line protocol sent as text/plain');
-    // At most this many lines: a full buffer refuses the body before it is checked.
-    opts.metricStore.ensureRoom(lineBreaks(request.body) + 1);
+    // At most this many lines. A full buffer holds the request (as InfluxDB would, taking
+    // longer to answer) and refuses it unchecked if no room comes in time.
+    await opts.metricStore.waitForRoom(lineBreaks(request.body) + 1, ROOM_WAIT_MS);
     const precision = PRECISIONS[(request.query.precision ?? 'ns') as keyof typeof PRECISIONS];
     const nowNs = BigInt(Date.now()) * 1_000_000n;
     // Checked here, once; the store gets the lines as bytes, not as points to check again.

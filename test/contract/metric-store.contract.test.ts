@@ -356,25 +356,47 @@ describe.each([influxCase(), embeddedCase()])('MetricStore contract: $name', (ad
     }
   });
 
-  it('ensureRoom throws the 503 a write of that many points would throw, and only then', async () => {
+  it('waitForRoom answers at once while a write of that many points fits, and with the 503 when it does not in time', async () => {
     const store = adapter.openStuck(5);
     try {
       const m = freshMeasurement('room');
       // An empty buffer takes any batch.
-      expect(() => store.ensureRoom(1_000)).not.toThrow();
+      await expect(store.waitForRoom(1_000, 0)).resolves.toBeUndefined();
+      // Asked in the same turn as the write, before the embedded store applies it.
       store.write([1, 2, 3].map((i) => point(m, {}, { v: i }, BASE_MS + i)));
-      expect(() => store.ensureRoom(2)).not.toThrow();
-      let caught: unknown;
-      try {
-        store.ensureRoom(3);
-      } catch (err) {
-        caught = err;
+      const fits = store.waitForRoom(2, 0);
+      const refused = store.waitForRoom(3, 0);
+      const tooMany = store.waitForRoom(6, 10_000);
+      await expect(fits).resolves.toBeUndefined();
+      for (const answer of [refused, tooMany]) {
+        const err = await answer.catch((e: unknown) => e);
+        expect((err as AppError).status).toBe(503);
+        expect((err as AppError).retryAfterSeconds).toBeGreaterThan(0);
       }
-      expect((caught as AppError).status).toBe(503);
-      expect((caught as AppError).retryAfterSeconds).toBeGreaterThan(0);
+      if (adapter.name === 'embedded') return; // it drains on the next turn: only the Influx store stays full
+      const started = Date.now();
+      const late = await store.waitForRoom(3, 100).catch((err: unknown) => err);
+      expect((late as AppError).status).toBe(503);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(90);
     } finally {
       await store.close();
     }
+  });
+
+  it('waitForRoom lets a write that does not fit go once the buffer has drained', async () => {
+    const store = open({ maxBufferedPoints: 5 });
+    const m = freshMeasurement('roomdrain');
+    store.write([1, 2, 3, 4, 5].map((i) => point(m, {}, { v: i }, BASE_MS + i)));
+    let ready = false;
+    const waiting = store.waitForRoom(3, 20_000).then(() => (ready = true));
+    await Promise.resolve();
+    expect(ready).toBe(false);
+    await store.flush();
+    await waiting;
+    store.writeLines(lines(`${m} v=6 ${BASE_MS + 6}\n${m} v=7 ${BASE_MS + 7}\n${m} v=8 ${BASE_MS + 8}`));
+    await store.flush();
+    const [series] = await store.query({ measurement: m, field: 'v', startMs: BASE_MS, endMs: BASE_MS + 100 });
+    expect(series?.points).toHaveLength(8);
   });
 
   it('refuses writes once closed, with a 503', async () => {
@@ -384,7 +406,6 @@ describe.each([influxCase(), embeddedCase()])('MetricStore contract: $name', (ad
     for (const attempt of [
       () => store.write([point(m, {}, { v: 1 }, BASE_MS)]),
       () => store.writeLines(lines(`${m} v=1 ${BASE_MS}`)),
-      () => store.ensureRoom(1),
     ]) {
       let caught: unknown;
       try {
@@ -394,6 +415,7 @@ describe.each([influxCase(), embeddedCase()])('MetricStore contract: $name', (ad
       }
       expect((caught as AppError).status).toBe(503);
     }
+    expect(((await store.waitForRoom(1, 1_000).catch((err: unknown) => err)) as AppError).status).toBe(503);
   });
 
   it('accepts writes again once the buffer has drained', async () => {
