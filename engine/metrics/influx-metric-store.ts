@@ -2,7 +2,8 @@
  * MetricStore on InfluxDB through the official client (@influxdata/influxdb-client).
  *
  * Writes go through InfluxLineWriter and InfluxWriteClient, one writer per precision
- * (batches of up to 20,000 lines, flushed every second, retried with backoff):
+ * (batches of up to 20,000 lines, flushed every second, at most 4 on the wire, retried
+ * with backoff):
  * - 2.x: `/api/v2/write?org&bucket&precision` with the token.
  * - 1.x: `/write?db&rp&precision` (1.x spells microseconds `u` and nanoseconds `n`),
  *   authenticated with Basic auth from username/password, or a `Token` header when only a
@@ -16,7 +17,7 @@
  *
  * Backpressure: the writers count the points accepted but neither stored nor given up on.
  * Past `maxBufferedPoints`, `write` and `writeLines` throw a 503 instead of letting the
- * buffers grow while InfluxDB is down.
+ * buffers grow while InfluxDB is down; `waitForRoom` lets a caller wait for room first.
  */
 import {
   HttpError,
@@ -49,8 +50,9 @@ const DEFAULT_LIMIT = 10_000;
 const REQUEST_TIMEOUT_MS = 10_000;
 const PING_TIMEOUT_MS = 3_000;
 /**
- * Larger batches than the client's default (5,000): InfluxDB spends less per point on
- * fewer, larger writes, and a batch of 20,000 short lines is still only 2 to 3 MB.
+ * Larger batches than the client's default (5,000): fewer requests for the same points
+ * (InfluxDB 1.6's CPU per point measured the same, within the noise, at 5,000, 20,000 and
+ * 50,000), and 20,000 short lines are still only 2 to 3 MB.
  */
 const BATCH_LINES = 20_000;
 const BATCH_BYTES = 8 * 1024 * 1024;
@@ -65,7 +67,6 @@ const GZIP_THRESHOLD = 1_000;
 export class InfluxMetricStore implements MetricStore {
   readonly #config: InfluxConfig;
   readonly #log: Logger;
-  readonly #maxBufferedPoints: number;
   readonly #transport: Transport;
   readonly #writeClient: InfluxWriteClient;
   readonly #writePath: (precision: LinePrecision) => string;
@@ -79,7 +80,6 @@ export class InfluxMetricStore implements MetricStore {
     const { config } = opts;
     this.#config = config;
     this.#log = opts.logger;
-    this.#maxBufferedPoints = opts.maxBufferedPoints;
     routeClientLogs(opts.logger);
 
     const v1 = config.version === 1;
