@@ -9,8 +9,10 @@
  *    - ours embedded: one process, all roles, journal queue and PGlite;
  *    - Debian's Alertmanager, POST /api/v2/alerts (200), same alerts, same client.
  * 2. Points/s, line protocol in batches of 5,000 lines, into a Debian InfluxDB 1.x started
- *    here: directly to InfluxDB's /write, then through our /api/v1/write. Ours counts what
- *    reached InfluxDB (our 204 means "buffered"), so the clock runs until it is all stored.
+ *    here: directly to InfluxDB's /write and through our /api/v1/write, the same lines,
+ *    request size and requests in flight on both sides, in alternating order round by
+ *    round (`--rounds`), each round's ratio reported. Ours counts what reached InfluxDB (our
+ *    204 means "buffered"), so its clock runs until it is all stored.
  * 3. Resident memory of the ingest process under a sustained fixed-rate load of alerts and
  *    points (`--sustain-seconds`), sampled every 5 s: first window against last window.
  *
@@ -92,7 +94,8 @@ function parseOptions(): Options {
         `  [--alerts-per-request 50] [--batch-lines 5000] [--points-concurrency 4]\n` +
         `  [--sustain-alerts-per-second 2000] [--sustain-points-per-second 20000] [--rounds 1]\n` +
         `  [--only ${PHASES.join(',')}] [--cpu-prof]\n` +
-        `  --rounds N repeats the alert phases N times, interleaved, and compares medians (noisy machines)\n` +
+        `  --rounds N repeats the alert phases N times, interleaved, and compares medians; the points phase\n` +
+        `    alternates direct and through-us N times and reports each round's ratio (noisy machines)\n` +
         `env: BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_SUSTAIN_SECONDS, BENCH_CONCURRENCY, BENCH_POINTS_CONCURRENCY, BENCH_ROUNDS, BENCH_ONLY\n`,
     );
     process.exit(0);
@@ -282,8 +285,15 @@ function percentile(sorted: number[], p: number): number {
 const fmt = (n: number, digits = 0): string =>
   Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '–';
 
+/** Progress: rewritten in place on a terminal; elsewhere (CI, a log file) a plain line every 5 s. */
+let lastPlainProgress = 0;
 function progress(line: string): void {
-  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${line}`);
+  if (process.stderr.isTTY) {
+    process.stderr.write(`\r\x1b[2K${line}`);
+  } else if (performance.now() - lastPlainProgress >= 5_000) {
+    lastPlainProgress = performance.now();
+    process.stderr.write(`${line}\n`);
+  }
 }
 function progressDone(line: string): void {
   if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K`);
@@ -472,8 +482,10 @@ class LineSource {
 // ---------------------------------------------------------------------------------------
 // InfluxDB helpers
 
-async function influxCount(url: string, db: string): Promise<number> {
-  const res = await fetch(`${url}/query?${new URLSearchParams({ db, q: 'SELECT count("usage_user") FROM "cpu"' })}`, {
+/** Points stored in `cpu`; with `host`, of that one series (1/200 of them, so far cheaper to count). */
+async function influxCount(url: string, db: string, host?: string): Promise<number> {
+  const where = host === undefined ? '' : ` WHERE "host" = '${host}'`;
+  const res = await fetch(`${url}/query?${new URLSearchParams({ db, q: `SELECT count("usage_user") FROM "cpu"${where}` })}`, {
     signal: AbortSignal.timeout(60_000),
   });
   const body = (await res.json()) as { results?: Array<{ series?: Array<{ values: unknown[][] }>; error?: string }> };
@@ -482,13 +494,23 @@ async function influxCount(url: string, db: string): Promise<number> {
   return Number(r?.series?.[0]?.values[0]?.[1] ?? 0);
 }
 
-/** Polls until InfluxDB holds `expected` points; returns when it did, or throws. */
-async function waitForCount(url: string, db: string, expected: number, timeoutMs: number): Promise<number> {
+/**
+ * Polls until InfluxDB holds `expected` points; returns when it did, or throws. While
+ * waiting it counts one series (every request holds `batchLines / 200` points of each of the
+ * 200 hosts, and InfluxDB stores a write's points together): counting them all ten times a
+ * second would take InfluxDB's CPU from the very writes being waited for. The full count
+ * then confirms, and the time is taken when that count was asked.
+ */
+async function waitForCount(url: string, db: string, expected: number, timeoutMs: number, batchLines: number): Promise<number> {
   const deadline = performance.now() + timeoutMs;
+  const perHost = batchLines % 200 === 0 ? expected / 200 : undefined;
   let last = -1;
   for (;;) {
-    last = await influxCount(url, db);
-    if (last >= expected) return performance.now();
+    if (perHost === undefined || (await influxCount(url, db, 'host-0')) >= perHost) {
+      const askedAt = performance.now();
+      last = await influxCount(url, db);
+      if (last >= expected) return askedAt;
+    }
     if (performance.now() > deadline) throw new Error(`InfluxDB ${db} holds ${last} of ${expected} points after ${timeoutMs / 1000} s`);
     await sleep(100);
   }
@@ -497,10 +519,20 @@ async function waitForCount(url: string, db: string, expected: number, timeoutMs
 // ---------------------------------------------------------------------------------------
 // Phases
 
-interface PointsResult {
+interface PointsRound {
+  round: number;
+  order: 'direct first' | 'ours first';
   direct: LoadResult & { stored: number };
   ours: LoadResult & { stored: number; drainSeconds: number; storedPerSecond: number };
   ratio: number;
+}
+
+interface PointsResult {
+  rounds: PointsRound[];
+  /** Median of the rounds' ratios. */
+  ratio: number;
+  /** All rounds pooled: points stored through us per second of ours, over points per second direct. */
+  pooledRatio: number;
 }
 
 interface SustainResult {
@@ -540,9 +572,8 @@ async function realServicesEnv(ctx: Context, influxDb: string): Promise<Record<s
     INFLUX_URL: ctx.influx.url,
     INFLUX_VERSION: '1',
     INFLUX_DATABASE: influxDb,
-    // InfluxDB runs on this machine: compressing batches would only cost CPU on both ends,
-    // and the direct writes we compare against are not compressed either.
-    INFLUX_GZIP: 'false',
+    // INFLUX_GZIP stays at its default, auto: off toward this loopback InfluxDB (compressing
+    // would only cost CPU on both ends, and the direct writes are not compressed either).
     DATA_DIR: await mkTemp(ctx, 'data-'),
   };
 }
@@ -648,60 +679,108 @@ receivers:
   }
 }
 
+/**
+ * Direct and through us, `--rounds` times, the order alternating so neither side always
+ * runs right after the other's writes (InfluxDB compacts them meanwhile) or in the same
+ * part of a noisy neighbour's work. Both sides: the same line source, lines per request,
+ * requests in flight and content type; each its own database. One app process serves all
+ * rounds; the first measurement of each side follows a warm-up.
+ */
 async function points(ctx: Context): Promise<PointsResult> {
   const { opts, influx } = ctx;
   const headers = { 'content-type': 'text/plain; charset=utf-8' };
-
-  // Directly into InfluxDB: its 204 means stored.
   const directDb = (await createInfluxDatabase(influx.url)).name;
   const directLines = new LineSource(opts.batchLines);
-  const directResult = await closedLoop({
-    label: 'points direct to InfluxDB',
-    base: influx.url,
-    seconds: opts.seconds,
-    warmupSeconds: opts.warmupSeconds,
-    concurrency: opts.pointsConcurrency,
-    okStatus: 204,
-    unit: 'points',
-    serverPids: () => [influx.pid],
-    next: () => ({ path: `/write?db=${directDb}&precision=ms`, body: directLines.batch(), headers, units: opts.batchLines }),
-  });
-  const directStored = await influxCount(influx.url, directDb);
-
-  // Through us: our 204 means buffered; the clock stops when InfluxDB holds it all.
   const oursDb = (await createInfluxDatabase(influx.url)).name;
+  const oursLines = new LineSource(opts.batchLines);
   const env = await realServicesEnv(ctx, oursDb);
   const app = await startOurApp('ours-points', env, 'ingest,web', ctx.root, opts.cpuProf);
+  let directWarm = false;
+  let oursWarm = false;
+  /** Points our app answered 204 for so far: InfluxDB holds them all once drained. */
+  let oursAccepted = 0;
+
+  // Directly into InfluxDB: its 204 means stored.
+  const direct = async (round: number): Promise<PointsRound['direct']> => {
+    const load = {
+      base: influx.url,
+      concurrency: opts.pointsConcurrency,
+      okStatus: 204,
+      unit: 'points',
+      warmupSeconds: 0,
+      serverPids: () => [],
+      servicePids: () => [influx.pid],
+      next: () => ({ path: `/write?db=${directDb}&precision=ms`, body: directLines.batch(), headers, units: opts.batchLines }),
+    };
+    if (!directWarm && opts.warmupSeconds > 0) await closedLoop({ ...load, label: 'points direct (warm-up)', seconds: opts.warmupSeconds });
+    directWarm = true;
+    const storedBefore = await influxCount(influx.url, directDb);
+    const result = await closedLoop({ ...load, label: `points direct to InfluxDB, round ${round}`, seconds: opts.seconds });
+    return { ...result, stored: (await influxCount(influx.url, directDb)) - storedBefore };
+  };
+
+  // Through us: our 204 means buffered; the clock stops when InfluxDB holds it all.
+  const ours = async (round: number): Promise<PointsRound['ours']> => {
+    const load = {
+      base: app.baseUrl,
+      concurrency: opts.pointsConcurrency,
+      okStatus: 204,
+      unit: 'points',
+      serverPids: () => [app.proc.pid],
+      servicePids: () => [influx.pid],
+      next: () => ({ path: '/api/v1/write?precision=ms', body: oursLines.batch(), headers, units: opts.batchLines }),
+    };
+    if (!oursWarm && opts.warmupSeconds > 0) {
+      oursAccepted += (await closedLoop({ ...load, label: 'points through us (warm-up)', seconds: opts.warmupSeconds, warmupSeconds: 0 })).units;
+    }
+    oursWarm = true;
+    // Everything accepted before is stored before the clock starts.
+    await waitForCount(influx.url, oursDb, oursAccepted, 120_000, opts.batchLines);
+    const baseline = await influxCount(influx.url, oursDb);
+    const t0 = performance.now();
+    const result = await closedLoop({ ...load, label: `points through us into InfluxDB, round ${round}`, seconds: opts.seconds, warmupSeconds: 0 });
+    oursAccepted += result.units;
+    const loopEnd = t0 + result.seconds * 1000;
+    const storedAt = await waitForCount(influx.url, oursDb, baseline + result.units, 120_000, opts.batchLines);
+    const stored = (await influxCount(influx.url, oursDb)) - baseline;
+    const elapsed = (storedAt - t0) / 1000;
+    const r = { ...result, stored, drainSeconds: (storedAt - loopEnd) / 1000, storedPerSecond: stored / elapsed };
+    progressDone(`[points through us, round ${round}] ${fmt(r.storedPerSecond)} points/s stored (drain ${fmt(r.drainSeconds, 1)} s after the load)`);
+    return r;
+  };
+
   try {
     return await withTails([app.proc], async () => {
-      const lines = new LineSource(opts.batchLines);
-      const load = {
-        base: app.baseUrl,
-        concurrency: opts.pointsConcurrency,
-        okStatus: 204,
-        unit: 'points',
-        serverPids: () => [app.proc.pid, influx.pid],
-        next: () => ({ path: '/api/v1/write?precision=ms', body: lines.batch(), headers, units: opts.batchLines }),
-      };
-      let baseline = 0;
-      if (opts.warmupSeconds > 0) {
-        const warm = await closedLoop({ ...load, label: 'points through us (warm-up)', seconds: opts.warmupSeconds, warmupSeconds: 0 });
-        baseline = warm.units;
-        await waitForCount(influx.url, oursDb, baseline, 120_000);
+      const rounds: PointsRound[] = [];
+      for (let round = 1; round <= opts.rounds; round++) {
+        const directFirst = round % 2 === 1;
+        let d: PointsRound['direct'];
+        let o: PointsRound['ours'];
+        if (directFirst) {
+          d = await direct(round);
+          o = await ours(round);
+        } else {
+          o = await ours(round);
+          d = await direct(round);
+        }
+        const ratio = o.storedPerSecond / d.perSecond;
+        progressDone(`[points, round ${round}] through us / direct: ${fmt(ratio, 2)}`);
+        rounds.push({ round, order: directFirst ? 'direct first' : 'ours first', direct: d, ours: o, ratio });
       }
-      const t0 = performance.now();
-      const result = await closedLoop({ ...load, label: 'points through us into InfluxDB', seconds: opts.seconds, warmupSeconds: 0 });
-      const loopEnd = t0 + result.seconds * 1000;
-      const storedAt = await waitForCount(influx.url, oursDb, baseline + result.units, 120_000);
-      const stored = (await influxCount(influx.url, oursDb)) - baseline;
-      const elapsed = (storedAt - t0) / 1000;
-      const ours = { ...result, stored, drainSeconds: (storedAt - loopEnd) / 1000, storedPerSecond: stored / elapsed };
-      progressDone(`[points through us] ${fmt(ours.storedPerSecond)} points/s stored (drain ${fmt(ours.drainSeconds, 1)} s after the load)`);
-      return { direct: { ...directResult, stored: directStored }, ours, ratio: ours.storedPerSecond / directResult.perSecond };
+      const sum = (f: (r: PointsRound) => number): number => rounds.reduce((total, r) => total + f(r), 0);
+      const oursRate = sum((r) => r.ours.stored) / sum((r) => r.ours.stored / r.ours.storedPerSecond);
+      const directRate = sum((r) => r.direct.units) / sum((r) => r.direct.seconds);
+      return { rounds, ratio: median(rounds.map((r) => r.ratio)), pooledRatio: oursRate / directRate };
     });
   } finally {
     await stopProcess(app.proc);
   }
+}
+
+function median(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  const m = Math.floor(v.length / 2);
+  return v.length % 2 === 1 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
 }
 
 /**
@@ -896,7 +975,7 @@ function table(rows: string[][]): string {
 function reproduceCommand(opts: Options): string {
   const parts = ['npm run bench:ingest --', `--seconds ${opts.seconds}`, `--warmup-seconds ${opts.warmupSeconds}`, `--sustain-seconds ${opts.sustainSeconds}`];
   parts.push(`--concurrency ${opts.concurrency}`, `--alerts-per-request ${opts.alertsPerRequest}`, `--batch-lines ${opts.batchLines}`);
-  parts.push(`--points-concurrency ${opts.pointsConcurrency}`);
+  parts.push(`--points-concurrency ${opts.pointsConcurrency}`, `--rounds ${opts.rounds}`);
   parts.push(`--sustain-alerts-per-second ${opts.sustainAlertsPerSecond}`, `--sustain-points-per-second ${opts.sustainPointsPerSecond}`);
   if (opts.phases.size !== PHASES.length) parts.push(`--only ${[...opts.phases].join(',')}`);
   if (opts.cpuProf) parts.push('--cpu-prof');
@@ -954,11 +1033,7 @@ async function main(): Promise<void> {
       }
     }
     results.alerts = alertRuns;
-    const medianRate = (rs: LoadResult[]): number => {
-      const v = rs.map((r) => r.perSecond).sort((a, b) => a - b);
-      const m = Math.floor(v.length / 2);
-      return v.length % 2 === 1 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
-    };
+    const medianRate = (rs: LoadResult[]): number => median(rs.map((r) => r.perSecond));
     let pts: PointsResult | undefined;
     if (opts.phases.has('points')) results.points = pts = await points(ctx);
     let sus: SustainResult | undefined;
@@ -1000,24 +1075,41 @@ async function main(): Promise<void> {
       }
     }
     if (pts !== undefined) {
-      lines.push(`\nPoints: line protocol, ${opts.batchLines} lines per request, ${opts.pointsConcurrency} requests in flight`);
       lines.push(
-        table([
-          ['path', 'points/s', 'p50 ms', 'p99 ms', 'requests', 'non-2xx', 'stored', 'server CPU (cores)'],
-          [pts.direct.label, fmt(pts.direct.perSecond), fmt(pts.direct.p50Ms, 1), fmt(pts.direct.p99Ms, 1), fmt(pts.direct.requests), fmt(pts.direct.requests - pts.direct.ok), fmt(pts.direct.stored), fmt(pts.direct.serverCpuCores, 2)],
-          [
-            `${pts.ours.label} (stored/s; accepted ${fmt(pts.ours.perSecond)}/s, drain ${fmt(pts.ours.drainSeconds, 1)} s)`,
-            fmt(pts.ours.storedPerSecond),
-            fmt(pts.ours.p50Ms, 1),
-            fmt(pts.ours.p99Ms, 1),
-            fmt(pts.ours.requests),
-            fmt(pts.ours.requests - pts.ours.ok),
-            fmt(pts.ours.stored),
-            fmt(pts.ours.serverCpuCores, 2),
-          ],
-        ]),
+        `\nPoints: line protocol, ${opts.batchLines} lines per request, ${opts.pointsConcurrency} requests in flight, both sides; ` +
+          `${pts.rounds.length} round(s), the order alternating`,
       );
-      lines.push(`through us / direct: ${fmt(pts.ratio, 2)} (target ≥ 0.8: ${pts.ratio >= 0.8 ? 'met' : 'NOT met'})`);
+      const rows: string[][] = [['round: path', 'points/s', 'p50 ms', 'p99 ms', 'requests', 'non-2xx', 'stored', 'our CPU', 'InfluxDB CPU', 'load avg']];
+      for (const r of pts.rounds) {
+        rows.push([
+          `${r.round} (${r.order}): direct to InfluxDB`,
+          fmt(r.direct.perSecond),
+          fmt(r.direct.p50Ms, 1),
+          fmt(r.direct.p99Ms, 1),
+          fmt(r.direct.requests),
+          fmt(r.direct.requests - r.direct.ok),
+          fmt(r.direct.stored),
+          '',
+          fmt(r.direct.serviceCpuCores ?? Number.NaN, 2),
+          fmt(r.direct.loadAvg, 1),
+        ]);
+        rows.push([
+          `${r.round}: through us (stored/s; accepted ${fmt(r.ours.perSecond)}/s, drain ${fmt(r.ours.drainSeconds, 1)} s)`,
+          fmt(r.ours.storedPerSecond),
+          fmt(r.ours.p50Ms, 1),
+          fmt(r.ours.p99Ms, 1),
+          fmt(r.ours.requests),
+          fmt(r.ours.requests - r.ours.ok),
+          fmt(r.ours.stored),
+          fmt(r.ours.serverCpuCores, 2),
+          fmt(r.ours.serviceCpuCores ?? Number.NaN, 2),
+          fmt(r.ours.loadAvg, 1),
+        ]);
+      }
+      lines.push(table(rows));
+      lines.push('CPU in cores over the measured window (through us: the load only, not the drain); non-2xx through us are 503s of backpressure.');
+      lines.push(`through us / direct, per round: ${pts.rounds.map((r) => fmt(r.ratio, 2)).join(', ')}`);
+      lines.push(`median: ${fmt(pts.ratio, 2)} (target ≥ 0.8: ${pts.ratio >= 0.8 ? 'met' : 'NOT met'}); all rounds pooled: ${fmt(pts.pooledRatio, 2)}`);
     }
     if (sus !== undefined) {
       lines.push(

@@ -9,9 +9,10 @@
  *   flush sends them;
  * - `mixed`: cpu, mem (`12i`, long floats), system (strings, booleans) and disk (escaped
  *   tag value, `u` integers, escaped quotes in a string) in turn.
- * Each with `keepLines` true (the /write route) and false, and `+ check`: keepLines and
- * `invalidPointReason` on every point, which is what the route and the InfluxDB adapter
- * do together.
+ * Each with `keepLines` true and false, `+ check`: keepLines and `invalidPointReason` on
+ * every point (what the route and the InfluxDB adapter did together before the validator),
+ * and `validate`: `validateLineProtocol` on the body's bytes, what the /write route does now
+ * (with `--baseline`, only if the baseline file exports it).
  *
  * The machine is shared and the numbers noisy: each figure is the median of `--rounds`
  * runs of `--seconds`. To compare two implementations, pass the other one's file as
@@ -23,8 +24,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { invalidPointReason, parseLineProtocol } from '../engine/metrics/line-protocol.ts';
+import { validateLineProtocol } from '../engine/metrics/validate-line-protocol.ts';
 
-type Parser = { name: string; parse: typeof parseLineProtocol; check: typeof invalidPointReason };
+type Parser = { name: string; parse: typeof parseLineProtocol; check: typeof invalidPointReason; validate?: typeof validateLineProtocol };
 
 const { values: args } = parseArgs({
   options: {
@@ -81,13 +83,25 @@ const modes = [
   { name: 'keepLines', keepLines: true, check: false },
   { name: 'no lines', keepLines: false, check: false },
   { name: 'keepLines + check', keepLines: true, check: true },
+  { name: 'validate', keepLines: false, check: false, validate: true },
 ];
 
 /** Points per second for `seconds`. */
-function measure(parser: Parser, text: string, keepLines: boolean, check: boolean): number {
+function measure(parser: Parser, text: string, keepLines: boolean, check: boolean, validate = false): number {
   let points = 0;
   const start = performance.now();
   const until = start + seconds * 1000;
+  if (validate) {
+    if (parser.validate === undefined) return Number.NaN;
+    // Bytes, as the route hands them over.
+    const bytes = Buffer.from(text, 'utf8');
+    do {
+      const result = parser.validate(bytes, 'ns', NOW_NS);
+      if (result.errors.length > 0) throw new Error(`the benchmark input has errors: ${result.errors[0]?.message}`);
+      points += result.batch.count;
+    } while (performance.now() < until);
+    return points / ((performance.now() - start) / 1000);
+  }
   do {
     const result = parser.parse(text, 'ns', NOW_NS, { keepLines });
     if (result.errors.length > 0) throw new Error(`the benchmark input has errors: ${result.errors[0]?.message}`);
@@ -105,16 +119,17 @@ function median(values: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const parsers: Parser[] = [{ name: 'current', parse: parseLineProtocol, check: invalidPointReason }];
+  const parsers: Parser[] = [{ name: 'current', parse: parseLineProtocol, check: invalidPointReason, validate: validateLineProtocol }];
   if (args.baseline !== undefined) {
     const mod = (await import(pathToFileURL(path.resolve(args.baseline)).href)) as Partial<{
       parseLineProtocol: typeof parseLineProtocol;
       invalidPointReason: typeof invalidPointReason;
+      validateLineProtocol: typeof validateLineProtocol;
     }>;
     if (typeof mod.parseLineProtocol !== 'function' || typeof mod.invalidPointReason !== 'function') {
       throw new Error(`${args.baseline} does not export parseLineProtocol and invalidPointReason`);
     }
-    parsers.unshift({ name: 'baseline', parse: mod.parseLineProtocol, check: mod.invalidPointReason });
+    parsers.unshift({ name: 'baseline', parse: mod.parseLineProtocol, check: mod.invalidPointReason, ...(mod.validateLineProtocol ? { validate: mod.validateLineProtocol } : {}) });
   }
 
   console.log(`line protocol: ${lineCount} lines per body, median of ${rounds} × ${seconds}s, node ${process.version}`);
@@ -123,10 +138,10 @@ async function main(): Promise<void> {
   for (const input of inputs) {
     for (const mode of modes) {
       // Warm up every parser on this input before measuring any.
-      for (const parser of parsers) measure(parser, input.body, mode.keepLines, mode.check);
+      for (const parser of parsers) measure(parser, input.body, mode.keepLines, mode.check, mode.validate);
       const results = parsers.map(() => [] as number[]);
       for (let round = 0; round < rounds; round++) {
-        parsers.forEach((parser, i) => results[i]?.push(measure(parser, input.body, mode.keepLines, mode.check)));
+        parsers.forEach((parser, i) => results[i]?.push(measure(parser, input.body, mode.keepLines, mode.check, mode.validate)));
       }
       const row = [input.name, mode.name, ...results.map((r) => Math.round(median(r)).toLocaleString('en-US'))];
       if (parsers.length > 1) {

@@ -20,7 +20,10 @@ export interface InfluxConfig {
   database: string | undefined;
   username: string | undefined;
   password: string | undefined;
-  /** Compress write batches: saves bandwidth to a remote server, costs CPU on both ends of a local one. */
+  /**
+   * Compress write batches: saves bandwidth to a remote server, costs CPU on both ends of a
+   * local one. INFLUX_GZIP=auto (the default) compresses unless the URL's host is loopback.
+   */
   gzip: boolean;
 }
 
@@ -243,6 +246,13 @@ export function parseRoles(value: string | undefined, problems: string[]): Role[
   return [...new Set(roles)];
 }
 
+/** `auto`: compress, unless InfluxDB is on this machine (a loopback host), where it only costs CPU. */
+function gzipFor(setting: 'auto' | 'true' | 'false', url: string): boolean {
+  if (setting !== 'auto') return setting === 'true';
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  return !(host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host));
+}
+
 /**
  * Reads the configuration from `env`; `roleArg` (from `--role`) wins over ROLES.
  * Throws ConfigError listing every problem at once.
@@ -272,7 +282,7 @@ export function loadConfig(env: Env, roleArg?: string): Readonly<Config> {
       database: r.raw('INFLUX_DATABASE'),
       username: r.raw('INFLUX_USERNAME'),
       password: r.raw('INFLUX_PASSWORD'),
-      gzip: r.oneOf('INFLUX_GZIP', ['true', 'false'] as const, 'true') === 'true',
+      gzip: gzipFor(r.oneOf('INFLUX_GZIP', ['auto', 'true', 'false'] as const, 'auto'), influxUrl),
     };
     if (version === 2) {
       for (const [k, v] of [['INFLUX_TOKEN', influx.token], ['INFLUX_ORG', influx.org], ['INFLUX_BUCKET', influx.bucket]] as const) {

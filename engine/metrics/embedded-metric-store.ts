@@ -14,8 +14,9 @@ import { readFileSync } from 'node:fs';
 import { mkdir, open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { unavailable, badRequest } from '../errors/app-error.ts';
-import { invalidPointReason } from './line-protocol.ts';
-import type { FieldValue, MetricPoint, MetricQuery, MetricSeries, MetricStore } from './metric-store.ts';
+import { invalidPointReason, parseLineProtocol } from './line-protocol.ts';
+import { RoomWaiters } from './room-waiters.ts';
+import type { FieldValue, LineBatch, MetricPoint, MetricQuery, MetricSeries, MetricStore } from './metric-store.ts';
 import { compareKeys, tagKey } from './series-key.ts';
 
 export interface EmbeddedMetricStoreOptions {
@@ -58,17 +59,28 @@ export class EmbeddedMetricStore implements MetricStore {
   #queue: MetricPoint[] = [];
   #drainScheduled: NodeJS.Immediate | undefined;
   #closed = false;
+  readonly #room: RoomWaiters;
 
   constructor(opts: EmbeddedMetricStoreOptions) {
     if (!Number.isInteger(opts.maxPoints) || opts.maxPoints < 1) throw new Error('maxPoints must be a positive integer');
     this.#maxPoints = opts.maxPoints;
     this.#maxBufferedPoints = opts.maxBufferedPoints ?? 100_000;
     this.#snapshotPath = opts.snapshotPath;
+    this.#room = new RoomWaiters({
+      pending: () => this.#queue.length,
+      maxPending: this.#maxBufferedPoints,
+      refusal: () => (this.#closed ? unavailable('the metric store is closed') : this.#full()),
+    });
     if (this.#snapshotPath !== undefined) this.#load(this.#snapshotPath);
   }
 
-  /** The embedded store keeps points, not text: the lines add nothing here. */
-  writeLines(points: MetricPoint[]): void {
+  /** The embedded store keeps points, not text: it reads the lines back into points. */
+  writeLines(batch: LineBatch): void {
+    // Every line has its time, so `now` is never used.
+    const text = Buffer.from(batch.data.buffer, batch.data.byteOffset, batch.data.byteLength).toString('utf8');
+    const { points, errors } = parseLineProtocol(text, batch.precision, 0n);
+    if (errors.length > 0) throw badRequest(`line ${errors[0]?.line} cannot be stored: ${errors[0]?.message}`);
+    if (points.length !== batch.count) throw badRequest(`the batch holds ${points.length} lines, not ${batch.count}`);
     this.write(points);
   }
 
@@ -78,15 +90,21 @@ export class EmbeddedMetricStore implements MetricStore {
       const reason = invalidPointReason(points[i] as MetricPoint);
       if (reason !== undefined) throw badRequest(`point ${i} cannot be stored: ${reason}`);
     }
-    // An empty queue takes any batch, so one oversized request cannot be refused forever.
-    if (this.#queue.length > 0 && this.#queue.length + points.length > this.#maxBufferedPoints) {
-      throw unavailable(`the metric write queue is full (${this.#queue.length} points waiting)`, 1);
-    }
+    if (!this.#room.fits(points.length)) throw this.#full();
     // Copies: the caller may reuse its objects once write returns.
     for (const p of points) {
       this.#queue.push({ measurement: p.measurement, tags: { ...p.tags }, fields: { ...p.fields }, timeNs: p.timeNs });
     }
     this.#drainScheduled ??= setImmediate(() => this.#drain());
+  }
+
+  waitForRoom(points: number, maxWaitMs: number): Promise<void> {
+    if (this.#closed) return Promise.reject(unavailable('the metric store is closed'));
+    return this.#room.wait(points, maxWaitMs);
+  }
+
+  #full(): Error {
+    return unavailable(`the metric write queue is full (${this.#queue.length} points waiting)`, 1);
   }
 
   async flush(): Promise<void> {
@@ -123,6 +141,7 @@ export class EmbeddedMetricStore implements MetricStore {
     if (this.#closed) return;
     this.#drain();
     this.#closed = true;
+    this.#room.rejectAll(() => unavailable('the metric store is closed'));
     if (this.#snapshotPath !== undefined) await this.#save(this.#snapshotPath);
   }
 
@@ -135,6 +154,7 @@ export class EmbeddedMetricStore implements MetricStore {
     this.#queue = [];
     for (const p of queue) this.#apply(p);
     if (this.#storedValues > this.#maxPoints) this.#evict();
+    this.#room.wake();
   }
 
   #apply(p: MetricPoint): void {

@@ -4,7 +4,9 @@
  * Contract (test/contract/metric-store.contract.test.ts):
  * - `write` accepts points into a bounded buffer and returns without waiting for the
  *   server; when the buffer is full it throws an AppError 503 (backpressure) rather than
- *   growing without bound.
+ *   growing without bound. `writeLines` does the same for line protocol that
+ *   `validateLineProtocol` passed, counting its lines as points. `waitForRoom` waits, for
+ *   a bounded time, until a write of that many points would be accepted.
  * - `flush` resolves once every point accepted so far is stored (readable by `query`).
  * - `query` returns the points of one field of one measurement in [start, end), sorted by
  *   time, grouped into one series per distinct tag set, filtered by exact tag matches.
@@ -42,14 +44,35 @@ export interface MetricSeries {
 
 export type LinePrecision = 'ns' | 'us' | 'ms' | 's';
 
+/**
+ * Line protocol checked at the edge by `validateLineProtocol` (engine/metrics/line-protocol.ts):
+ * `count` lines joined by `\n` in UTF-8, each a point a store can take, each with its
+ * timestamp in `precision`. A line is not always one physical line: a string field may hold
+ * a newline. `data` may be a view of the request's own bytes: a store keeps it only until
+ * it is written, and never changes it.
+ */
+export interface LineBatch {
+  readonly data: Uint8Array;
+  readonly count: number;
+  readonly precision: LinePrecision;
+}
+
 export interface MetricStore {
   write(points: MetricPoint[]): void;
   /**
-   * The same as `write(points)`, for points that arrived as line protocol: `lines` holds
-   * each point's valid line in `precision`, in the same order. A store that speaks line
-   * protocol may send the lines as they are instead of formatting the points again.
+   * `write` for points that arrived as line protocol. The batch was validated once, at the
+   * edge, so a store that speaks line protocol sends its text as it is (no point is built,
+   * checked again or formatted); others parse it.
    */
-  writeLines(points: MetricPoint[], lines: string[], precision: LinePrecision): void;
+  writeLines(batch: LineBatch): void;
+  /**
+   * Resolves once a write of `points` points would be accepted (at once when it would be
+   * now), or rejects with the 503 that write would throw if no room came within
+   * `maxWaitMs` (at once for 0, when closed, or when as many points wait already as the
+   * buffer holds). Lets a route hold a request instead of refusing it: a sender then waits
+   * for the store as it would wait for InfluxDB, and a refused request costs next to nothing.
+   */
+  waitForRoom(points: number, maxWaitMs: number): Promise<void>;
   flush(): Promise<void>;
   query(q: MetricQuery): Promise<MetricSeries[]>;
   ping(): Promise<void>;

@@ -7,7 +7,9 @@
  *   so strict (unknown fields are a 400); one invalid point rejects the request.
  *
  * Both answer 204 once the points are in the metric store's buffer, and 503 with
- * Retry-After (from the store) when that buffer is full.
+ * Retry-After (from the store) when that buffer is full. Line protocol first waits up to
+ * ROOM_WAIT_MS for room for as many points as the body has lines, and is refused unchecked
+ * if none comes.
  *
  * Limits: `Content-Encoding: gzip` is decompressed as it arrives; the app's body limit
  * (BODY_LIMIT_BYTES) applies to the body both as sent and once decompressed (413 past
@@ -17,7 +19,8 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { AppError, type FieldError, badRequest } from '../../engine/errors/app-error.ts';
 import { stringEnum } from '../../engine/http/string-enum.ts';
-import { invalidPointReason, parseLineProtocol } from '../../engine/metrics/line-protocol.ts';
+import { invalidPointReason } from '../../engine/metrics/line-protocol.ts';
+import { validateLineProtocol } from '../../engine/metrics/validate-line-protocol.ts';
 import type { FieldValue, MetricPoint, MetricStore } from '../../engine/metrics/metric-store.ts';
 import type { AppMetrics } from '../../engine/observability/metrics-registry.ts';
 import { gunzipBody } from './gunzip-body.ts';
@@ -38,6 +41,12 @@ const WriteQuery = Type.Object({
   rp: Type.Optional(Type.String()),
   consistency: Type.Optional(Type.String()),
 });
+
+/**
+ * How long a line-protocol write waits for room in a full metric buffer before its 503:
+ * well inside the 5 s that Telegraf and the InfluxDB clients give a write by default.
+ */
+const ROOM_WAIT_MS = 2_000;
 
 /** Errors listed in one response at most; the count says how many there were. */
 const MAX_REPORTED_ERRORS = 50;
@@ -84,14 +93,19 @@ export const writeRoutes: FastifyPluginAsync<WriteRoutesOptions> = async (app, o
 const lineProtocolRoutes: FastifyPluginAsync<WriteRoutesOptions> = async (app, opts) => {
   // Checked before the body is read; '*' then also takes requests with no Content-Type.
   app.addHook('onRequest', async (request) => checkLineProtocolType(request));
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
-  app.addContentTypeParser(['text/plain', 'application/octet-stream'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // Bytes, not text: the validator reads them, and a tidy body is forwarded as it came.
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(['text/plain', 'application/octet-stream'], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   const handler = async (request: FastifyRequest<{ Querystring: Static<typeof WriteQuery> }>, reply: { code(n: number): { send(): unknown } }) => {
-    if (typeof request.body !== 'string') throw badRequest('the body must be InfluxDB line protocol sent as text/plain');
+    if (!Buffer.isBuffer(request.body)) throw badRequest('the body must be InfluxDB line protocol sent as text/plain');
+    // At most this many lines. A full buffer holds the request (as InfluxDB would, taking
+    // longer to answer) and refuses it unchecked if no room comes in time.
+    await opts.metricStore.waitForRoom(lineBreaks(request.body) + 1, ROOM_WAIT_MS);
     const precision = PRECISIONS[(request.query.precision ?? 'ns') as keyof typeof PRECISIONS];
     const nowNs = BigInt(Date.now()) * 1_000_000n;
-    const { points, errors, lines } = parseLineProtocol(request.body, precision, nowNs, { keepLines: true });
+    // Checked here, once; the store gets the lines as bytes, not as points to check again.
+    const { batch, errors } = validateLineProtocol(request.body, precision, nowNs);
     if (errors.length > 0) {
       opts.metrics.pointsRejected.inc(errors.length);
       throw badRequest(
@@ -99,8 +113,8 @@ const lineProtocolRoutes: FastifyPluginAsync<WriteRoutesOptions> = async (app, o
         errors.slice(0, MAX_REPORTED_ERRORS).map((e) => ({ field: `line ${e.line}`, message: e.message })),
       );
     }
-    if (points.length > 0) opts.metricStore.writeLines(points, lines ?? [], precision);
-    opts.metrics.pointsAccepted.inc(points.length);
+    if (batch.count > 0) opts.metricStore.writeLines(batch);
+    opts.metrics.pointsAccepted.inc(batch.count);
     return reply.code(204).send();
   };
 
@@ -135,6 +149,12 @@ const jsonPointRoutes: FastifyPluginAsync<WriteRoutesOptions> = async (app, opts
     return reply.code(204).send();
   });
 };
+
+function lineBreaks(body: Buffer): number {
+  let n = 0;
+  for (let i = body.indexOf(0x0a); i !== -1; i = body.indexOf(0x0a, i + 1)) n++;
+  return n;
+}
 
 function checkLineProtocolType(request: FastifyRequest): void {
   const header = request.headers['content-type'];

@@ -83,4 +83,18 @@ describe('config', () => {
     expect(c.publicUrl).toBe('https://aiops.example.com');
     expect(loadConfig({}).notify).toMatchObject({ webhookUrls: [], slackWebhookUrls: [], events: ['opened', 'escalated', 'resolved'], webhookSecret: undefined });
   });
+
+  it('compresses writes to InfluxDB unless it is on this machine, or as INFLUX_GZIP says', () => {
+    const gzip = (url: string, setting?: string) =>
+      loadConfig({ INFLUX_URL: url, INFLUX_VERSION: '1', INFLUX_DATABASE: 'aiops', ...(setting ? { INFLUX_GZIP: setting } : {}) }).influx?.gzip;
+    expect(gzip('http://127.0.0.1:8086')).toBe(false);
+    expect(gzip('http://127.0.0.53:8086')).toBe(false);
+    expect(gzip('http://localhost:8086')).toBe(false);
+    expect(gzip('http://[::1]:8086')).toBe(false);
+    expect(gzip('https://influx.example.com')).toBe(true);
+    expect(gzip('http://10.0.0.5:8086')).toBe(true);
+    expect(gzip('http://127.0.0.1:8086', 'true')).toBe(true);
+    expect(gzip('https://influx.example.com', 'false')).toBe(false);
+    expect(() => gzip('http://127.0.0.1:8086', 'yes')).toThrow(/INFLUX_GZIP/);
+  });
 });

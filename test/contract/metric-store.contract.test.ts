@@ -11,8 +11,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { AppError } from '../../engine/errors/app-error.ts';
 import { EmbeddedMetricStore } from '../../engine/metrics/embedded-metric-store.ts';
 import { InfluxMetricStore } from '../../engine/metrics/influx-metric-store.ts';
-import { parseLineProtocol } from '../../engine/metrics/line-protocol.ts';
-import type { MetricPoint, MetricSeries, MetricStore } from '../../engine/metrics/metric-store.ts';
+import { validateLineProtocol } from '../../engine/metrics/validate-line-protocol.ts';
+import type { LineBatch, LinePrecision, MetricPoint, MetricSeries, MetricStore } from '../../engine/metrics/metric-store.ts';
 import { createInfluxDatabase, type InfluxTestDatabase } from '../support/influx-database.ts';
 
 interface OpenOptions {
@@ -94,6 +94,13 @@ function point(measurement: string, tags: Record<string, string>, fields: Metric
   return { measurement, tags, fields, timeNs: ns(ms, extraNs) };
 }
 
+/** Line protocol as the /write route hands it over: validated, every line with its time. */
+function lines(body: string, precision: LinePrecision = 'ms', nowMs = BASE_MS): LineBatch {
+  const { batch, errors } = validateLineProtocol(body, precision, BigInt(nowMs) * 1_000_000n);
+  expect(errors).toEqual([]);
+  return batch;
+}
+
 function byTags(series: MetricSeries[]): MetricSeries[] {
   return [...series].sort((a, b) => JSON.stringify(Object.entries(a.tags).sort()).localeCompare(JSON.stringify(Object.entries(b.tags).sort())));
 }
@@ -143,15 +150,27 @@ describe.each([influxCase(), embeddedCase()])('MetricStore contract: $name', (ad
     const store = open();
     const m = freshMeasurement('lines');
     const body = [`${m},host=a used=1i,ok=t ${BASE_MS / 1000}`, `${m},host=a used=2i,ok=f`].join('\n');
-    const nowNs = BigInt(BASE_MS + 5_000) * 1_000_000n;
-    const parsed = parseLineProtocol(body, 's', nowNs, { keepLines: true });
-    expect(parsed.errors).toEqual([]);
-    store.writeLines(parsed.points, parsed.lines!, 's');
+    store.writeLines(lines(body, 's', BASE_MS + 5_000));
     await store.flush();
     const used = await store.query({ measurement: m, field: 'used', startMs: BASE_MS - 1_000, endMs: BASE_MS + 10_000 });
     expect(used).toEqual([{ tags: { host: 'a' }, points: [[BASE_MS, 1], [BASE_MS + 5_000, 2]] }]);
     const ok = await store.query({ measurement: m, field: 'ok', startMs: BASE_MS - 1_000, endMs: BASE_MS + 10_000 });
     expect(ok[0]!.points.map((p) => p[1])).toEqual([true, false]);
+  });
+
+  it('stores line protocol from many calls and from write alike, a string with a newline as one point', async () => {
+    const store = open();
+    const m = freshMeasurement('mixed');
+    for (let i = 0; i < 30; i++) {
+      store.writeLines(lines(Array.from({ length: 100 }, (_, j) => `${m},via=lines v=${i * 100 + j} ${BASE_MS + i * 100 + j}`).join('\n')));
+      store.write([point(m, { via: 'points' }, { v: i }, BASE_MS + i)]);
+    }
+    store.writeLines(lines(`${m},via=text s="two\nlines",v=-1 ${BASE_MS + 5_000}\n${m},via=text v=-2 ${BASE_MS + 5_001}`, 'ms'));
+    await store.flush();
+    const q = { measurement: m, field: 'v', startMs: BASE_MS, endMs: BASE_MS + 10_000 };
+    const series = byTags(await store.query(q));
+    expect(series.map((s) => [s.tags.via, s.points.length])).toEqual([['lines', 3_000], ['points', 30], ['text', 2]]);
+    expect(await store.query({ ...q, field: 's' })).toEqual([{ tags: { via: 'text' }, points: [[BASE_MS + 5_000, 'two\nlines']] }]);
   });
 
   it('returns only the asked field and nothing for unknown measurements or fields', async () => {
@@ -317,6 +336,88 @@ describe.each([influxCase(), embeddedCase()])('MetricStore contract: $name', (ad
     }
   });
 
+  it('counts line protocol against the same bound, one point per line', async () => {
+    const store = adapter.openStuck(5);
+    try {
+      const m = freshMeasurement('bplines');
+      store.writeLines(lines(`${m} v=1 ${BASE_MS}\n${m} s="a\nb" ${BASE_MS + 1}\n${m} v=3 ${BASE_MS + 2}`));
+      store.write([point(m, {}, { v: 4 }, BASE_MS + 3)]);
+      store.writeLines(lines(`${m} v=5 ${BASE_MS + 4}`));
+      let caught: unknown;
+      try {
+        store.writeLines(lines(`${m} v=6 ${BASE_MS + 5}`));
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).toBeInstanceOf(AppError);
+      expect((caught as AppError).status).toBe(503);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('waitForRoom answers at once while a write of that many points fits, and with the 503 when it does not in time', async () => {
+    const store = adapter.openStuck(5);
+    try {
+      const m = freshMeasurement('room');
+      // An empty buffer takes any batch.
+      await expect(store.waitForRoom(1_000, 0)).resolves.toBeUndefined();
+      // Asked in the same turn as the write, before the embedded store applies it.
+      store.write([1, 2, 3].map((i) => point(m, {}, { v: i }, BASE_MS + i)));
+      const fits = store.waitForRoom(2, 0);
+      const refused = store.waitForRoom(3, 0);
+      const tooMany = store.waitForRoom(6, 10_000);
+      await expect(fits).resolves.toBeUndefined();
+      for (const answer of [refused, tooMany]) {
+        const err = await answer.catch((e: unknown) => e);
+        expect((err as AppError).status).toBe(503);
+        expect((err as AppError).retryAfterSeconds).toBeGreaterThan(0);
+      }
+      if (adapter.name === 'embedded') return; // it drains on the next turn: only the Influx store stays full
+      const started = Date.now();
+      const late = await store.waitForRoom(3, 100).catch((err: unknown) => err);
+      expect((late as AppError).status).toBe(503);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('waitForRoom lets a write that does not fit go once the buffer has drained', async () => {
+    const store = open({ maxBufferedPoints: 5 });
+    const m = freshMeasurement('roomdrain');
+    store.write([1, 2, 3, 4, 5].map((i) => point(m, {}, { v: i }, BASE_MS + i)));
+    let ready = false;
+    const waiting = store.waitForRoom(3, 20_000).then(() => (ready = true));
+    await Promise.resolve();
+    expect(ready).toBe(false);
+    await store.flush();
+    await waiting;
+    store.writeLines(lines(`${m} v=6 ${BASE_MS + 6}\n${m} v=7 ${BASE_MS + 7}\n${m} v=8 ${BASE_MS + 8}`));
+    await store.flush();
+    const [series] = await store.query({ measurement: m, field: 'v', startMs: BASE_MS, endMs: BASE_MS + 100 });
+    expect(series?.points).toHaveLength(8);
+  });
+
+  it('refuses writes once closed, with a 503', async () => {
+    const store = adapter.open();
+    await store.close();
+    const m = freshMeasurement('closed');
+    for (const attempt of [
+      () => store.write([point(m, {}, { v: 1 }, BASE_MS)]),
+      () => store.writeLines(lines(`${m} v=1 ${BASE_MS}`)),
+    ]) {
+      let caught: unknown;
+      try {
+        attempt();
+      } catch (err) {
+        caught = err;
+      }
+      expect((caught as AppError).status).toBe(503);
+    }
+    expect(((await store.waitForRoom(1, 1_000).catch((err: unknown) => err)) as AppError).status).toBe(503);
+  });
+
   it('accepts writes again once the buffer has drained', async () => {
     const store = open({ maxBufferedPoints: 5 });
     const m = freshMeasurement('drain');
@@ -331,7 +432,8 @@ describe.each([influxCase(), embeddedCase()])('MetricStore contract: $name', (ad
   it('flushes on close: a new instance reads what the closed one accepted', async () => {
     const m = freshMeasurement('durable');
     const first = adapter.open({ persistent: true });
-    first.write([point(m, { host: 'a' }, { v: 1, s: 'x' }, BASE_MS), point(m, { host: 'a' }, { v: 2, s: 'y' }, BASE_MS + 1)]);
+    first.write([point(m, { host: 'a' }, { v: 1, s: 'x' }, BASE_MS)]);
+    first.writeLines(lines(`${m},host=a v=2,s="y" ${BASE_MS + 1}`));
     await first.close();
     const second = open({ persistent: true });
     expect(await second.query({ measurement: m, field: 'v', startMs: BASE_MS, endMs: BASE_MS + 10 })).toEqual([

@@ -2,10 +2,24 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../engine/errors/app-error.ts';
 import { formatLineProtocol, invalidPointReason, parseLineProtocol } from '../../engine/metrics/line-protocol.ts';
+import { validateLineProtocol } from '../../engine/metrics/validate-line-protocol.ts';
 import type { FieldValue, MetricPoint } from '../../engine/metrics/metric-store.ts';
 
 const NOW = 1_700_000_000_123_456_789n;
 const parse = (body: string, precision: 'ns' | 'us' | 'ms' | 's' = 'ns') => parseLineProtocol(body, precision, NOW);
+/**
+ * validateLineProtocol on the body as text and as bytes (as the route hands it over): both
+ * must give the same errors and the same lines; returns them with the batch as text.
+ */
+function validated(body: string, precision: 'ns' | 'us' | 'ms' | 's' = 'ns') {
+  const fromText = validateLineProtocol(body, precision, NOW);
+  const fromBytes = validateLineProtocol(Buffer.from(body, 'utf8'), precision, NOW);
+  const text = Buffer.from(fromText.batch.data).toString('utf8');
+  expect(fromBytes.errors).toEqual(fromText.errors);
+  expect(Buffer.from(fromBytes.batch.data).toString('utf8')).toBe(text);
+  expect(fromBytes.batch.count).toBe(fromText.batch.count);
+  return { errors: fromText.errors, batch: { text, count: fromText.batch.count, precision: fromText.batch.precision } };
+}
 
 function one(body: string, precision: 'ns' | 'us' | 'ms' | 's' = 'ns'): MetricPoint {
   const { points, errors } = parse(body, precision);
@@ -373,6 +387,163 @@ describe('parseLineProtocol: fast paths read what the general reader reads', () 
       { a: 'plain, text', b: 'C:\\dir', c: 'x"y' },
       { a: 'plain, text', b: 'two\nlines' },
     ]);
+  });
+});
+
+describe('validateLineProtocol', () => {
+  /** What the route did before: parse, then keep the points invalidPointReason passes. */
+  function parseAndCheck(body: string, precision: 'ns' | 'us' | 'ms' | 's') {
+    const parsed = parseLineProtocol(body, precision, NOW, { keepLines: true });
+    const storable = parsed.points.map((p) => invalidPointReason(p));
+    return { parsed, storable };
+  }
+
+  it('accepts exactly the lines the parser reads into storable points, with the same errors', () => {
+    let lines = 0;
+    let unstorable = 0;
+    let rejected = 0;
+    for (const seed of [20240601, 7, 99]) {
+      for (const { body, precision } of randomBodies(seed, 2000)) {
+        const { parsed, storable } = parseAndCheck(body, precision);
+        const result = validated(body, precision);
+        const unstorableCount = storable.filter((r) => r !== undefined).length;
+        // Syntax errors: the same lines, the same words; then one per unstorable point.
+        const syntax = result.errors.filter((e) => !/has a backslash before/.test(e.message) || parsed.errors.some((p) => p.line === e.line && p.message === e.message));
+        expect(syntax).toEqual(parsed.errors);
+        expect(result.errors.length - syntax.length).toBe(unstorableCount);
+        if (result.errors.length === 0) {
+          expect(result.batch).toEqual({ text: (parsed.lines ?? []).join('\n'), count: parsed.points.length, precision });
+          lines += parsed.points.length;
+        } else {
+          expect(result.batch.count).toBe(0);
+          rejected++;
+        }
+        unstorable += unstorableCount;
+      }
+    }
+    // The generator exercises all three outcomes.
+    expect(lines).toBeGreaterThan(500);
+    expect(unstorable).toBeGreaterThan(10);
+    expect(rejected).toBeGreaterThan(100);
+  });
+
+  it('takes or refuses plain lines changed in one place as the parser does (its fast path is no wider)', () => {
+    // mulberry32, seeded
+    let state = 12345;
+    const random = (): number => {
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+    const plain = [
+      'cpu,host=web-1,region=eu usage_user=12.5,usage_idle=87.25,n=3i,u=7u,ok=t,up=true,s="a, b = c" 1700000000123',
+      'mem,host=a used=123456789012345678i,free=1234567890123456789u,p=1e300,q=-.5e-7,r=1.,f=false,F=F',
+      'disk,path=/var/lib,a=1,b=2,c=3 v=0,w=-0,x=00001 -1700000000123',
+    ];
+    const inserts = ['', ' ', ',', '=', '"', '\\', '\n', '\r', '\r\n', '\t', '#', '-', '+', '.', 'e', 'E', 'i', 'u', 't', 'T', 'x', '0', '9', 'é', '\u0000', '  '];
+    let accepted = 0;
+    for (let n = 0; n < 8_000; n++) {
+      let line = pick(plain);
+      for (let k = 1 + Math.floor(random() * 2); k > 0; k--) {
+        const at = Math.floor(random() * (line.length + 1));
+        const cut = random() < 0.5 ? 1 : 0;
+        line = line.slice(0, at) + pick(inserts) + line.slice(at + cut);
+      }
+      const body = random() < 0.5 ? `${line}\n${pick(plain)}` : line;
+      for (const precision of ['ns', 'ms'] as const) {
+        const { parsed, storable } = parseAndCheck(body, precision);
+        const result = validated(body, precision);
+        const unstorableCount = storable.filter((r) => r !== undefined).length;
+        expect(result.errors.length, body).toBe(parsed.errors.length + unstorableCount);
+        if (unstorableCount === 0) expect(result.errors, body).toEqual(parsed.errors);
+        if (result.errors.length === 0) {
+          expect(result.batch.text, body).toBe((parsed.lines ?? []).join('\n'));
+          accepted++;
+        }
+      }
+    }
+    expect(accepted).toBeGreaterThan(2_000);
+  });
+
+  it('reads its own text back as the same points', () => {
+    for (const { body, precision } of randomBodies(5, 1500)) {
+      const { batch, errors } = validated(body, precision);
+      if (errors.length > 0) continue;
+      const again = parseLineProtocol(batch.text, precision, 0n);
+      expect(again.errors).toEqual([]);
+      expect(canonical({ points: again.points, errors: [] })).toBe(canonical({ points: parseLineProtocol(body, precision, NOW).points, errors: [] }));
+    }
+  });
+
+  it('hands back a tidy body as it came, and only the lines of an untidy one', () => {
+    const tidy = 'cpu,host=a v=1 1\ncpu,host=b v=2 2';
+    expect(validated(tidy, 'ns').batch.text).toBe(tidy);
+    // The request's own bytes, not a copy.
+    const bytes = Buffer.from(`${tidy}\n`);
+    const { data } = validateLineProtocol(bytes, 'ns', NOW).batch;
+    expect(data.buffer).toBe(bytes.buffer);
+    expect([data.byteOffset, data.byteLength]).toEqual([bytes.byteOffset, tidy.length]);
+    expect(validated(`${tidy}\n`, 'ns').batch).toEqual({ text: tidy, count: 2, precision: 'ns' });
+    const untidy = '# comment\r\n  cpu v=1 1  \r\n\ncpu v=2\ncpu v="a\nb" 3\r\ncpu v=4 4';
+    expect(validated(untidy, 's').batch).toEqual({ text: 'cpu v=1 1\ncpu v=2 1700000000\ncpu v="a\nb" 3\ncpu v=4 4', count: 4, precision: 's' });
+    expect(validated('\n# only a comment\n', 'ns').batch).toEqual({ text: '', count: 0, precision: 'ns' });
+  });
+
+  it('reads a body with characters beyond ASCII where the fast path leaves it, errors in characters, lines in bytes', () => {
+    const body = ['température,salle=été v=1 1', 'm,t=a\\ b,u=🚀 v="x\\"y" 2', '🚀 v=3', 'x,é=1 v=oops 4', 'm s="é\nà" 5', 'ok v=6 6'].join('\n');
+    const { parsed, storable } = parseAndCheck(body, 'ns');
+    expect(storable.every((r) => r === undefined)).toBe(true);
+    const result = validateLineProtocol(Buffer.from(body), 'ns', NOW);
+    expect(result.errors).toEqual(parsed.errors);
+    expect(result.errors).toEqual([{ line: 4, message: 'invalid value "oops" for field "v" (string values must be double-quoted) (column 9)' }]);
+    const good = body.replace('x,é=1 v=oops 4\n', '');
+    const ok = validateLineProtocol(Buffer.from(good), 'ns', NOW);
+    expect(ok.errors).toEqual([]);
+    expect(Buffer.from(ok.batch.data).toString()).toBe((parseLineProtocol(good, 'ns', NOW, { keepLines: true }).lines ?? []).join('\n'));
+  });
+
+  it('names the line of a point no store takes, and writes nothing', () => {
+    const body = ['m v=1 1', 'm,t=a\\\\,u v=1 1', 'a\\=b v=1 1', 'm v="x\ny" 1', 'm f\\\\\\ x=1 1', 'm v=2 2'].join('\n');
+    const { batch, errors } = validated(body, 'ns');
+    expect(errors).toEqual([
+      { line: 2, message: `value of tag "t" "a\\\\,u" has a backslash before ',', '=', ' ' or at its end` },
+      { line: 3, message: `measurement "a\\\\=b" has a backslash before ',', '=', ' ' or at its end` },
+      { line: 6, message: `field key "f\\\\\\\\ x" has a backslash before ',', '=', ' ' or at its end` },
+    ]);
+    expect(batch.count).toBe(0);
+  });
+
+  it('reports a syntax error before a name no store takes, as the parser would', () => {
+    expect(validated('a\\=b v=oops 1', 'ns').errors).toEqual(parse('a\\=b v=oops 1').errors);
+  });
+
+  it('checks the int64 range of timestamps as the parser does, in every precision', () => {
+    for (const precision of ['ns', 'us', 'ms', 's'] as const) {
+      const unit = { ns: 1n, us: 1_000n, ms: 1_000_000n, s: 1_000_000_000n }[precision];
+      const max = (2n ** 63n - 1n) / unit;
+      const min = -(2n ** 63n) / unit;
+      for (const t of [max, max + 1n, max - 1n, max * 10n, min, min - 1n, min + 1n, 0n, 1n, -1n, max / 10n]) {
+        for (const text of [String(t), String(t).replace(/^(-?)/, '$100000')]) {
+          const body = `m v=1 ${text}`;
+          expect(validated(body, precision).errors, `${precision} ${text}`).toEqual(parse(body, precision).errors);
+        }
+      }
+    }
+  });
+
+  it('finds a duplicate tag among many', () => {
+    const tags = Array.from({ length: 40 }, (_, i) => `,k${i}=v`).join('');
+    expect(validated(`m${tags} v=1 1`, 'ns').errors).toEqual([]);
+    for (const dup of [',k3=x', ',k39=x', ',k0=y']) {
+      const body = `m${tags}${dup} v=1 1`;
+      expect(validated(body, 'ns').errors).toEqual(parse(body).errors);
+      expect(parse(body).errors[0]?.message).toMatch(/duplicate tag/);
+    }
+    expect(validated('m,a\\,b=1,a\\,b=2 v=1 1', 'ns').errors).toEqual(parse('m,a\\,b=1,a\\,b=2 v=1 1').errors);
+    expect(validated('m,ab=1,a\\b=2 v=1 1', 'ns').errors).toEqual([]);
   });
 });
 

@@ -39,6 +39,8 @@ describe('a full metric buffer', () => {
     expect(first.statusCode).toBe(204);
 
     expect503(await rt.app.inject({ method: 'POST', url: '/api/v1/write', payload: 'more value=1', headers: { 'content-type': 'text/plain' } }));
+    // Refused before it is read into lines: not even checked.
+    expect503(await rt.app.inject({ method: 'POST', url: '/api/v1/write', payload: 'not line protocol', headers: { 'content-type': 'text/plain' } }));
     expect503(
       await rt.app.inject({
         method: 'POST',
