@@ -5,7 +5,7 @@
  * offered at a fixed rate to one app process with every role; a websocket client on
  * /api/v1/stream notes when each fault's incident arrives with all its alerts.
  *
- *   npm run bench:correlation -- [--rate 10000] [--seconds 20] [--per-request 50] [--correlators 1]
+ *   npm run bench:correlation -- [--rate 10000] [--seconds 20] [--per-request 50] [--correlators 1] [--cpu-prof DIR]
  *
  * Prints a progress line every second, then: offered and accepted alerts/s, alerts/s
  * correlated end to end (all alerts in incidents on the stream), and the latency from sending a
@@ -15,7 +15,8 @@
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { startApp, tempDir, type AppProcess, type ManagedProcess } from '../test/e2e/processes.ts';
+import path from 'node:path';
+import { baseEnv, REPO_ROOT, startApp, startOnFreePort, startProcess, tempDir, type AppProcess, type ManagedProcess } from '../test/e2e/processes.ts';
 import { createTestDatabase, REDIS_URL, uniqueQueuePrefix } from '../test/support/isolation.ts';
 
 const { values } = parseArgs({
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '20' },
     'per-request': { type: 'string', default: '50' },
     correlators: { type: 'string', default: '1' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const RATE = Number(values.rate);
@@ -58,7 +60,23 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
   try {
-    const app: AppProcess = await startApp({ name: 'app', env, logDir: root, onSpawn: (p) => procs.push(p) });
+    const app: AppProcess = values['cpu-prof']
+      ? await startOnFreePort(
+          'app',
+          (port) => {
+            // --cpu-prof DIR: the app writes V8 CPU profiles there when it stops.
+            const p = startProcess('app', process.execPath, ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`, '--import', 'tsx', 'bin/main.ts'], {
+              cwd: REPO_ROOT,
+              env: { ...baseEnv(), ...env, PORT: String(port), HOST: '127.0.0.1' },
+              logPath: path.join(root, 'app.log'),
+            });
+            procs.push(p);
+            return p;
+          },
+          '/healthz',
+          60_000,
+        )
+      : await startApp({ name: 'app', env, logDir: root, onSpawn: (p) => procs.push(p) });
     for (let i = 1; i < CORRELATORS; i++) await startApp({ name: `correlator-${i + 1}`, env, roles: 'correlator', logDir: root, onSpawn: (p) => procs.push(p) });
 
     const sentAt = new Map<string, number>();

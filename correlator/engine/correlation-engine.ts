@@ -575,10 +575,10 @@ export class CorrelationEngine {
     if (!inc.indexed) this.index(inc);
     else {
       for (const i of a.items) addTo(this.byItem, i, inc);
-      addTo(this.byName, a.name, inc);
+      addRecent(this.byName, a.name, inc, this.config.indexFanout);
       for (const p of this.indexPairsOf(a)) {
         inc.indexPairs.add(p);
-        addTo(this.byPair, p, inc);
+        addRecent(this.byPair, p, inc, this.config.indexFanout);
       }
     }
     this.scheduleUnindex(inc);
@@ -676,9 +676,9 @@ export class CorrelationEngine {
     if (inc.indexed) return;
     inc.indexed = true;
     for (const i of inc.items.keys()) addTo(this.byItem, i, inc);
-    for (const n of inc.names.keys()) addTo(this.byName, n, inc);
+    for (const n of inc.names.keys()) addRecent(this.byName, n, inc, this.config.indexFanout);
     for (const m of inc.members.values()) for (const p of this.indexPairsOf(m.alert)) inc.indexPairs.add(p);
-    for (const p of inc.indexPairs) addTo(this.byPair, p, inc);
+    for (const p of inc.indexPairs) addRecent(this.byPair, p, inc, this.config.indexFanout);
   }
 
   private unindex(inc: IncidentState): void {
@@ -941,6 +941,19 @@ function addTo<K>(map: Map<K, Set<IncidentState>>, key: K, inc: IncidentState): 
   const set = map.get(key);
   if (set) set.add(inc);
   else map.set(key, new Set([inc]));
+}
+
+/**
+ * Files an incident under a name or label pair, most recently active last, keeping at most
+ * `cap` per key: in a storm of many faults sharing alert names, only the latest incidents of a
+ * name are worth scoring (time proximity decays), and the per-event cost stays bounded.
+ */
+function addRecent<K>(map: Map<K, Set<IncidentState>>, key: K, inc: IncidentState, cap: number): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  else if (set.has(inc)) set.delete(inc);
+  set.add(inc);
+  if (set.size > cap) set.delete(set.values().next().value as IncidentState);
 }
 
 function removeFrom<K>(map: Map<K, Set<IncidentState>>, key: K, inc: IncidentState): void {

@@ -76,6 +76,8 @@ export interface EngineConfig {
   };
   /** Candidates scored per event, nearest first: keeps the per-event cost flat in a storm. */
   maxCandidates: number;
+  /** Incidents kept per alert name and per label pair in the candidate index, most recently active. */
+  indexFanout: number;
   /** Members an incident is compared with for label and text similarity: its first and latest ones. */
   exemplars: number;
   /** A resolved alert's state is kept this long (duplicates, flapping, re-fires), then dropped. */
@@ -113,6 +115,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = Object.freeze({
   holdMs: 5 * 60_000,
   flapping: { changes: 3, windowMs: 15 * 60_000, quietMs: 15 * 60_000 },
   maxCandidates: 48,
+  indexFanout: 64,
   exemplars: 4,
   alertRetentionMs: 60 * 60_000,
   incidentRetentionMs: 60 * 60_000,
