@@ -16,3 +16,24 @@ export function worstSeverity(list: string[]): string {
   for (const s of list) if (severityRank(s) > severityRank(best)) best = s;
   return list.length > 0 && best === 'unknown' ? (list[0] ?? best) : best;
 }
+
+/** The five levels a console filters and sorts by, worst first; every severity word falls in one. */
+export const SEVERITY_LEVELS = ['critical', 'error', 'warning', 'info', 'unknown'] as const;
+export type SeverityLevel = (typeof SEVERITY_LEVELS)[number];
+
+const LEVEL_RANK: Record<SeverityLevel, number> = { critical: 5, error: 4, warning: 3, info: 2, unknown: 1 };
+
+/** The rank of a level (5 for critical … 1 for unknown). */
+export function levelRank(level: SeverityLevel): number {
+  return LEVEL_RANK[level];
+}
+
+/** The (lowercase) words ranked at `rank`; rank 1 also takes every word not listed. */
+export function wordsOfRank(rank: number): string[] {
+  return Object.keys(RANK).filter((w) => RANK[w] === rank);
+}
+
+/** Every listed word with its rank, for a SQL CASE that sorts like severityRank. */
+export function rankedWords(): Array<[word: string, rank: number]> {
+  return Object.entries(RANK);
+}

@@ -14,6 +14,7 @@ import * as suppression from './2026-11-21-0008-suppression.ts';
 import * as incidentWorkflow from './2026-11-21-0010-incident-workflow.ts';
 import * as users from './2026-11-21-0009-users.ts';
 import * as problems from './2026-11-21-0012-problems.ts';
+import * as consoleIndexes from './2026-11-21-0013-console.ts';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-21-0001-initial': initial,
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-21-0010-incident-workflow': incidentWorkflow,
   '2026-11-21-0009-users': users,
   '2026-11-21-0012-problems': problems,
+  '2026-11-21-0013-console': consoleIndexes,
 };
