@@ -18,11 +18,16 @@ export class ApiError extends Error {
   }
 }
 
-const listeners = { unauthorized: new Set() };
+const listeners = { unauthorized: new Set(), forbidden: new Set() };
 
 /** Called when the server says the session is gone (401). */
 export function onUnauthorized(fn) {
   listeners.unauthorized.add(fn);
+}
+
+/** Called after a 403: the user's role may have changed since the page was drawn. */
+export function onForbidden(fn) {
+  listeners.forbidden.add(fn);
 }
 
 export async function api(path, { method = 'GET', body, signal } = {}) {
@@ -37,6 +42,7 @@ export async function api(path, { method = 'GET', body, signal } = {}) {
   const data = type.includes('json') ? await res.json().catch(() => null) : null;
   if (!res.ok) {
     if (res.status === 401 && !path.startsWith('/api/v1/auth/')) for (const fn of listeners.unauthorized) fn();
+    if (res.status === 403) for (const fn of listeners.forbidden) fn();
     throw new ApiError(res.status, data);
   }
   return data;

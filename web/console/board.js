@@ -146,7 +146,7 @@ export function mount(root, params, { stream }) {
       void tr.offsetWidth;
       tr.classList.add('fresh');
     }
-    const actions = h('td', { class: 'actions' });
+    const actions = h('div', { class: 'acts' });
     if (writer) {
       if (inc.status === 'open') actions.append(h('button', { type: 'button', class: 'small', dataset: { action: 'ack' }, text: 'Ack', title: 'acknowledge (a)' }));
       if (inc.status === 'open' || inc.status === 'acknowledged') {
@@ -165,7 +165,7 @@ export function mount(root, params, { stream }) {
       h('td', { class: 'owner', text: inc.assignee ?? '' }),
       h('td', { text: age(inc.startedAt), title: `started ${inc.startedAt}` }),
       h('td', { text: ago(inc.lastEventAt), title: inc.lastEventAt }),
-      actions,
+      h('td', { class: 'actions' }, actions),
     );
   }
 

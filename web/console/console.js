@@ -3,7 +3,7 @@
 // When /api/v1/auth/me answers 401 the login form shows; a login sets the session cookie
 // (HttpOnly), which API calls and the websocket then send by themselves. Buttons follow the
 // user's permissions, but the server decides: a refusal is shown with the server's words.
-import { Stream, api, onUnauthorized, session } from './api.js';
+import { Stream, api, onForbidden, onUnauthorized, session } from './api.js';
 import { mount as board } from './board.js';
 import { $, notify } from './dom.js';
 import { mount as incident } from './incident.js';
@@ -108,6 +108,17 @@ $('logout').addEventListener('click', async (e) => {
 onUnauthorized(() => {
   if (session.me?.kind === 'user' || session.me === null) showLogin();
   else notify('The server asks for credentials: sign in.', 'error');
+});
+
+// A refusal may mean the role changed: redraw the page with the current permissions.
+onForbidden(async () => {
+  const me = await api('/api/v1/auth/me').catch(() => null);
+  if (!me || !session.me || me.permissions.join() === session.me.permissions.join()) return;
+  session.me = me;
+  $('user').textContent = `${me.user?.displayName ?? me.name} · ${me.role}`;
+  current?.view.unmount();
+  current = null;
+  navigate();
 });
 
 window.addEventListener('hashchange', navigate);
