@@ -6,7 +6,7 @@
  * server's reason shown.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsoleHarness, incidentsWhere, startConsoleHarness } from './console-harness.ts';
+import { type ConsoleHarness, countIs, incidentsWhere, startConsoleHarness } from './console-harness.ts';
 
 describe('console board (Chromium, real services)', () => {
   let h: ConsoleHarness;
@@ -41,20 +41,21 @@ describe('console board (Chromium, real services)', () => {
     expect(await h.page.locator('#rows tr[data-id]').first().getAttribute('data-id')).toBe(checkout.id);
     expect(await h.page.locator('#total').textContent()).toBe(`${list.length} incidents`);
     await h.page.locator('#storm .storm-badge').waitFor();
-    await h.page.waitForFunction(() => document.querySelector('#count')?.textContent !== '0');
+    await expect.poll(() => h.page.locator('#count').textContent(), { timeout: 15_000 }).not.toBe('0');
 
     // Filters go to the server; the hash remembers them.
     const filtered = h.page.waitForResponse((r) => r.url().includes('/api/v1/incidents?') && r.url().includes('severity=info'));
     await h.page.selectOption('#f-severity', 'info');
     await filtered;
-    await h.page.waitForFunction(() => document.querySelectorAll('#rows tr[data-id]').length === 1);
+    await countIs(h.page, '#rows tr[data-id]', 1);
     expect(await h.page.locator('#rows tr[data-id] td:nth-child(3)').textContent()).toBe('mailer');
     expect(h.page.url()).toContain('severity=info');
     await h.page.selectOption('#f-severity', '');
     await h.page.fill('#f-q', 'search');
-    await h.page.waitForFunction(() => document.querySelectorAll('#rows tr[data-id]').length === 1 && document.querySelector('#rows tr[data-id] td:nth-child(3)')?.textContent === 'search');
+    await h.page.locator('#rows tr[data-id] td:nth-child(3)', { hasText: /^search$/ }).waitFor();
+    await countIs(h.page, '#rows tr[data-id]', 1);
     await h.page.fill('#f-q', '');
-    await h.page.waitForFunction((n) => document.querySelectorAll('#rows tr[data-id]').length === n, list.length);
+    await countIs(h.page, '#rows tr[data-id]', list.length);
     await h.screenshot('console-board');
     expect(h.pageErrors).toEqual([]);
   });

@@ -155,3 +155,8 @@ export async function incidentsWhere<T = Array<{ id: string; title: string; grou
     return ok(res.body.items) ? (res.body.items as T) : undefined;
   }, 20_000, what);
 }
+
+/** Waits until `selector` matches exactly `n` elements of `page`. */
+export async function countIs(page: Page, selector: string, n: number, timeout = 15_000): Promise<void> {
+  await expect.poll(() => page.locator(selector).count(), { timeout, message: `${n} × ${selector}` }).toBe(n);
+}

@@ -7,12 +7,11 @@
 // Keys: j/k or arrows move, Enter opens, a acknowledges, o assigns an owner, r resolves,
 // / searches, w toggles wall mode (larger rows, no controls).
 import { act, api, can, query, session } from './api.js';
-import { $, age, ago, ask, busy, h, notify, num, serviceOf, sevBadge, sevRank, statusChip } from './dom.js';
+import { age, ago, ask, busy, h, notify, num, put, serviceOf, sevBadge, sevRank, statusChip } from './dom.js';
 import { sparkline } from './svg.js';
 import { VirtualList } from './virtual-list.js';
 
 const PAGE = 200;
-const STORM_POLL_MS = 10_000;
 const LEVELS = { 5: 'critical', 4: 'error', 3: 'warning', 2: 'info', 1: 'unknown' };
 const STATUS_CHOICES = [
   ['open,acknowledged', 'active'],
@@ -96,7 +95,7 @@ export function mount(root, params, { stream }) {
   const viewport = h('div', { class: 'viewport', id: 'viewport', tabindex: '-1' }, sizer);
   const empty = h('p', { id: 'empty', class: 'empty', hidden: true, text: 'No incidents match.' });
   const head = h('table', { class: 'grid head' }, colgroup(), h('thead', {}, h('tr', {}, ...COLUMNS.map((c) => h('th', { text: c })))));
-  root.replaceChildren(
+  put(root,
     h(
       'section',
       { class: `page board${writer ? '' : ' read-only'}` },
@@ -131,7 +130,7 @@ export function mount(root, params, { stream }) {
     placeholder: (tr) => {
       tr.className = 'placeholder';
       tr.removeAttribute('data-id');
-      tr.replaceChildren(h('td', { colspan: COLUMNS.length, class: 'muted', text: 'loading…' }));
+      put(tr, h('td', { colspan: COLUMNS.length, class: 'muted', text: 'loading…' }));
     },
     onWindow: (_first, last) => {
       if (!complete && last > rows.length - 40) void loadMore();
@@ -156,7 +155,7 @@ export function mount(root, params, { stream }) {
         );
       }
     }
-    tr.replaceChildren(
+    put(tr,
       h('td', {}, sevBadge(inc.severity)),
       h('td', { class: 'title' }, h('a', { href: `#/incidents/${encodeURIComponent(inc.id)}`, text: inc.title, title: inc.title })),
       h('td', { text: serviceOf(inc.groupKey), title: inc.groupKey }),
@@ -286,23 +285,17 @@ export function mount(root, params, { stream }) {
     list.refresh();
   }
 
-  async function refreshStorm() {
-    try {
-      const s = await api('/api/v1/stats/storm');
-      const [five, fifteen] = s.windows;
-      const ratio = (w) => (w.alertsPerIncident === null ? '–' : `${num(w.alertsPerIncident, 1)} : 1`);
-      storm.className = `storm${s.storm ? ' on' : ''}`;
-      storm.replaceChildren(
-        h('span', { class: 'storm-badge', text: s.storm ? 'ALERT STORM' : 'no storm', title: `storm: more than ${s.threshold.alertsPerMinute} alerts a minute over ${s.threshold.overMinutes} minutes` }),
-        h('span', {}, h('b', { text: num(five.alertsIn) }), ' alerts in → ', h('b', { text: num(five.incidentsOut) }), ' incidents out ', h('span', { class: 'muted', text: `(5 min, ${ratio(five)})` })),
-        h('span', {}, h('b', { text: num(fifteen.alertsIn) }), ' → ', h('b', { text: num(fifteen.incidentsOut) }), ' ', h('span', { class: 'muted', text: `(15 min, ${ratio(fifteen)})` })),
-        h('span', { class: 'spark-pair', title: 'alerts in (blue) and incidents out (orange) per minute, last 15 minutes' }, sparkline(s.perMinute.map((m) => m.alertsIn)), sparkline(s.perMinute.map((m) => m.incidentsOut), { className: 'spark out' })),
-      );
-      $('count').textContent = num(s.active.incidents);
-      $('alerts').textContent = num(s.active.firingAlerts);
-    } catch {
-      // The board works without the figures; the next poll tries again.
-    }
+  /** Draws the storm indicator from /api/v1/stats/storm (fetched by console.js for the header too). */
+  function showStorm(s) {
+    const [five, fifteen] = s.windows;
+    const ratio = (w) => (w.alertsPerIncident === null ? '–' : `${num(w.alertsPerIncident, 1)} : 1`);
+    storm.className = `storm${s.storm ? ' on' : ''}`;
+    put(storm,
+      h('span', { class: 'storm-badge', text: s.storm ? 'ALERT STORM' : 'no storm', title: `storm: more than ${s.threshold.alertsPerMinute} alerts a minute over ${s.threshold.overMinutes} minutes` }),
+      h('span', {}, h('b', { text: num(five.alertsIn) }), ' alerts in → ', h('b', { text: num(five.incidentsOut) }), ' incidents out ', h('span', { class: 'muted', text: `(5 min, ${ratio(five)})` })),
+      h('span', {}, h('b', { text: num(fifteen.alertsIn) }), ' → ', h('b', { text: num(fifteen.incidentsOut) }), ' ', h('span', { class: 'muted', text: `(15 min, ${ratio(fifteen)})` })),
+      h('span', { class: 'spark-pair', title: 'alerts in (blue) and incidents out (orange) per minute, last 15 minutes' }, sparkline(s.perMinute.map((m) => m.alertsIn)), sparkline(s.perMinute.map((m) => m.incidentsOut), { className: 'spark out' })),
+    );
   }
 
   function setFilters(next, push = true) {
@@ -415,11 +408,8 @@ export function mount(root, params, { stream }) {
   document.addEventListener('keydown', onKey);
 
   if (params.get('wall') === '1') document.body.classList.add('wall');
-  let stormSoon = 0;
   const unsubscribe = stream.subscribe((m) => {
     if (m.incident) upsert(m.incident, true, m.type === 'incident.created');
-    // Fresh figures soon after activity, at most every 2 s (the server caches them too).
-    if (!stormSoon) stormSoon = setTimeout(() => ((stormSoon = 0), refreshStorm()), 2000);
   });
   const unreset = stream.onReset(() => void reload());
   const timers = [
@@ -427,14 +417,11 @@ export function mount(root, params, { stream }) {
       tick++;
       list.refresh();
     }, 30_000),
-    setInterval(refreshStorm, STORM_POLL_MS),
   ];
-  void stream.ready().then(() => {
-    void reload();
-    void refreshStorm();
-  });
+  void stream.ready().then(() => void reload());
 
   return {
+    storm: showStorm,
     update(next) {
       const f = filtersOf(next);
       if (JSON.stringify(f) !== JSON.stringify(filters)) setFilters(f, false);
@@ -445,7 +432,6 @@ export function mount(root, params, { stream }) {
       unreset();
       for (const t of timers) clearInterval(t);
       clearTimeout(totalTimer);
-      clearTimeout(stormSoon);
       document.removeEventListener('keydown', onKey);
       list.destroy();
     },

@@ -12,6 +12,8 @@ import { mount as topology } from './topology.js';
 
 const stream = new Stream({ onStatus: setConn });
 let current = null;
+let storm = null;
+const STORM_POLL_MS = 10_000;
 
 // For tests and debugging in the browser's console.
 globalThis.__aiops = { stream };
@@ -47,7 +49,26 @@ function navigate() {
   if (r.name !== 'incident' && r.name !== 'problems') document.title = 'Incidents · AIOps incident engine';
   const view = r.page($('view'), r.params, { stream, id: r.id });
   current = { key: r.key, view };
+  if (storm) view.storm?.(storm);
 }
+
+/** The header's counts and the board's storm indicator: polled, and soon after stream activity. */
+async function refreshStorm() {
+  if (!session.me) return;
+  try {
+    storm = await api('/api/v1/stats/storm');
+  } catch {
+    return; // the next poll tries again
+  }
+  $('count').textContent = storm.active.incidents.toLocaleString('en-US');
+  $('alerts').textContent = storm.active.firingAlerts.toLocaleString('en-US');
+  current?.view.storm?.(storm);
+}
+let stormSoon = 0;
+stream.subscribe(() => {
+  if (!stormSoon) stormSoon = setTimeout(() => ((stormSoon = 0), refreshStorm()), 2000);
+});
+setInterval(refreshStorm, STORM_POLL_MS);
 
 function showLogin() {
   current?.view.unmount();
@@ -71,6 +92,7 @@ function signedIn(me) {
   $('logout').hidden = me.kind !== 'user';
   stream.start();
   navigate();
+  void refreshStorm();
 }
 
 async function start() {

@@ -17,6 +17,13 @@ export function h(tag, props = {}, ...children) {
   return el;
 }
 
+/** Replaces an element's children; null/false children are skipped, as in h(). */
+export function put(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
 function append(el, children) {
   for (const c of children) {
     if (c === null || c === undefined || c === false) continue;
@@ -85,7 +92,7 @@ export function notify(what, kind = 'info') {
   if (what && typeof what === 'object' && 'status' in what && 'detail' in what) text = `${what.status} ${what.title}: ${what.detail}`;
   else if (what instanceof Error) text = what.message;
   bar.className = `notice ${isError ? 'error' : 'ok'}`;
-  bar.replaceChildren(h('span', { class: 'notice-text', text }), h('button', { class: 'link', type: 'button', text: 'dismiss', onclick: () => (bar.hidden = true) }));
+  put(bar, h('span', { class: 'notice-text', text }), h('button', { class: 'link', type: 'button', text: 'dismiss', onclick: () => (bar.hidden = true) }));
   bar.hidden = false;
   if (!isError) noticeTimer = setTimeout(() => (bar.hidden = true), 4000);
 }

@@ -3,7 +3,7 @@
 // (select some to split them off), the timeline, linked problems and related changes. Reloads
 // itself when the stream reports a change to it.
 import { act, api, can, query, session } from './api.js';
-import { ago, ask, busy, h, notify, num, serviceOf, sevBadge, statusChip, when } from './dom.js';
+import { ago, ask, busy, h, notify, num, put, serviceOf, sevBadge, statusChip, when } from './dom.js';
 import { PALETTE, lineChart } from './svg.js';
 import { VirtualList } from './virtual-list.js';
 
@@ -25,7 +25,7 @@ export function mount(root, _params, { stream, id }) {
   const timelineEl = h('section', { class: 'card', id: 'timeline' }, h('h2', { text: 'Timeline' }));
   const problemsEl = h('section', { class: 'card', id: 'problems' }, h('h2', { text: 'Problems' }));
   const changesEl = h('section', { class: 'card', id: 'changes' }, h('h2', { text: 'Related changes' }));
-  root.replaceChildren(
+  put(root,
     h(
       'article',
       { class: 'page incident', dataset: { id } },
@@ -76,7 +76,7 @@ export function mount(root, _params, { stream, id }) {
     });
     const items = (m.itemIds ?? []).map((it) => incident.items?.[it]?.name ?? it).join(', ');
     const flags = [m.flapping ? 'flapping' : null, m.suppressedBy ? `suppressed (${m.suppressedBy.kind})` : null].filter(Boolean).join(' · ');
-    tr.replaceChildren(
+    put(tr,
       h('td', {}, box),
       h('td', { title: `${m.fingerprint}\n${Object.entries(m.labels).map(([k, v]) => `${k}=${v}`).join('\n')}` }, m.name),
       h('td', {}, sevBadge(m.severity)),
@@ -90,7 +90,7 @@ export function mount(root, _params, { stream, id }) {
 
   function renderHead() {
     const i = incident;
-    headEl.replaceChildren(
+    put(headEl,
       h('div', { class: 'title-line' }, sevBadge(i.severity), h('h1', { id: 'incident-title', text: i.title }), statusChip(i.status)),
       h(
         'dl',
@@ -128,12 +128,12 @@ export function mount(root, _params, { stream, id }) {
 
   function renderActions() {
     if (!writer || !incident) {
-      actionsEl.replaceChildren(writer ? '' : h('span', { class: 'muted', text: `read only (${session.me?.role ?? 'no role'})` }));
+      put(actionsEl, writer ? '' : h('span', { class: 'muted', text: `read only (${session.me?.role ?? 'no role'})` }));
       return;
     }
     const s = incident.status;
     const sevSelect = h('select', { id: 'severity-select', 'aria-label': 'severity' }, ...SEVERITIES.map((v) => h('option', { value: v, text: v, selected: v === incident.severity })));
-    actionsEl.replaceChildren(
+    put(actionsEl,
       s === 'open' ? button('Acknowledge', (b) => run(b, 'ack', {}), { id: 'act-ack' }) : null,
       s !== 'closed' ? button('Assign…', assign, { id: 'act-assign', secondary: true }) : null,
       ACTIVE.has(s) ? button('Resolve', (b) => run(b, 'resolve', {}), { id: 'act-resolve' }) : null,
@@ -173,7 +173,7 @@ export function mount(root, _params, { stream, id }) {
 
   function renderCauses() {
     const list = incident.rootCauses ?? [];
-    causesEl.replaceChildren(
+    put(causesEl,
       h('h2', { text: 'Root-cause candidates' }),
       list.length === 0
         ? h('p', { class: 'muted', text: 'No candidates: without a topology the engine ranks none.' })
@@ -194,7 +194,7 @@ export function mount(root, _params, { stream, id }) {
 
   function renderTimeline() {
     const list = incident.timeline ?? [];
-    timelineEl.replaceChildren(
+    put(timelineEl,
       h('h2', { text: 'Timeline' }),
       h(
         'ol',
@@ -232,8 +232,8 @@ export function mount(root, _params, { stream, id }) {
   async function loadProblems(gen) {
     const res = await api(`/api/v1/incidents/${encodeURIComponent(id)}/problems`).catch((err) => ({ error: err }));
     if (gen !== generation) return;
-    if (res.error) return problemsEl.replaceChildren(h('h2', { text: 'Problems' }), h('p', { class: 'error', text: res.error.message }));
-    problemsEl.replaceChildren(
+    if (res.error) return put(problemsEl, h('h2', { text: 'Problems' }), h('p', { class: 'error', text: res.error.message }));
+    put(problemsEl,
       h('h2', { text: 'Problems' }),
       res.items.length === 0
         ? h('p', { class: 'muted', text: 'Not linked to any problem.' })
@@ -258,8 +258,8 @@ export function mount(root, _params, { stream, id }) {
   async function loadChanges(gen) {
     const res = await api(`/api/v1/incidents/${encodeURIComponent(id)}/changes`).catch((err) => ({ error: err }));
     if (gen !== generation) return;
-    if (res.error) return changesEl.replaceChildren(h('h2', { text: 'Related changes' }), h('p', { class: 'error', text: res.error.message }));
-    changesEl.replaceChildren(
+    if (res.error) return put(changesEl, h('h2', { text: 'Related changes' }), h('p', { class: 'error', text: res.error.message }));
+    put(changesEl,
       h('h2', { text: 'Related changes' }),
       res.items.length === 0
         ? h('p', { class: 'muted', text: res.services.length ? `No changes to ${res.services.join(', ')} in the 24 h before or during it.` : 'No service to look up changes for.' })
@@ -277,9 +277,9 @@ export function mount(root, _params, { stream, id }) {
     const res = await api(`/api/v1/incidents/${encodeURIComponent(id)}/metrics`).catch((err) => ({ error: err }));
     if (gen !== generation) return;
     const form = customQuery(res);
-    if (res.error) return metricsEl.replaceChildren(h('h2', { text: 'Metrics' }), h('p', { class: 'error', text: res.error.message }), form);
+    if (res.error) return put(metricsEl, h('h2', { text: 'Metrics' }), h('p', { class: 'error', text: res.error.message }), form);
     const series = res.queries.flatMap((q) => q.series.map((s) => ({ label: `${q.measurement}.${q.field} ${tagText(s.tags)}`, points: s.points })));
-    metricsEl.replaceChildren(h('h2', { text: 'Metrics' }), ...chartOf(series, res), form);
+    put(metricsEl, h('h2', { text: 'Metrics' }), ...chartOf(series, res), form);
   }
 
   function chartOf(series, res) {
@@ -314,7 +314,7 @@ export function mount(root, _params, { stream, id }) {
           });
           if (!r) return;
           const series = r.series.map((s) => ({ label: `${r.query.measurement}.${r.query.field} ${tagText(s.tags)}`, points: s.points }));
-          out.replaceChildren(...chartOf(series, { ...r, note: `No series ${r.query.measurement}.${r.query.field} ${tagText(r.query.tags)} in the metric store for this window.` }));
+          put(out, ...chartOf(series, { ...r, note: `No series ${r.query.measurement}.${r.query.field} ${tagText(r.query.tags)} in the metric store for this window.` }));
         },
       },
       'Plot ',
@@ -336,6 +336,8 @@ export function mount(root, _params, { stream, id }) {
     renderCauses();
     renderTimeline();
     membersHead.textContent = `Member alerts (${num(next.members.length)})`;
+    const rh = parseFloat(getComputedStyle(document.body).getPropertyValue('--row')) || 40;
+    mViewport.style.height = `${Math.min(Math.max(next.members.length, 1), 12) * rh + 2}px`;
     mList.clear();
     mList.refresh();
     const gen = ++generation;
@@ -348,7 +350,7 @@ export function mount(root, _params, { stream, id }) {
     try {
       show(await api(`/api/v1/incidents/${encodeURIComponent(id)}`));
     } catch (err) {
-      headEl.replaceChildren(h('p', { class: 'error', text: err.status === 404 ? `Incident ${id} does not exist.` : err.message }));
+      put(headEl, h('p', { class: 'error', text: err.status === 404 ? `Incident ${id} does not exist.` : err.message }));
       actionsEl.replaceChildren();
     }
   }

@@ -3,7 +3,7 @@
 // linked incidents, its timeline, and the workflow buttons its state allows (accept or reject a
 // suggestion, investigate, known error with a workaround, resolve, notes, link incidents).
 import { api, can, query } from './api.js';
-import { ago, ask, busy, h, notify, num, sevBadge, statusChip, when } from './dom.js';
+import { ago, ask, busy, h, notify, num, put, sevBadge, statusChip, when } from './dom.js';
 import { barChart, dailyBars, sparkline } from './svg.js';
 
 const STATUS_CHOICES = [
@@ -25,12 +25,12 @@ export function mountList(root, params, { stream }) {
   });
   const body = h('tbody', { id: 'problem-rows' });
   const more = h('button', { type: 'button', class: 'secondary', hidden: true, text: 'more' });
-  root.replaceChildren(
+  put(root,
     h(
       'section',
       { class: 'page problems' },
       h('div', { class: 'toolbar' }, h('h2', { text: 'Problems' }), h('label', {}, 'Status ', select), h('span', { class: 'muted', text: `incidents per day over the last ${DAYS} days` })),
-      h('table', { class: 'grid plain-rows' }, h('thead', {}, h('tr', {}, ...['Status', 'Problem', 'Incidents', `Last ${DAYS} days`, 'First seen', 'Last seen', 'Workaround'].map((t) => h('th', { text: t })))), body),
+      h('table', { class: 'plain-rows' }, h('thead', {}, h('tr', {}, ...['Status', 'Problem', 'Incidents', `Last ${DAYS} days`, 'First seen', 'Last seen', 'Workaround'].map((t) => h('th', { text: t })))), body),
       more,
     ),
   );
@@ -83,7 +83,7 @@ export function mountDetail(root, _params, { stream, id }) {
   let problem = null;
   const writer = can('problem:write');
   const el = h('article', { class: 'page problem', dataset: { id } }, 'loading…');
-  root.replaceChildren(el);
+  put(root, el);
 
   async function act(action, button) {
     let body = {};
@@ -124,7 +124,7 @@ export function mountDetail(root, _params, { stream, id }) {
     const first = p.frequency[0]?.day ?? new Date().toISOString().slice(0, 10);
     const last = new Date().toISOString().slice(0, 10);
     const from = Date.parse(last) - Date.parse(first) > 180 * 86_400_000 ? new Date(Date.parse(last) - 180 * 86_400_000).toISOString().slice(0, 10) : first;
-    el.replaceChildren(
+    put(el,
       h('p', { class: 'crumbs' }, h('a', { href: '#/problems', text: '← problems' })),
       h(
         'header',
@@ -164,7 +164,7 @@ export function mountDetail(root, _params, { stream, id }) {
       h('h2', { text: 'Evidence' }),
       h('ul', { class: 'evidence' }, ...(ev.explanation ?? []).map((s) => h('li', { text: s }))),
       ev.rootCauses?.length
-        ? [h('h3', { text: 'Recurring root causes' }), h('table', { class: 'grid compact' }, h('tr', {}, ...['Item', 'Ranked first', 'Candidate', 'Mean score'].map((t) => h('th', { text: t }))), ...ev.rootCauses.map((r) => h('tr', {}, h('td', { text: r.name, title: r.itemId }), h('td', { class: 'num', text: r.top }), h('td', { class: 'num', text: r.seen }), h('td', { class: 'num', text: num(r.meanScore, 3) }))))]
+        ? [h('h3', { text: 'Recurring root causes' }), h('table', { class: 'compact' }, h('tr', {}, ...['Item', 'Ranked first', 'Candidate', 'Mean score'].map((t) => h('th', { text: t }))), ...ev.rootCauses.map((r) => h('tr', {}, h('td', { text: r.name, title: r.itemId }), h('td', { class: 'num', text: r.top }), h('td', { class: 'num', text: r.seen }), h('td', { class: 'num', text: num(r.meanScore, 3) }))))]
         : null,
       ev.causal?.edges?.length ? [h('h3', { text: 'Learned patterns' }), h('ul', { class: 'evidence' }, ...ev.causal.edges.map((e) => h('li', { text: e.words })))] : null,
     );
@@ -172,7 +172,7 @@ export function mountDetail(root, _params, { stream, id }) {
 
   function incidents(list) {
     if (list.length === 0) return h('p', { class: 'muted', text: 'None.' });
-    return h('table', { class: 'grid compact' }, ...list.slice(0, 200).map((i) => h('tr', {}, h('td', {}, sevBadge(i.severity)), h('td', {}, h('a', { href: `#/incidents/${encodeURIComponent(i.incidentId)}`, text: i.title })), h('td', {}, statusChip(i.status)), h('td', { text: ago(i.startedAt) }), h('td', { class: 'muted', text: i.how }))));
+    return h('table', { class: 'compact' }, ...list.slice(0, 200).map((i) => h('tr', {}, h('td', {}, sevBadge(i.severity)), h('td', {}, h('a', { href: `#/incidents/${encodeURIComponent(i.incidentId)}`, text: i.title })), h('td', {}, statusChip(i.status)), h('td', { text: ago(i.startedAt) }), h('td', { class: 'muted', text: i.how }))));
   }
 
   async function load() {
@@ -181,7 +181,7 @@ export function mountDetail(root, _params, { stream, id }) {
       document.title = `${problem.title} · problems`;
       render();
     } catch (err) {
-      el.replaceChildren(h('p', { class: 'error', text: err.status === 404 ? `Problem ${id} does not exist.` : err.message }));
+      put(el, h('p', { class: 'error', text: err.status === 404 ? `Problem ${id} does not exist.` : err.message }));
     }
   }
 

@@ -5,7 +5,7 @@
 // first-ranked root-cause candidate is marked. Large topologies show the alerting part and its
 // neighbours unless asked for everything.
 import { api } from './api.js';
-import { h, num, sevBadge } from './dom.js';
+import { h, num, put, sevBadge } from './dom.js';
 import { svg } from './svg.js';
 
 const FOCUS_OVER = 150;
@@ -101,7 +101,7 @@ export function mount(root, params, { stream }) {
     showAll = all.checked;
     void load();
   });
-  root.replaceChildren(
+  put(root,
     h(
       'section',
       { class: 'page topology' },
@@ -117,7 +117,7 @@ export function mount(root, params, { stream }) {
     try {
       [topology, status] = await Promise.all([api('/api/v1/topology'), api('/api/v1/topology/alerting')]);
     } catch (err) {
-      canvas.replaceChildren(h('p', { class: 'error', text: err.message }));
+      put(canvas, h('p', { class: 'error', text: err.message }));
       return;
     }
     if (gen !== generation) return;
@@ -129,9 +129,9 @@ export function mount(root, params, { stream }) {
     const shown = focused ? focus(topology, marked) : topology;
     info.textContent = `${num(topology.items.length)} items, ${num(topology.relations.length)} relations, version ${topology.version}${focused ? ` · showing the ${num(shown.items.length)} around alerting items` : ''} · ${num(status.alerting.length)} alerting, ${num(roots.size)} suspected roots${status.unmappedFiring ? ` · ${num(status.unmappedFiring)} firing alerts map to no item` : ''}`;
     if (shown.items.length === 0) {
-      canvas.replaceChildren(h('p', { class: 'muted', text: topology.items.length === 0 ? 'No topology yet: PUT /api/v1/topology to describe your items and their relations.' : 'Nothing is alerting.' }));
+      put(canvas, h('p', { class: 'muted', text: topology.items.length === 0 ? 'No topology yet: PUT /api/v1/topology to describe your items and their relations.' : 'Nothing is alerting.' }));
     } else {
-      canvas.replaceChildren(draw(shown, alerting, roots));
+      put(canvas, draw(shown, alerting, roots));
     }
     renderSide(status, roots, topology);
   }
@@ -174,7 +174,7 @@ export function mount(root, params, { stream }) {
   }
 
   function select(item, a, r) {
-    side.replaceChildren(
+    put(side,
       h('h3', { text: item.name }),
       h('p', { class: 'muted', text: `${item.id} · ${item.kind}` }),
       h('ul', { class: 'plain' }, ...Object.entries(item.labels).map(([k, v]) => h('li', { text: `${k}=${v}` }))),
@@ -185,7 +185,7 @@ export function mount(root, params, { stream }) {
   }
 
   function renderSide(status, roots) {
-    side.replaceChildren(
+    put(side,
       h('h3', { text: 'Suspected roots' }),
       roots.size === 0
         ? h('p', { class: 'muted', text: 'No open incident has a ranked root cause.' })
