@@ -6,9 +6,33 @@
 import { Stream, api, onForbidden, onUnauthorized, session } from './api.js';
 import { mount as board } from './board.js';
 import { $, notify } from './dom.js';
-import { mount as incident } from './incident.js';
-import { mountDetail as problem, mountList as problems } from './problems.js';
-import { mount as topology } from './topology.js';
+
+// The board is part of the first paint; the other pages load when first opened.
+const incident = lazy(() => import('./incident.js'), 'mount');
+const topology = lazy(() => import('./topology.js'), 'mount');
+const problems = lazy(() => import('./problems.js'), 'mountList');
+const problem = lazy(() => import('./problems.js'), 'mountDetail');
+
+/** A page mounted once its module is loaded; unmounting before that cancels the mount. */
+function lazy(load, name) {
+  return (root, params, ctx) => {
+    let view = null;
+    let gone = false;
+    load()
+      .then((m) => {
+        if (!gone) view = m[name](root, params, ctx);
+      })
+      .catch((err) => notify(err, 'error'));
+    return {
+      update: (p) => view?.update?.(p),
+      storm: (s) => view?.storm?.(s),
+      unmount() {
+        gone = true;
+        view?.unmount();
+      },
+    };
+  };
+}
 
 const stream = new Stream({ onStatus: setConn });
 let current = null;
