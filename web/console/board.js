@@ -335,7 +335,9 @@ export function mount(root, params, { stream }) {
     }
     const done = await busy(button, () => act(id, action, body));
     if (done) {
-      upsert(done);
+      // The answer is the whole incident; the board keeps its summary.
+      const { members: _m, rootCauses: _r, timeline: _t, items: _i, ...summary } = done;
+      upsert(summary);
       notify(`${action === 'ack' ? 'Acknowledged' : action === 'assign' ? (body.assignee ? `Assigned to ${body.assignee}` : 'Unassigned') : 'Resolved'}: ${done.title}`);
     }
   }
