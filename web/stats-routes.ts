@@ -3,12 +3,13 @@
  * console. Alert events received versus incidents opened over the last 5 and 15 minutes and
  * per minute, the active incidents and their firing alerts, and `storm` once alerts arrive
  * faster than STORM_ALERTS_PER_MINUTE over the last 5 minutes. Read at most once per
- * CACHE_MS per process, however many screens poll it.
+ * CACHE_MS per process, however many screens poll it; minutes that can no longer change are
+ * kept, so a read counts only the last minute or two.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { sql } from 'kysely';
 import type { Database } from '../engine/db/database.ts';
-import { StormRepository } from '../engine/incident/storm-repository.ts';
+import { StormFigures, StormRepository } from '../engine/incident/storm-repository.ts';
 import { requirePermission } from './access-plugin.ts';
 import { shortCache } from './short-cache.ts';
 
@@ -17,9 +18,10 @@ const WINDOWS = [5, 15] as const;
 const CACHE_MS = 3_000;
 
 export const statsRoutes: FastifyPluginAsync<{ database: Database }> = async (app, { database }) => {
+  const figures = new StormFigures(new StormRepository(database.db), WINDOWS[WINDOWS.length - 1]!);
   const storm = shortCache(CACHE_MS, async () => {
     const now = new Date();
-    const minutes = await new StormRepository(database.db).perMinute(WINDOWS[WINDOWS.length - 1]!, now);
+    const minutes = await figures.read(now);
     const active = await sql<{ incidents: number; firing: number }>`
       select count(*)::int as incidents, coalesce(sum(firing_count), 0)::int as firing
       from incidents where status in ('open', 'acknowledged')`.execute(database.db);

@@ -8,7 +8,8 @@ import type { Kysely } from 'kysely';
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('incidents_status_last_event_at').on('incidents').columns(['status', 'last_event_at']).execute();
   await db.schema.createIndex('incidents_created_at').on('incidents').column('created_at').execute();
-  await db.schema.createIndex('alert_events_received_at').on('alert_events').column('received_at').execute();
+  // With status, the storm figures are read from the index alone.
+  await db.schema.createIndex('alert_events_received_at').on('alert_events').columns(['received_at', 'status']).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
