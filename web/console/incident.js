@@ -13,6 +13,8 @@ const ACTIVE = new Set(['open', 'acknowledged']);
 export function mount(root, _params, { stream, id }) {
   let incident = null;
   let generation = 0;
+  let slowAt = 0;
+  let slowGeneration = 0;
   const picked = new Set();
   const writer = can('incident:write');
 
@@ -257,7 +259,7 @@ export function mount(root, _params, { stream, id }) {
 
   async function loadChanges(gen) {
     const res = await api(`/api/v1/incidents/${encodeURIComponent(id)}/changes`).catch((err) => ({ error: err }));
-    if (gen !== generation) return;
+    if (gen !== slowGeneration) return;
     if (res.error) return put(changesEl, h('h2', { text: 'Related changes' }), h('p', { class: 'error', text: res.error.message }));
     put(changesEl,
       h('h2', { text: 'Related changes' }),
@@ -275,7 +277,7 @@ export function mount(root, _params, { stream, id }) {
 
   async function loadMetrics(gen) {
     const res = await api(`/api/v1/incidents/${encodeURIComponent(id)}/metrics`).catch((err) => ({ error: err }));
-    if (gen !== generation) return;
+    if (gen !== slowGeneration) return;
     const form = customQuery(res);
     if (res.error) return put(metricsEl, h('h2', { text: 'Metrics' }), h('p', { class: 'error', text: res.error.message }), form);
     const series = res.queries.flatMap((q) => q.series.map((s) => ({ label: `${q.measurement}.${q.field} ${tagText(s.tags)}`, points: s.points })));
@@ -342,8 +344,13 @@ export function mount(root, _params, { stream, id }) {
     mList.refresh();
     const gen = ++generation;
     void loadProblems(gen);
-    void loadChanges(gen);
-    if (firstTime || next.status !== 'closed') void loadMetrics(gen);
+    // Changes and series move slowly: read them again at most every 30 s.
+    if (firstTime || Date.now() - slowAt > 30_000) {
+      slowAt = Date.now();
+      const slow = ++slowGeneration;
+      void loadChanges(slow);
+      void loadMetrics(slow);
+    }
   }
 
   async function load() {
@@ -355,10 +362,16 @@ export function mount(root, _params, { stream, id }) {
     }
   }
 
+  // Reload soon after a change, at most every 2 s: a storm must not starve or flood the page.
   let timer = 0;
+  let lastLoad = 0;
   const later = () => {
-    clearTimeout(timer);
-    timer = setTimeout(load, 300);
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = 0;
+      lastLoad = Date.now();
+      void load();
+    }, Math.max(300, lastLoad + 2000 - Date.now()));
   };
   const unsubscribe = stream.subscribe((m) => {
     if (m.incident?.id === id || m.incidentId === id) later();
@@ -369,6 +382,7 @@ export function mount(root, _params, { stream, id }) {
   return {
     unmount() {
       generation++;
+      slowGeneration++;
       clearTimeout(timer);
       unsubscribe();
       unreset();

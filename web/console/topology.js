@@ -193,10 +193,14 @@ export function mount(root, params, { stream }) {
     );
   }
 
+  // Redraw after changes at most every 3 s, however busy the stream is.
   let timer = 0;
   const later = () => {
-    clearTimeout(timer);
-    timer = setTimeout(load, 1500);
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = 0;
+      void load();
+    }, 3000);
   };
   const unsubscribe = stream.subscribe((m) => {
     if (m.incident) later();
