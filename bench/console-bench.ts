@@ -67,9 +67,11 @@ async function main(): Promise<void> {
     QUEUE_MAX_DEPTH: '1000000',
   };
   let cleaned = false;
+  let closeBrowser: () => Promise<void> = async () => {};
   const cleanup = async () => {
     if (cleaned) return;
     cleaned = true;
+    await closeBrowser().catch(() => undefined);
     killProcessesWithArgument(`${browserDir}/`);
     for (const p of procs) await p.stop().catch(() => undefined);
     await pg.drop().catch(() => undefined);
@@ -128,37 +130,49 @@ async function main(): Promise<void> {
     process.stderr.write('\n');
 
     await mkdir(path.join(browserDir, 'profile'), { recursive: true });
-    const context = await chromium.launchPersistentContext(path.join(browserDir, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      chromiumSandbox: false,
-      env: { ...baseEnv(), HOME: browserDir },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1920, height: 1080 },
-      timeout: 30_000,
-    });
-    const paints: Array<{ board: number; fcp: number; all: number; rows: number; total: string }> = [];
-    try {
-      for (let run = 0; run < PAINTS; run++) {
+    // The browser runs only while it measures, so it takes no CPU from the stream phase.
+    const launch = () =>
+      chromium.launchPersistentContext(path.join(browserDir, 'profile'), {
+        executablePath: CHROMIUM,
+        headless: true,
+        chromiumSandbox: false,
+        env: { ...baseEnv(), HOME: browserDir },
+        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        viewport: { width: 1920, height: 1080 },
+        timeout: 30_000,
+      });
+    type Paint = { board: number; fcp: number; all: number; rows: number; total: string; steps: { html: number; me: number[] | null; incidents: number[] | null } };
+    /** Loads the board `runs` times in fresh pages; the first paint of each, and a scroll to the end. */
+    const measurePaints = async (runs: number, open: number, label: string): Promise<Paint[]> => {
+      const out: Paint[] = [];
+      const context = await launch();
+      closeBrowser = () => context.close();
+      for (let run = 0; run < runs; run++) {
         const page = await context.newPage();
         await page.goto(`${app.baseUrl}/#/board`, { waitUntil: 'commit' });
-        await page.waitForFunction(() => (globalThis as unknown as { document: { documentElement: { dataset: Record<string, string> } } }).document.documentElement.dataset.boardFirstPage !== undefined, undefined, { timeout: 30_000 });
-        const m = await page.evaluate(`(() => {
+        await page.waitForFunction(`document.documentElement.dataset.boardFirstPage !== undefined`, undefined, { timeout: 30_000 });
+        const m = (await page.evaluate(`(() => {
           const fcp = performance.getEntriesByName('first-contentful-paint')[0];
-          return { board: Number(document.documentElement.dataset.boardFirstPage), fcp: fcp ? fcp.startTime : NaN, rows: document.querySelectorAll('#rows tr[data-id]').length, total: document.querySelector('#total').textContent };
-        })()`);
+          const res = (part) => { const e = performance.getEntriesByType('resource').find((r) => r.name.includes(part)); return e ? [Math.round(e.startTime), Math.round(e.responseEnd)] : null; };
+          return { board: Number(document.documentElement.dataset.boardFirstPage), fcp: fcp ? fcp.startTime : NaN, rows: document.querySelectorAll('#rows tr[data-id]').length, total: document.querySelector('#total').textContent,
+            steps: { html: Math.round(performance.getEntriesByType('navigation')[0].responseEnd), me: res('/api/v1/auth/me'), incidents: res('/api/v1/incidents?') } };
+        })()`)) as Omit<Paint, 'all'>;
         // Scroll to the end: the board fetches the remaining pages and draws the last rows.
         const t0 = Date.now();
         await page.evaluate(`document.getElementById('viewport').scrollTop = 1e9`);
-        await page.waitForFunction(`(() => { const rows = document.querySelectorAll('#rows tr[data-id]'); const v = document.getElementById('viewport'); return rows.length > 0 && document.querySelectorAll('#rows tr.placeholder').length === 0 && v.scrollTop + v.clientHeight >= v.scrollHeight - 2 && Number(rows[rows.length - 1].dataset.index) === ${openForPaint - 1}; })()`, undefined, { timeout: 30_000 });
-        paints.push({ ...(m as { board: number; fcp: number; rows: number; total: string }), all: Date.now() - t0 });
-        process.stderr.write(`[console] paint ${run + 1}/${PAINTS}: board ${fmt((m as { board: number }).board)} ms\n`);
+        await page.waitForFunction(`(() => { const rows = document.querySelectorAll('#rows tr[data-id]'); return rows.length > 0 && document.querySelectorAll('#rows tr.placeholder').length === 0 && Number(rows[rows.length - 1].dataset.index) >= ${open - 1}; })()`, undefined, { timeout: 30_000 });
+        out.push({ ...m, all: Date.now() - t0 });
+        process.stderr.write(`[console] ${label} paint ${run + 1}/${runs}: board ${fmt(m.board)} ms (html ${m.steps.html}, me ${m.steps.me?.join('–')}, incidents ${m.steps.incidents?.join('–')} ms)\n`);
         await page.close();
       }
-    } finally {
-      await context.close().catch(() => undefined);
+      await context.close();
       killProcessesWithArgument(`${browserDir}/`);
-    }
+      return out;
+    };
+    let paints: Paint[] = [];
+    let storm: Paint[] = [];
+    let stormOpen = { incidents: 0, firingAlerts: 0 };
+    paints = await measurePaints(PAINTS, openForPaint, 'seeded');
 
     // ---- 2. live updates to CLIENTS websocket clients at RATE alerts/s
     const sentAt = new Map<string, number>();
@@ -251,6 +265,10 @@ async function main(): Promise<void> {
     const elapsed = (performance.now() - start) / 1000;
     for (const ws of clients) ws.terminate();
 
+    // ---- 3. the board again, now with the storm's incidents and alerts open too
+    stormOpen = JSON.parse((await request('GET', '/api/v1/stats/storm')).body).active;
+    storm = await measurePaints(Math.min(3, PAINTS), await activeTotal(), 'after the storm');
+
     const sorted = [...latencies].sort((x, y) => x - y);
     const boards = paints.map((p) => p.board);
     const fcps = paints.map((p) => p.fcp);
@@ -270,6 +288,10 @@ async function main(): Promise<void> {
       ['first contentful paint', `median ${fmt(median(fcps))} ms, max ${fmt(Math.max(...fcps))} ms`],
       ['rows in the DOM / shown as', `${fmt(paints[0]?.rows ?? Number.NaN)} rows (virtualized) / “${paints[0]?.total ?? ''}”`],
       ['scroll to the end, all loaded', `median ${fmt(median(alls))} ms, max ${fmt(Math.max(...alls))} ms`],
+      [
+        'board after the storm',
+        `${fmt(stormOpen.incidents)} open incidents, ${fmt(stormOpen.firingAlerts)} firing alerts: first page median ${fmt(median(storm.map((p) => p.board)))} ms, max ${fmt(Math.max(...storm.map((p) => p.board)))} ms; scroll to the end median ${fmt(median(storm.map((p) => p.all)))} ms`,
+      ],
     );
     const w = Math.max(...rows.map((r) => r[0].length));
     console.log(`\nnpm run bench:console -- --clients ${CLIENTS} --rate ${RATE} --seconds ${SECONDS} --per-request ${PER_REQUEST} --incidents ${INCIDENTS} --paints ${PAINTS}`);

@@ -1,7 +1,7 @@
 /**
  * Reading incidents and alerts, permission `incident:read`:
  *
- *   GET /api/v1/incidents?status=&severity=&q=&assignee=&sort=&total=&limit=&offset=
+ *   GET /api/v1/incidents?status=&severity=&q=&assignee=&sort=&total=&seq=&limit=&offset=
  *   GET /api/v1/incidents/:id                 members (with link reasons, score figures and the
  *                                             topology items their labels map to), root causes, timeline
  *   GET /api/v1/incidents/:id/problems        the problems it is linked to
@@ -19,6 +19,7 @@ import type { Incident, IncidentStatus } from '../engine/incident/incident.ts';
 import { INCIDENT_SORTS, type IncidentFilter, IncidentRepository } from '../engine/incident/incident-repository.ts';
 import { SEVERITY_LEVELS } from '../engine/incident/severity.ts';
 import { ProblemRepository } from '../engine/problem/problem-repository.ts';
+import { StreamRepository } from '../engine/stream/stream-repository.ts';
 import type { TopologySnapshots } from '../engine/problem/topology-snapshot.ts';
 import { requirePermission } from './access-plugin.ts';
 
@@ -32,6 +33,7 @@ const ListQuery = Type.Object(
     assignee: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'the owner, exactly; `-` for incidents nobody owns' })),
     sort: Type.Optional(stringEnum(INCIDENT_SORTS, 'last_event (default), severity, started (newest first) or alerts; ties by latest activity')),
     total: Type.Boolean({ default: false, description: 'also count every matching incident' }),
+    seq: Type.Boolean({ default: false, description: 'also give the stream sequence number the list is at least as new as: resume the websocket with ?since= it' }),
     limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
     offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
   },
@@ -61,6 +63,8 @@ export const incidentRoutes: FastifyPluginAsync<IncidentRoutesOptions> = async (
 
   app.get<{ Querystring: Static<typeof ListQuery> }>('/api/v1/incidents', { schema: { querystring: ListQuery } }, async (request) => {
     const { limit, offset, sort, total } = request.query;
+    // Read before the list: every message up to it is in the list, later ones come on the stream.
+    const seq = request.query.seq ? await new StreamRepository(database.db).lastSeq() : undefined;
     const filter: IncidentFilter = {
       ...(request.query.status !== undefined ? { statuses: parseStatuses(request.query.status) ?? [] } : {}),
       ...(request.query.severity !== undefined ? { severities: parseList(request.query.severity, SEVERITY_LEVELS, 'severity') ?? [] } : {}),
@@ -70,7 +74,7 @@ export const incidentRoutes: FastifyPluginAsync<IncidentRoutesOptions> = async (
     const incidents = new IncidentRepository(database.db);
     const items = await incidents.list({ ...filter, ...(sort ? { sort } : {}), limit, offset });
     const count = total ? (offset === 0 && items.length < limit ? items.length : await incidents.count(filter)) : undefined;
-    return { items, limit, offset, ...(count !== undefined ? { total: count } : {}) };
+    return { items, limit, offset, ...(count !== undefined ? { total: count } : {}), ...(seq !== undefined ? { seq } : {}) };
   });
 
   app.get<{ Params: Static<typeof IdParams> }>('/api/v1/incidents/:id', { schema: { params: IdParams } }, async (request) => {

@@ -113,6 +113,11 @@ export class Stream {
     this.connected = false;
   }
 
+  /** Before start(): the state shown is as of `seq`, so the first connection asks for what came after. */
+  resumeFrom(seq) {
+    this.lastSeq = seq;
+  }
+
   /** Resolves once the first hello came: pages read their state after it, so no update falls between. */
   ready() {
     if (this.lastSeq !== null) return Promise.resolve();

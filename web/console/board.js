@@ -1,5 +1,5 @@
-// The live incident board (#/board). The server filters, sorts and pages (200 rows a page,
-// fetched as the list scrolls); the table is virtualized; stream messages patch rows in place
+// The live incident board (#/board). The server filters, sorts and pages (100 rows first,
+// then 250 at a time as the list scrolls); the table is virtualized; stream messages patch rows in place
 // (a row that no longer matches the filters leaves, a new one that does is put where the sort
 // says). Operators acknowledge, assign and resolve from the row. The storm indicator compares
 // alert events in with incidents out over the last 5 and 15 minutes.
@@ -11,7 +11,9 @@ import { age, ago, ask, busy, h, notify, num, put, serviceOf, sevBadge, sevRank,
 import { sparkline } from './svg.js';
 import { VirtualList } from './virtual-list.js';
 
-const PAGE = 200;
+/** Rows of the first request (a screenful and then some), then of each further one. */
+const FIRST_PAGE = 100;
+const PAGE = 250;
 const LEVELS = { 5: 'critical', 4: 'error', 3: 'warning', 2: 'info', 1: 'unknown' };
 const STATUS_CHOICES = [
   ['open,acknowledged', 'active'],
@@ -63,7 +65,7 @@ export function filtersOf(params) {
   };
 }
 
-export function mount(root, params, { stream }) {
+export function mount(root, params, { stream, first }) {
   let filters = filtersOf(params);
   let matches = matcher(filters);
   let compare = comparator(filters.sort);
@@ -80,6 +82,8 @@ export function mount(root, params, { stream }) {
   let firstPaint = false;
   const flash = new Set();
   const writer = can('incident:write');
+  /** The first page index.html asked for (default filters), as of the stream's starting seq. */
+  let prefetched = first ?? null;
 
   const sel = (id, choices, value) => h('select', { id }, ...choices.map(([v, label]) => h('option', { value: v, text: label, selected: v === value })));
   const status = sel('f-status', STATUS_CHOICES, filters.status);
@@ -174,9 +178,9 @@ export function mount(root, params, { stream }) {
     empty.hidden = n > 0 || loading !== null;
   }
 
-  function fetchPage(offset) {
+  function fetchPage(offset, limit) {
     const { sort: s, ...f } = filters;
-    return api(`/api/v1/incidents${query({ ...f, sort: s, limit: PAGE, offset, total: true })}`);
+    return api(`/api/v1/incidents${query({ ...f, sort: s, limit, offset, total: true })}`);
   }
 
   async function loadMore() {
@@ -185,7 +189,14 @@ export function mount(root, params, { stream }) {
     held = [];
     loading = (async () => {
       try {
-        const res = await fetchPage(served);
+        let limit = served === 0 ? FIRST_PAGE : PAGE;
+        let res;
+        if (served === 0 && prefetched && JSON.stringify(filters) === JSON.stringify(filtersOf(new URLSearchParams()))) {
+          // Awaited like a fetch, so that `loading` is set before this settles.
+          res = await prefetched;
+          limit = res.limit;
+        } else res = await fetchPage(served, limit);
+        prefetched = null;
         if (gen !== generation) return;
         served += res.items.length;
         for (const inc of res.items) {
@@ -195,7 +206,7 @@ export function mount(root, params, { stream }) {
         }
         rows.sort(compare);
         total = res.total ?? rows.length;
-        complete = res.items.length < PAGE || served >= total;
+        complete = res.items.length < limit || served >= total;
         const later = held ?? [];
         held = null;
         for (const m of later) upsert(m, false);

@@ -71,7 +71,9 @@ function navigate() {
   current?.view.unmount();
   document.body.classList.remove('wall');
   if (r.name !== 'incident' && r.name !== 'problems') document.title = 'Incidents · AIOps incident engine';
-  const view = r.page($('view'), r.params, { stream, id: r.id });
+  const first = firstBoard;
+  firstBoard = null;
+  const view = r.page($('view'), r.params, { stream, id: r.id, first: r.name === 'board' ? first : null });
   current = { key: r.key, view };
   if (storm) view.storm?.(storm);
 }
@@ -106,6 +108,9 @@ function showLogin() {
   $('username').focus();
 }
 
+/** The board's first page asked by index.html, and the stream position it is at. */
+let firstBoard = null;
+
 function signedIn(me) {
   session.me = me;
   $('login').hidden = true;
@@ -120,10 +125,22 @@ function signedIn(me) {
 }
 
 async function start() {
-  const res = await fetch('/api/v1/auth/me');
+  // index.html asked already, while the modules were loading.
+  const early = globalThis.__aiopsMe;
+  delete globalThis.__aiopsMe;
+  const res = (await early) ?? (await fetch('/api/v1/auth/me'));
   if (res.status === 401) return showLogin();
   if (!res.ok) throw new Error(`auth/me: HTTP ${res.status}`);
-  signedIn(await res.json());
+  const me = await res.json();
+  // With the board's rows read already, the stream resumes right after them: no wait for a
+  // hello before reading, and nothing between the read and the stream is missed.
+  const board = await globalThis.__aiopsBoard;
+  delete globalThis.__aiopsBoard;
+  if (board && typeof board.seq === 'number') {
+    firstBoard = board;
+    stream.resumeFrom(board.seq);
+  }
+  signedIn(me);
 }
 
 $('login').addEventListener('submit', async (e) => {
