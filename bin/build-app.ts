@@ -24,6 +24,10 @@ import { authRoutes } from '../web/auth-routes.ts';
 import { consoleRoutes } from '../web/console-routes.ts';
 import { figuresRoutes } from '../web/figures-routes.ts';
 import { incidentRoutes } from '../web/incident-routes.ts';
+import { metricRoutes } from '../web/metric-routes.ts';
+import { statsRoutes } from '../web/stats-routes.ts';
+import { topologyStatusRoutes } from '../web/topology-status-routes.ts';
+import { TopologySnapshots } from '../engine/problem/topology-snapshot.ts';
 import { problemRoutes } from '../web/problem-routes.ts';
 import { StreamHub } from '../web/stream-hub.ts';
 import { streamRoutes } from '../web/stream-routes.ts';
@@ -122,7 +126,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(authRoutes, { throttle });
     await app.register(userRoutes, { throttle });
     await app.register(auditRoutes);
-    await app.register(incidentRoutes, { database: deps.database });
+    // One topology cache for the read routes that map alerts onto items.
+    const topology = new TopologySnapshots();
+    await app.register(incidentRoutes, { database: deps.database, topology });
+    await app.register(metricRoutes, { database: deps.database, metricStore: deps.metricStore, topology });
+    await app.register(topologyStatusRoutes, { database: deps.database, topology });
+    await app.register(statsRoutes, { database: deps.database });
     await app.register(figuresRoutes, { database: deps.database });
     await app.register(tokenRoutes, { database: deps.database, verifier });
     await app.register(topologyRoutes, { database: deps.database, bus: deps.bus });

@@ -1,22 +1,36 @@
 /**
- * The console's static client: a page, a script and a stylesheet, read once at start
- * and served from memory. No front-end framework: a wall screen loads it in a blink.
+ * The console's static client: the page at `/` and every file of web/console at
+ * `/console/<name>` (plain ES modules, one stylesheet), read once at start and served from
+ * memory with an ETag, so a wall screen's reload is a handful of 304s. No front-end framework,
+ * no build step.
  */
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync } from 'fastify';
 
 const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'console');
-const FILES: Array<[url: string, file: string, type: string]> = [
-  ['/', 'index.html', 'text/html; charset=utf-8'],
-  ['/console/console.js', 'console.js', 'text/javascript; charset=utf-8'],
-  ['/console/console.css', 'console.css', 'text/css; charset=utf-8'],
-];
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
 
 export const consoleRoutes: FastifyPluginAsync = async (app) => {
-  for (const [url, file, type] of FILES) {
+  const files = (await readdir(DIR)).filter((f) => TYPES[path.extname(f)] !== undefined).sort();
+  for (const file of files) {
     const body = await readFile(path.join(DIR, file));
-    app.get(url, async (_request, reply) => reply.type(type).header('cache-control', 'no-cache').send(body));
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+    const type = TYPES[path.extname(file)]!;
+    const urls = file === 'index.html' ? ['/', '/console/', '/console/index.html'] : [`/console/${file}`];
+    for (const url of urls) {
+      app.get(url, async (request, reply) => {
+        reply.type(type).header('cache-control', 'no-cache').header('etag', etag).header('x-content-type-options', 'nosniff');
+        if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+        return reply.send(body);
+      });
+    }
   }
 };

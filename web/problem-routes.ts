@@ -1,7 +1,9 @@
 /**
  * Problems (docs/problems.md):
  *
- *   GET  /api/v1/problems?status=&limit=&offset=     list, most recently seen first
+ *   GET  /api/v1/problems?status=&limit=&offset=&frequencyDays=
+ *                                                    list, most recently seen first; with
+ *                                                    frequencyDays each has its incidents per day
  *   GET  /api/v1/problems/:id                        linked incidents, evidence, timeline, frequency
  *   POST /api/v1/problems                            file a problem from incident ids
  *   POST /api/v1/problems/:id/{accept,reject,investigate,known-error,resolve,notes,link,unlink}
@@ -36,6 +38,7 @@ const Note = Type.Optional(Type.String({ maxLength: PROBLEM_LIMITS.textLength, d
 const ListQuery = Type.Object(
   {
     status: Type.Optional(Type.String({ description: `comma-separated: ${PROBLEM_STATUSES.join(',')}` })),
+    frequencyDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 366, description: 'add `frequency`: linked incidents per UTC day of the last this many days' })),
     limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
     offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
   },
@@ -75,8 +78,16 @@ export const problemRoutes: FastifyPluginAsync<ProblemRoutesOptions> = async (ap
 
   app.get<{ Querystring: Static<typeof ListQuery> }>('/api/v1/problems', { schema: { querystring: ListQuery }, onRequest: requirePermission('problem:read') }, async (request) => {
     const { limit, offset } = request.query;
-    const items = await new ProblemRepository(database.db).list({ statuses: parseStatuses(request.query.status), limit, offset });
-    return { items, limit, offset };
+    const problems = new ProblemRepository(database.db);
+    const items = await problems.list({ statuses: parseStatuses(request.query.status), limit, offset });
+    const days = request.query.frequencyDays;
+    if (days === undefined) return { items, limit, offset };
+    const since = new Date(Date.now() - (days - 1) * 86_400_000).toISOString().slice(0, 10);
+    const frequency = await problems.frequencies(
+      items.map((p) => p.id),
+      since,
+    );
+    return { items: items.map((p) => ({ ...p, frequency: frequency.get(p.id) ?? [] })), limit, offset, frequencySince: since };
   });
 
   app.get<{ Params: Static<typeof IdParams> }>('/api/v1/problems/:id', { schema: { params: IdParams }, onRequest: requirePermission('problem:read') }, async (request) => {

@@ -83,29 +83,34 @@ export class StreamHub {
   private onMessage(m: BusMessage): void {
     if (typeof (m as StreamMessage).seq !== 'number') return;
     const msg = m as StreamMessage;
+    // Serialized (and UTF-8 encoded) once for every client: with a wall of screens this is
+    // most of the hub's work.
+    let text: Buffer | undefined;
     for (const client of this.clients) {
       if (client.replaying) {
         if (client.pending.length >= MAX_PENDING) this.drop(client);
         else client.pending.push(msg);
       } else {
-        this.sendStream(client, msg);
+        this.sendStream(client, msg, (text ??= Buffer.from(JSON.stringify(msg))));
       }
     }
   }
 
-  private sendStream(client: Client, m: StreamMessage): void {
+  private sendStream(client: Client, m: StreamMessage, text?: Buffer): void {
     if (m.seq <= client.lastSent) return;
     client.lastSent = m.seq;
-    this.send(client, m);
+    this.send(client, m, text);
   }
 
-  private send(client: Client, m: object): void {
+  private send(client: Client, m: object, text?: Buffer): void {
     if (client.socket.readyState !== client.socket.OPEN) return;
     if (client.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
       this.drop(client);
       return;
     }
-    client.socket.send(JSON.stringify(m));
+    // A pre-encoded message goes out as a text frame, as the string would.
+    if (text) client.socket.send(text, { binary: false });
+    else client.socket.send(JSON.stringify(m));
   }
 
   private drop(client: Client): void {

@@ -2,7 +2,7 @@
  * Changes. Recording is idempotent: the id is a hash of the content, and a second insert
  * of the same id changes nothing (its first arrival time is kept).
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { Change } from './change.ts';
 import type { ChangesTable } from './changes.table.ts';
 import { type Executor, iso } from '../db/executor.ts';
@@ -50,18 +50,45 @@ export class ChangeRepository {
     return rows.map((r) => ({ id: r.id, service: r.service!, summary: r.summary, timestamp: iso(r.timestamp) }));
   }
 
+  /**
+   * Changes to any of `services` (or, with `includeUnscoped`, to no named service) with a
+   * timestamp in [from, to], newest first: what may have led to an incident.
+   */
+  async near(opts: { services: readonly string[]; from: string; to: string; limit: number; includeUnscoped?: boolean }): Promise<Change[]> {
+    if (opts.services.length === 0 && !opts.includeUnscoped) return [];
+    const rows = await this.db
+      .selectFrom('changes')
+      .selectAll()
+      .where('timestamp', '>=', new Date(opts.from))
+      .where('timestamp', '<=', new Date(opts.to))
+      .where((eb) => {
+        const terms = [];
+        if (opts.services.length > 0) terms.push(eb('service', 'in', [...opts.services]));
+        if (opts.includeUnscoped) terms.push(eb('service', 'is', null));
+        return eb.or(terms);
+      })
+      .orderBy('timestamp', 'desc')
+      .orderBy('id')
+      .limit(opts.limit)
+      .execute();
+    return rows.map(toChange);
+  }
+
   async get(id: string): Promise<Change | undefined> {
     const row = await this.db.selectFrom('changes').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row) return undefined;
-    return {
-      id: row.id,
-      source: row.source,
-      summary: row.summary,
-      service: row.service,
-      timestamp: iso(row.timestamp),
-      links: row.links,
-      details: row.details,
-      receivedAt: iso(row.received_at),
-    };
+    return row ? toChange(row) : undefined;
   }
+}
+
+function toChange(row: Selectable<ChangesTable>): Change {
+  return {
+    id: row.id,
+    source: row.source,
+    summary: row.summary,
+    service: row.service,
+    timestamp: iso(row.timestamp),
+    links: row.links,
+    details: row.details,
+    receivedAt: iso(row.received_at),
+  };
 }

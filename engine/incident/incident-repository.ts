@@ -2,10 +2,11 @@
  * Incidents and their members. Returns domain types; the caller owns the transaction.
  */
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
-import { type Incident, type IncidentMember, type IncidentStatus, type IncidentSummary, SUMMARY_FINGERPRINT_LIMIT } from './incident.ts';
-import { worstSeverity } from './severity.ts';
+import { type SelectQueryBuilder, sql } from 'kysely';
+import { type Incident, type IncidentMember, type IncidentStatus, type IncidentSummary, type RootCauseCandidateView, SUMMARY_FINGERPRINT_LIMIT } from './incident.ts';
+import { type SeverityLevel, levelRank, rankedWords, wordsOfRank, worstSeverity } from './severity.ts';
 import { type Executor, iso, isoOrNull } from '../db/executor.ts';
+import type { DB } from '../db/tables.ts';
 
 const ACTIVE: IncidentStatus[] = ['open', 'acknowledged'];
 
@@ -399,13 +400,62 @@ export class IncidentRepository {
     return { ...summary, members, rootCauses: (extra?.root_causes ?? []) as Incident['rootCauses'], timeline: await this.timeline(id, 500) };
   }
 
-  async list(opts: { statuses?: IncidentStatus[]; limit: number; offset: number }): Promise<IncidentSummary[]> {
-    let q = this.db.selectFrom('incidents').selectAll();
-    if (opts.statuses && opts.statuses.length > 0) q = q.where('status', 'in', opts.statuses);
+  /** The first `limit` members' names, labels and annotations, in link order (for reading their metrics). */
+  async memberLabels(id: string, limit: number): Promise<Array<{ name: string; labels: Record<string, string>; annotations: Record<string, string> }>> {
+    return this.db
+      .selectFrom('incident_alerts')
+      .innerJoin('alerts', 'alerts.fingerprint', 'incident_alerts.fingerprint')
+      .select(['alerts.name', 'alerts.labels', 'alerts.annotations'])
+      .where('incident_alerts.incident_id', '=', id)
+      .orderBy('incident_alerts.linked_at')
+      .orderBy('incident_alerts.fingerprint')
+      .limit(limit)
+      .execute();
+  }
+
+  /** Labels of the firing members of active incidents (at most `limit`), for mapping them onto the topology. */
+  async activeFiringLabels(limit: number): Promise<Array<{ incidentId: string; labels: Record<string, string> }>> {
+    const rows = await this.db
+      .selectFrom('incidents')
+      .innerJoin('incident_alerts', 'incident_alerts.incident_id', 'incidents.id')
+      .innerJoin('alerts', 'alerts.fingerprint', 'incident_alerts.fingerprint')
+      .select(['incidents.id', 'alerts.labels'])
+      .where('incidents.status', 'in', ACTIVE)
+      .where('alerts.status', '=', 'firing')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ incidentId: r.id, labels: r.labels }));
+  }
+
+  /** Active incidents with their ranked root-cause candidates (those that have any), most severe activity first. */
+  async activeWithRootCauses(limit: number): Promise<Array<{ id: string; title: string; severity: string; status: IncidentStatus; rootCauses: RootCauseCandidateView[] }>> {
+    const rows = await this.db
+      .selectFrom('incidents')
+      .select(['id', 'title', 'severity', 'status', 'root_causes'])
+      .where('status', 'in', ACTIVE)
+      .orderBy('last_event_at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ id: r.id, title: r.title, severity: r.severity, status: r.status, rootCauses: (r.root_causes ?? []) as RootCauseCandidateView[] }));
+  }
+
+  /** A page of incidents matching `filter`, in `sort` order (default: latest activity first). */
+  async list(opts: IncidentFilter & { sort?: IncidentSort; limit: number; offset: number }): Promise<IncidentSummary[]> {
+    let q = filtered(this.db.selectFrom('incidents').selectAll(), opts);
+    const sort = opts.sort ?? 'last_event';
+    if (sort === 'severity') q = q.orderBy(severityRankSql(), 'desc');
+    if (sort === 'started') q = q.orderBy('started_at', 'desc');
+    if (sort === 'alerts') q = q.orderBy('alert_count', 'desc');
     const rows = await q.orderBy('last_event_at', 'desc').orderBy('id').limit(opts.limit).offset(opts.offset).execute();
     if (rows.length === 0) return [];
     const byIncident = await this.fingerprintsOf(rows.map((r) => r.id));
     return rows.map((r) => toSummary(r, byIncident.get(r.id) ?? []));
+  }
+
+  /** How many incidents match `filter` (for a pager or a virtual list's height). */
+  async count(filter: IncidentFilter): Promise<number> {
+    const row = await filtered(this.db.selectFrom('incidents').select((eb) => eb.fn.countAll<string | number>().as('n')), filter).executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   private async withFingerprints(row: IncidentRow): Promise<IncidentSummary> {
@@ -438,6 +488,51 @@ export class IncidentRepository {
     }
     return byIncident;
   }
+}
+
+/** Orders a list may take; each ends with latest activity, then id, so pages never overlap. */
+export const INCIDENT_SORTS = ['last_event', 'severity', 'started', 'alerts'] as const;
+export type IncidentSort = (typeof INCIDENT_SORTS)[number];
+
+/** What the incident list can be narrowed by; every given condition must hold. */
+export interface IncidentFilter {
+  statuses?: IncidentStatus[];
+  /** Severity levels (each severity word falls in one, engine/incident/severity.ts). */
+  severities?: SeverityLevel[];
+  /** Case-insensitive substring of the title or the group key. */
+  text?: string;
+  /** The owner, exactly; null: incidents nobody owns. */
+  assignee?: string | null;
+}
+
+function filtered<O>(q: SelectQueryBuilder<DB, 'incidents', O>, f: IncidentFilter): SelectQueryBuilder<DB, 'incidents', O> {
+  if (f.statuses && f.statuses.length > 0) q = q.where('status', 'in', f.statuses);
+  if (f.severities && f.severities.length > 0) {
+    const ranks = f.severities.map(levelRank);
+    const listed = ranks.filter((r) => r > 1).flatMap(wordsOfRank);
+    q = q.where((eb) => {
+      const lower = sql<string>`lower(severity)`;
+      const terms = [];
+      if (listed.length > 0) terms.push(eb(lower, 'in', listed));
+      // Rank 1 (unknown) is every word not ranked higher, listed or not.
+      if (ranks.includes(1)) terms.push(eb(lower, 'not in', [2, 3, 4, 5].flatMap(wordsOfRank)));
+      return eb.or(terms);
+    });
+  }
+  if (f.text !== undefined && f.text !== '') {
+    const pattern = `%${f.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q = q.where((eb) => eb.or([eb('title', 'ilike', pattern), eb('group_key', 'ilike', pattern)]));
+  }
+  if (f.assignee !== undefined) q = f.assignee === null ? q.where('assignee', 'is', null) : q.where('assignee', '=', f.assignee);
+  return q;
+}
+
+/** severityRank in SQL: a CASE over the ranked words, unknown words ranking 1. */
+function severityRankSql() {
+  return sql<number>`case lower(severity) ${sql.join(
+    rankedWords().map(([w, r]) => sql`when ${sql.lit(w)} then ${sql.lit(r)}`),
+    sql` `,
+  )} else 1 end`;
 }
 
 function toSummary(row: IncidentRow, sourceFingerprints: string[]): IncidentSummary {

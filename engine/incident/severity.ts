@@ -24,4 +24,22 @@ export type SeverityLevel = (typeof SEVERITY_LEVELS)[number];
 /** `fatal`, `page`, `disaster` → critical; `high`, `major` → error; `minor` → warning; … */
 export function severityLevel(s: string): SeverityLevel {
   return SEVERITY_LEVELS[5 - severityRank(s)] ?? 'unknown';
+  }
+
+
+const LEVEL_RANK: Record<SeverityLevel, number> = { critical: 5, error: 4, warning: 3, info: 2, unknown: 1 };
+
+/** The rank of a level (5 for critical … 1 for unknown). */
+export function levelRank(level: SeverityLevel): number {
+  return LEVEL_RANK[level];
+}
+
+/** The (lowercase) words ranked at `rank`; rank 1 also takes every word not listed. */
+export function wordsOfRank(rank: number): string[] {
+  return Object.keys(RANK).filter((w) => RANK[w] === rank);
+}
+
+/** Every listed word with its rank, for a SQL CASE that sorts like severityRank. */
+export function rankedWords(): Array<[word: string, rank: number]> {
+  return Object.entries(RANK);
 }

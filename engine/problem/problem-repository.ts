@@ -341,6 +341,34 @@ export class ProblemRepository {
     };
   }
 
+  /** The problems an incident is linked to, with how it came to be linked; most recently linked first. */
+  async ofIncident(incidentId: string): Promise<Array<ProblemSummary & { how: ProblemLinkHow; linkedAt: string }>> {
+    const rows = await this.db
+      .selectFrom('problem_incidents')
+      .innerJoin('problems', 'problems.id', 'problem_incidents.problem_id')
+      .select(SUMMARY_COLUMNS.map((c) => `problems.${c}` as const))
+      .select(['problem_incidents.how', 'problem_incidents.linked_at'])
+      .where('problem_incidents.incident_id', '=', incidentId)
+      .orderBy('problem_incidents.linked_at', 'desc')
+      .orderBy('problems.id')
+      .limit(100)
+      .execute();
+    return rows.map((r) => ({ ...toSummary(r), how: r.how, linkedAt: iso(r.linked_at) }));
+  }
+
+  /** Linked incidents per UTC day of their start, from `sinceDay` (YYYY-MM-DD) on, for many problems at once. */
+  async frequencies(ids: readonly string[], sinceDay: string): Promise<Map<string, DayCount[]>> {
+    const out = new Map<string, DayCount[]>(ids.map((id) => [id, []]));
+    if (ids.length === 0) return out;
+    const result = await sql<{ problem_id: string; day: string; n: number }>`
+      select pi.problem_id, to_char(i.started_at at time zone 'UTC', 'YYYY-MM-DD') as day, count(*)::int as n
+      from problem_incidents pi join incidents i on i.id = pi.incident_id
+      where pi.problem_id in (${sql.join([...ids])}) and i.started_at >= ${`${sinceDay}T00:00:00Z`}::timestamptz
+      group by 1, 2 order by 1, 2`.execute(this.db);
+    for (const r of result.rows) out.get(r.problem_id)?.push({ day: r.day, count: Number(r.n) });
+    return out;
+  }
+
   /** Linked incidents per UTC day of their start. */
   async frequency(id: string): Promise<DayCount[]> {
     const result = await sql<{ day: string; n: number }>`

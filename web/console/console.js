@@ -1,150 +1,146 @@
-// The live board: loads open incidents, then applies stream messages by sequence
-// number. On a dropped connection it reconnects with ?since=<last seq> and catches up.
-// Signing in: when /api/v1/auth/me answers 401 the login form shows; a login sets the
-// session cookie (HttpOnly), which the API calls and the websocket then send by themselves.
-const ACTIVE = new Set(['open', 'acknowledged']);
-const RANK = { critical: 5, fatal: 5, emergency: 5, disaster: 5, page: 5, high: 4, error: 4, major: 4, warning: 3, warn: 3, average: 3, minor: 3, info: 2, informational: 2, low: 2, notice: 2 };
-const incidents = new Map();
-let lastSeq = null;
-let retryMs = 500;
-let socket = null;
+// The console's entry: sign-in, the live stream, and hash routing between the pages
+//   #/board  #/incidents/:id  #/topology  #/problems  #/problems/:id
+// When /api/v1/auth/me answers 401 the login form shows; a login sets the session cookie
+// (HttpOnly), which API calls and the websocket then send by themselves. Buttons follow the
+// user's permissions, but the server decides: a refusal is shown with the server's words.
+import { Stream, api, onForbidden, onUnauthorized, session } from './api.js';
+import { mount as board } from './board.js';
+import { $, notify } from './dom.js';
 
-const $ = (id) => document.getElementById(id);
+// The board is part of the first paint; the other pages load when first opened.
+const incident = lazy(() => import('./incident.js'), 'mount');
+const topology = lazy(() => import('./topology.js'), 'mount');
+const problems = lazy(() => import('./problems.js'), 'mountList');
+const problem = lazy(() => import('./problems.js'), 'mountDetail');
 
-function rank(sev) { return RANK[String(sev).toLowerCase()] ?? 1; }
-
-function ago(iso) {
-  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
-  if (s < 120) return `${s} s ago`;
-  if (s < 7200) return `${Math.round(s / 60)} min ago`;
-  if (s < 172800) return `${Math.round(s / 3600)} h ago`;
-  return `${Math.round(s / 86400)} d ago`;
+/** A page mounted once its module is loaded; unmounting before that cancels the mount. */
+function lazy(load, name) {
+  return (root, params, ctx) => {
+    let view = null;
+    let gone = false;
+    load()
+      .then((m) => {
+        if (!gone) view = m[name](root, params, ctx);
+      })
+      .catch((err) => notify(err, 'error'));
+    return {
+      update: (p) => view?.update?.(p),
+      storm: (s) => view?.storm?.(s),
+      unmount() {
+        gone = true;
+        view?.unmount();
+      },
+    };
+  };
 }
 
-function cell(text, cls) {
-  const td = document.createElement('td');
-  td.textContent = text;
-  if (cls) td.className = cls;
-  return td;
-}
+const stream = new Stream({ onStatus: setConn });
+let current = null;
+let storm = null;
+const STORM_POLL_MS = 10_000;
 
-function render(freshId) {
-  const list = [...incidents.values()]
-    .filter((i) => ACTIVE.has(i.status))
-    .sort((a, b) => rank(b.severity) - rank(a.severity) || Date.parse(b.lastEventAt) - Date.parse(a.lastEventAt));
-  const rows = $('rows');
-  rows.replaceChildren(
-    ...list.map((i) => {
-      const tr = document.createElement('tr');
-      tr.dataset.id = i.id;
-      if (i.id === freshId) tr.className = 'fresh';
-      const sev = document.createElement('td');
-      const badge = document.createElement('span');
-      badge.className = `sev sev-${rank(i.severity)}`;
-      badge.textContent = i.severity;
-      sev.append(badge);
-      tr.append(sev, cell(i.title, 'title'), cell(i.groupKey.split('=').slice(1).join('=')), cell(`${i.firingCount}/${i.alertCount}`), cell(i.status), cell(ago(i.startedAt)), cell(ago(i.lastEventAt)));
-      return tr;
-    }),
-  );
-  $('count').textContent = String(list.length);
-  $('alerts').textContent = String(list.reduce((n, i) => n + i.firingCount, 0));
-  $('empty').hidden = list.length > 0;
-}
+// For tests and debugging in the browser's console.
+globalThis.__aiops = { stream };
 
-async function loadBoard() {
-  const res = await fetch('/api/v1/incidents?status=open,acknowledged&limit=500');
-  if (!res.ok) throw new Error(`incidents: HTTP ${res.status}`);
-  const body = await res.json();
-  incidents.clear();
-  for (const i of body.items) incidents.set(i.id, i);
-  render();
-}
-
-function setConn(up) {
+function setConn(state) {
   const el = $('conn');
-  el.className = `conn ${up ? 'up' : 'down'}`;
-  el.textContent = up ? 'live' : 'reconnecting…';
+  el.className = `conn ${state === 'live' ? 'up' : 'down'}`;
+  el.textContent = state === 'live' ? 'live' : state === 'down' ? 'reconnecting…' : 'connecting…';
 }
 
-/** Applies one stream message on top of the board; older or repeated ones are skipped. */
-function apply(m) {
-  if (typeof m.seq !== 'number' || (lastSeq !== null && m.seq <= lastSeq)) return;
-  lastSeq = m.seq;
-  if (m.type === 'incident.created' || m.type === 'incident.updated') {
-    incidents.set(m.incident.id, m.incident);
-    render(m.incident.id);
+function route() {
+  const raw = location.hash.replace(/^#/, '') || '/board';
+  const [path, qs = ''] = raw.split('?');
+  const params = new URLSearchParams(qs);
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === 'incidents' && parts[1]) return { name: 'incident', key: `incident:${parts[1]}`, page: incident, params, id: parts[1] };
+  if (parts[0] === 'topology') return { name: 'topology', key: 'topology', page: topology, params };
+  if (parts[0] === 'problems' && parts[1]) return { name: 'problems', key: `problem:${parts[1]}`, page: problem, params, id: parts[1] };
+  if (parts[0] === 'problems') return { name: 'problems', key: `problems:${qs}`, page: problems, params };
+  return { name: 'board', key: 'board', page: board, params };
+}
+
+function navigate() {
+  if (!session.me) return;
+  const r = route();
+  for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.dataset.page === r.name);
+  if (current && current.key === r.key) {
+    current.view.update?.(r.params);
+    return;
   }
+  current?.view.unmount();
+  document.body.classList.remove('wall');
+  if (r.name !== 'incident' && r.name !== 'problems') document.title = 'Incidents · AIOps incident engine';
+  const first = firstBoard;
+  firstBoard = null;
+  const view = r.page($('view'), r.params, { stream, id: r.id, first: r.name === 'board' ? first : null });
+  current = { key: r.key, view };
+  if (storm) view.storm?.(storm);
 }
 
-function connect() {
-  const url = new URL('/api/v1/stream', location.href);
-  url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  if (lastSeq !== null) url.searchParams.set('since', String(lastSeq));
-  const ws = new WebSocket(url);
-  socket = ws;
-  // While the board loads, stream messages wait here: applying them before the list
-  // arrives would let the (older) list overwrite them.
-  let held = null;
-  const reload = async (seq) => {
-    held = [];
-    try {
-      await loadBoard();
-      lastSeq = seq;
-      for (const m of held) apply(m);
-    } finally {
-      held = null;
-    }
-  };
-  ws.onmessage = async (e) => {
-    const m = JSON.parse(e.data);
-    if (m.type === 'hello') {
-      retryMs = 500;
-      // First connection: take the board as of now; later messages apply on top.
-      if (lastSeq === null) await reload(m.seq);
-      setConn(true);
-      return;
-    }
-    if (m.type === 'reset') {
-      await reload(m.seq);
-      return;
-    }
-    if (held) held.push(m);
-    else apply(m);
-  };
-  ws.onclose = async () => {
-    if (socket !== ws) return; // logged out: closed on purpose
-    setConn(false);
-    // A refused upgrade or an expired session looks like any close: ask who we are.
-    const me = await fetch('/api/v1/auth/me').catch(() => null);
-    if (me && me.status === 401) return showLogin();
-    setTimeout(connect, retryMs);
-    retryMs = Math.min(retryMs * 2, 10_000);
-  };
+/** The header's counts and the board's storm indicator: polled, and soon after stream activity. */
+async function refreshStorm() {
+  if (!session.me) return;
+  try {
+    storm = await api('/api/v1/stats/storm');
+  } catch {
+    return; // the next poll tries again
+  }
+  $('count').textContent = storm.active.incidents.toLocaleString('en-US');
+  $('alerts').textContent = storm.active.firingAlerts.toLocaleString('en-US');
+  current?.view.storm?.(storm);
 }
+let stormSoon = 0;
+stream.subscribe(() => {
+  if (!stormSoon) stormSoon = setTimeout(() => ((stormSoon = 0), refreshStorm()), 2000);
+});
+setInterval(refreshStorm, STORM_POLL_MS);
 
 function showLogin() {
-  socket = null;
+  current?.view.unmount();
+  current = null;
+  session.me = null;
+  stream.stop();
   $('main').hidden = true;
   $('who').hidden = true;
+  $('nav').hidden = true;
   $('login').hidden = false;
   $('username').focus();
 }
 
+/** The board's first page asked by index.html, and the stream position it is at. */
+let firstBoard = null;
+
 function signedIn(me) {
+  session.me = me;
   $('login').hidden = true;
   $('main').hidden = false;
   $('who').hidden = false;
+  $('nav').hidden = false;
   $('user').textContent = me.kind === 'anonymous' ? 'anonymous (sign-in not required)' : `${me.user?.displayName ?? me.name} · ${me.role}`;
   $('logout').hidden = me.kind !== 'user';
-  connect();
+  stream.start();
+  navigate();
+  void refreshStorm();
 }
 
 async function start() {
-  const res = await fetch('/api/v1/auth/me');
+  // index.html asked already, while the modules were loading.
+  const early = globalThis.__aiopsMe;
+  delete globalThis.__aiopsMe;
+  const res = (await early) ?? (await fetch('/api/v1/auth/me'));
   if (res.status === 401) return showLogin();
   if (!res.ok) throw new Error(`auth/me: HTTP ${res.status}`);
-  signedIn(await res.json());
+  const me = await res.json();
+  // With the board's rows read already, the stream resumes right after them: no wait for a
+  // hello before reading, and nothing between the read and the stream is missed.
+  const board = await globalThis.__aiopsBoard;
+  delete globalThis.__aiopsBoard;
+  if (board && typeof board.seq === 'number') {
+    firstBoard = board;
+    stream.resumeFrom(board.seq);
+  }
+  signedIn(me);
 }
 
 $('login').addEventListener('submit', async (e) => {
@@ -163,21 +159,30 @@ $('login').addEventListener('submit', async (e) => {
     error.hidden = false;
     return;
   }
-  const me = await fetch('/api/v1/auth/me');
-  signedIn(await me.json());
+  signedIn(await api('/api/v1/auth/me'));
 });
 
 $('logout').addEventListener('click', async (e) => {
   e.preventDefault();
-  const ws = socket;
-  socket = null;
-  ws?.close();
   await fetch('/api/v1/auth/logout', { method: 'POST' });
-  incidents.clear();
-  lastSeq = null;
-  render();
   showLogin();
 });
 
-start();
-setInterval(() => render(), 30_000);
+onUnauthorized(() => {
+  if (session.me?.kind === 'user' || session.me === null) showLogin();
+  else notify('The server asks for credentials: sign in.', 'error');
+});
+
+// A refusal may mean the role changed: redraw the page with the current permissions.
+onForbidden(async () => {
+  const me = await api('/api/v1/auth/me').catch(() => null);
+  if (!me || !session.me || me.permissions.join() === session.me.permissions.join()) return;
+  session.me = me;
+  $('user').textContent = `${me.user?.displayName ?? me.name} · ${me.role}`;
+  current?.view.unmount();
+  current = null;
+  navigate();
+});
+
+window.addEventListener('hashchange', navigate);
+start().catch((err) => notify(err, 'error'));

@@ -15,6 +15,7 @@ import * as incidentWorkflow from './2026-11-21-0010-incident-workflow.ts';
 import * as users from './2026-11-21-0009-users.ts';
 import * as problems from './2026-11-21-0012-problems.ts';
 import * as sla from './2026-11-21-0011-sla.ts';
+import * as consoleIndexes from './2026-11-21-0013-console.ts';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-21-0001-initial': initial,
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-21-0009-users': users,
   '2026-11-21-0012-problems': problems,
   '2026-11-21-0011-sla': sla,
+  '2026-11-21-0013-console': consoleIndexes,
 };
