@@ -33,21 +33,7 @@ export class AlertRepository {
     if (ev.status === 'acknowledged') return this.acknowledge(ev, batchId, receivedAt);
     const created = await this.db
       .insertInto('alerts')
-      .values({
-        fingerprint: ev.fingerprint,
-        source: ev.source,
-        source_fingerprint: ev.sourceFingerprint,
-        name: ev.name,
-        severity: ev.severity,
-        status: ev.status,
-        labels: JSON.stringify(ev.labels),
-        annotations: JSON.stringify(ev.annotations),
-        starts_at: ev.startsAt,
-        ends_at: ev.endsAt,
-        last_event_at: ev.eventTime,
-        first_seen_at: receivedAt,
-        last_seen_at: receivedAt,
-      })
+      .values(newAlertRow(ev as AlertEvent & { status: AlertRecord['status'] }, receivedAt))
       .onConflict((oc) => oc.column('fingerprint').doNothing())
       .returning('fingerprint')
       .executeTakeFirst();
@@ -65,11 +51,7 @@ export class AlertRepository {
 
     if (isNewEvent && created === undefined) {
       // A known alert. Only an event at least as new as the last one moves the alert's state: a late
-      // delivery of an older event is recorded in history but does not rewind the alert.
-      // A firing event carries the alert's identity. On a resolved alert it begins a new
-      // episode (an earlier acknowledgement no longer holds); on a firing one it continues
-      // the episode: same start, one more repeat. A resolve only ends the episode, keeping
-      // the labels, severity and start it fired with (some sources resolve with no payload).
+      // delivery of an older event is recorded in history but does not rewind the alert (see stateUpdate).
       await this.db
         .updateTable('alerts')
         .set({ ...stateUpdate(ev), last_event_at: ev.eventTime, last_seen_at: receivedAt })
@@ -108,27 +90,7 @@ export class AlertRepository {
     if (fresh.length > 0) {
       const rows = await this.db
         .insertInto('alerts')
-        .values(
-          fresh.map((i) => {
-            const ev = events[i]!;
-            const receivedAt = items[i]!.receivedAt;
-            return {
-              fingerprint: ev.fingerprint,
-              source: ev.source,
-              source_fingerprint: ev.sourceFingerprint,
-              name: ev.name,
-              severity: ev.severity,
-              status: ev.status as AlertRecord['status'],
-              labels: JSON.stringify(ev.labels),
-              annotations: JSON.stringify(ev.annotations),
-              starts_at: ev.startsAt,
-              ends_at: ev.endsAt,
-              last_event_at: ev.eventTime,
-              first_seen_at: receivedAt,
-              last_seen_at: receivedAt,
-            };
-          }),
-        )
+        .values(fresh.map((i) => newAlertRow(events[i]! as AlertEvent & { status: AlertRecord['status'] }, items[i]!.receivedAt)))
         .onConflict((oc) => oc.column('fingerprint').doNothing())
         .returning('fingerprint')
         .execute();
@@ -299,6 +261,25 @@ function stateUpdate(ev: AlertEvent) {
         ends_at: ev.endsAt ?? ev.eventTime,
         annotations: sql<string>`annotations || ${JSON.stringify(ev.annotations)}::jsonb`,
       };
+}
+
+/** The row of an alert first seen in this (firing or resolved) event. */
+function newAlertRow(ev: AlertEvent & { status: AlertRecord['status'] }, receivedAt: string) {
+  return {
+    fingerprint: ev.fingerprint,
+    source: ev.source,
+    source_fingerprint: ev.sourceFingerprint,
+    name: ev.name,
+    severity: ev.severity,
+    status: ev.status,
+    labels: JSON.stringify(ev.labels),
+    annotations: JSON.stringify(ev.annotations),
+    starts_at: ev.startsAt,
+    ends_at: ev.endsAt,
+    last_event_at: ev.eventTime,
+    first_seen_at: receivedAt,
+    last_seen_at: receivedAt,
+  };
 }
 
 /** The state of an alert just created from its first event. */

@@ -75,25 +75,7 @@ export class IncidentRepository {
     component?: string | null;
   }): Promise<string> {
     const id = init.id ?? randomUUID();
-    await this.db
-      .insertInto('incidents')
-      .values({
-        id,
-        title: init.title,
-        status: 'open',
-        severity: init.severity,
-        group_key: init.groupKey,
-        alert_count: 0,
-        firing_count: 0,
-        started_at: init.eventTime,
-        last_event_at: init.eventTime,
-        resolved_at: null,
-        created_at: init.now,
-        updated_at: init.now,
-        correlation_key: init.correlationKey ?? null,
-        component: init.component ?? null,
-      })
-      .execute();
+    await this.createMany([{ ...init, id, correlationKey: init.correlationKey ?? null, component: init.component ?? null }]);
     return id;
   }
 
@@ -101,7 +83,7 @@ export class IncidentRepository {
    * Many incidents opened at once (the correlator's batch path); same fields as `create`, the
    * ids given.
    */
-  async createMany(inits: ReadonlyArray<{ id: string; correlationKey: string; component: string | null; title: string; groupKey: string; severity: string; eventTime: string; now: string }>): Promise<void> {
+  async createMany(inits: ReadonlyArray<{ id: string; correlationKey: string | null; component: string | null; title: string; groupKey: string; severity: string; eventTime: string; now: string }>): Promise<void> {
     if (inits.length === 0) return;
     await this.db
       .insertInto('incidents')
