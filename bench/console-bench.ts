@@ -25,6 +25,7 @@ import { chromium } from 'playwright-core';
 import WebSocket from 'ws';
 import { baseEnv, killProcessesWithArgument, startApp, tempDir, type ManagedProcess } from '../test/e2e/processes.ts';
 import { REDIS_URL, createTestDatabase, uniqueQueuePrefix } from '../test/support/isolation.ts';
+import { fmt, percentile, progressLine } from './support/figures.ts';
 
 const { values } = parseArgs({
   options: {
@@ -44,11 +45,6 @@ const INCIDENTS = Number(values.incidents);
 const PAINTS = Number(values.paints);
 const CHROMIUM = '/usr/bin/chromium';
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : '–');
 const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
 
 async function main(): Promise<void> {
@@ -225,11 +221,12 @@ async function main(): Promise<void> {
     const inflight: Array<Promise<void>> = [];
     const start = performance.now();
     let lastReport = start;
+    const progress = progressLine();
     const report = (final = false) => {
       const el = (performance.now() - start) / 1000;
       const sorted = [...latencies].sort((x, y) => x - y);
       const line = `[console] ${fmt(el, 1)} s  sent ${fmt(sent * PER_REQUEST)} alerts  accepted ${fmt(accepted * PER_REQUEST)}  updates received ${fmt(latencies.length)} / ${fmt(accepted * CLIENTS)}  p99 ${fmt(percentile(sorted, 99))} ms`;
-      process.stderr.write(final ? `\r${line}\n` : `\r${line}   `);
+      progress(line, final);
     };
     for (let i = 0; i < total; i++) {
       const due = start + (i / requestsPerSecond) * 1000;

@@ -18,6 +18,7 @@ import WebSocket from 'ws';
 import path from 'node:path';
 import { baseEnv, REPO_ROOT, startApp, startOnFreePort, startProcess, tempDir, type AppProcess, type ManagedProcess } from '../test/e2e/processes.ts';
 import { createTestDatabase, REDIS_URL, uniqueQueuePrefix } from '../test/support/isolation.ts';
+import { fmt, percentile, progressLine } from './support/figures.ts';
 
 const { values } = parseArgs({
   options: {
@@ -34,11 +35,6 @@ const PER_REQUEST = Number(values['per-request']);
 const CORRELATORS = Number(values.correlators);
 const NAMES = 20;
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : '–');
 
 async function main(): Promise<void> {
   const procs: ManagedProcess[] = [];
@@ -122,11 +118,12 @@ async function main(): Promise<void> {
     const inflight: Array<Promise<void>> = [];
     const start = performance.now();
     let lastReport = start;
+    const progress = progressLine();
     const report = (final = false) => {
       const el = (performance.now() - start) / 1000;
       const sorted = [...latencies].sort((a, b) => a - b);
       const line = `[correlation] ${fmt(el, 1)} s  sent ${fmt(sent * PER_REQUEST)}  accepted ${fmt(accepted * PER_REQUEST)}  in incidents ${fmt(latencies.length * PER_REQUEST)}  p99 ${fmt(percentile(sorted, 99))} ms`;
-      process.stderr.write(final ? `${line}\n` : `\r${line}   `);
+      progress(line, final);
     };
     for (let i = 0; i < total; i++) {
       const due = start + (i / requestsPerSecond) * 1000;

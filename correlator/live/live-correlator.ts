@@ -266,7 +266,7 @@ export class LiveCorrelator {
       case 'resolve':
         if (!ACTIVE.has(inc.status)) return illegal('resolve');
         await incidents.resolveByOperator(inc.id, cmd.actor, now);
-        if (inc.correlationKey && this.engine!.incident(inc.correlationKey)) this.engine!.close(inc.correlationKey, this.engineTime());
+        if (inc.correlationKey && this.engine!.incident(inc.correlationKey)) this.engine!.close(inc.correlationKey, this.now());
         this.resolved = this.resolved.filter((v) => v.key !== inc.correlationKey);
         await incidents.addTimeline(inc.id, cmd.actor, 'resolved', typeof p.note === 'string' ? { note: p.note } : {});
         break;
@@ -357,11 +357,6 @@ export class LiveCorrelator {
       .insertInto('correlation_feedback')
       .values(pending.map((f) => ({ type_a: f.a, type_b: f.b, weight: f.delta, command_id: commandId })))
       .execute();
-  }
-
-  /** The engine's clock for operator actions: wall time, never behind what it has seen. */
-  private engineTime(): number {
-    return this.now();
   }
 
   /** Open incidents as the engine holds them (for tests and diagnostics). */
