@@ -372,8 +372,19 @@ export class CorrelationEngine {
     let best: IncidentState | null = null;
     let bestScore: ScoreBreakdown | null = null;
     let bestFrom: number | null = null;
+    // Scored first, judged after: whether an `apart` candidate is scaled down depends on the rest.
+    const scored: Array<[IncidentState, TopoHit | null, ScoreBreakdown]> = [];
+    let rivalExplains = false;
     for (const [inc, hit] of this.candidates(a, t)) {
       const s = this.score(a, inc, hit, t);
+      scored.push([inc, hit, s]);
+      if (s.rootFit === 'effect' && s.total >= this.config.linkThreshold) rivalExplains = true;
+    }
+    for (const [inc, hit, s] of scored) {
+      if (s.rootFit === 'apart' && (rivalExplains || !s.silentParent)) {
+        s.rootFactor = this.config.rootFit.apartFactor;
+        s.total *= s.rootFactor;
+      }
       if (
         bestScore === null ||
         s.total > bestScore.total ||
@@ -395,7 +406,7 @@ export class CorrelationEngine {
     const why =
       best === null || bestScore === null
         ? `opened: no active incident within ${cfg.maxHops} hops, of the same name or on the same ${cfg.indexLabels.join('/')}`
-        : `opened: the best candidate ${best.key} scored ${bestScore.total.toFixed(2)} < ${cfg.linkThreshold.toFixed(2)} (topology ${bestScore.topology.toFixed(2)}, time ${bestScore.time.toFixed(2)}, labels ${bestScore.labels.toFixed(2)}, text ${bestScore.text.toFixed(2)}, learned ${bestScore.learned.toFixed(2)})`;
+        : `opened: the best candidate ${best.key} scored ${bestScore.total.toFixed(2)} < ${cfg.linkThreshold.toFixed(2)} (topology ${bestScore.topology.toFixed(2)}, time ${bestScore.time.toFixed(2)}, labels ${bestScore.labels.toFixed(2)}, text ${bestScore.text.toFixed(2)}, learned ${bestScore.learned.toFixed(2)}${bestScore.rootFactor < 1 ? `; ×${bestScore.rootFactor.toFixed(2)}: ${bestScore.rootFit === 'cause' ? 'a late cause of' : 'neither cause nor effect of'} its root ${this.graph && bestScore.rootItem !== null ? this.graph.nameOf(bestScore.rootItem) : bestScore.rootItem}` : ''})`;
     this.link(inc, a, t, why, null);
     return this.build(ev, seq, t, late, a, 'opened', inc.key, true, bestScore, why, null);
   }
@@ -491,6 +502,7 @@ export class CorrelationEngine {
       }
       if (!consistent) topology *= cfg.causalConsistency.factor;
     }
+    const fit = hit === null || hit.implicit !== undefined ? null : this.rootFit(a, inc, t);
     let labels = 0;
     let text = 0;
     for (const ex of inc.exemplars) {
@@ -515,7 +527,12 @@ export class CorrelationEngine {
       if (learnedWith !== null) learned = bestValue;
     }
     const w = cfg.weights;
-    const total = w.time * time + w.topology * topology + w.labels * labels + w.text * text + w.learned * learned;
+    let total = w.time * time + w.topology * topology + w.labels * labels + w.text * text + w.learned * learned;
+    // A structurally implausible link is scaled as a whole: being close in time or alike in
+    // labels does not make a late cause or an unexplained neighbour part of this fault.
+    // (An `apart` fit is scaled in `place`, only when a rival explains the alert as an effect.)
+    const rootFactor = fit === null || fit.kind === 'apart' ? 1 : fit.factor;
+    total *= rootFactor;
     return {
       total,
       time,
@@ -529,8 +546,45 @@ export class CorrelationEngine {
       hops: hit?.hops ?? null,
       relation: hit?.relation ?? null,
       consistent,
+      rootFit: fit?.kind ?? null,
+      rootItem: fit !== null && this.graph ? this.graph.idOf(fit.root) : null,
+      rootLagMs: fit?.lagMs ?? null,
+      rootFactor,
+      silentParent: fit?.silentParent ?? false,
       learnedWith,
     };
+  }
+
+  /**
+   * See EngineConfig.rootFit. Of the incident's alerting roots, the one that explains the alert
+   * best: one it is an effect of, else one it would be the cause of (the earliest such, the
+   * strictest lag), else the earliest root.
+   */
+  private rootFit(
+    a: AlertState,
+    inc: IncidentState,
+    t: number,
+  ): { kind: 'effect' | 'cause' | 'apart'; root: number; lagMs: number; factor: number; silentParent: boolean } | null {
+    if (this.reach === null || inc.roots.size === 0 || a.items.length === 0) return null;
+    const cfg = this.config.rootFit;
+    let cause: { root: number; onset: number } | null = null;
+    let apart: { root: number; onset: number } | null = null;
+    for (const [root, onset] of inc.roots) {
+      for (const i of a.items) {
+        if (this.reach.ancestors(i).has(root)) return { kind: 'effect', root, lagMs: t - onset, factor: 1, silentParent: false };
+        if (this.reach.ancestors(root).has(i)) {
+          if (cause === null || onset < cause.onset) cause = { root, onset };
+        } else if ((apart === null || onset < apart.onset) && this.graph!.hasCausalRelations(i) && this.graph!.hasCausalRelations(root)) apart = { root, onset };
+      }
+    }
+    if (cause !== null) {
+      const lagMs = t - cause.onset;
+      const excess = lagMs - cfg.causeGraceMs;
+      return { kind: 'cause', root: cause.root, lagMs, factor: excess <= 0 ? 1 : 1 / (1 + excess / cfg.causeScaleMs), silentParent: false };
+    }
+    if (apart === null) return null;
+    const silentParent = a.items.some((i) => this.reach!.parents(i).some((p) => this.reach!.parents(apart.root).includes(p)));
+    return { kind: 'apart', root: apart.root, lagMs: t - apart.onset, factor: cfg.apartFactor, silentParent };
   }
 
   // ---------------------------------------------------------------------------------------
@@ -549,6 +603,7 @@ export class CorrelationEngine {
       flapping: 0,
       items: new Map(),
       rootCandidates: null,
+      roots: new Map(),
       itemOnsets: new Map(),
       types: new Map(),
       exemplars: [],
@@ -584,26 +639,42 @@ export class CorrelationEngine {
     this.scheduleUnindex(inc);
   }
 
-  private narrowRoots(inc: IncidentState, a: AlertState): void {
-    if (!this.reach || a.items.length === 0) return;
+  /** Narrows the incident's possible roots to those that also explain `a`; true if they changed. */
+  private narrowRoots(inc: IncidentState, a: AlertState): boolean {
+    if (!this.reach || a.items.length === 0) return false;
     const possible = new Set<number>();
     for (const i of a.items) for (const u of this.reach.ancestors(i)) possible.add(u);
     if (inc.rootCandidates === null) {
       inc.rootCandidates = possible;
-      return;
+      return true;
     }
     const common = new Set<number>();
     for (const u of inc.rootCandidates) if (possible.has(u)) common.add(u);
-    if (common.size > 0) inc.rootCandidates = common;
+    if (common.size === 0 || common.size === inc.rootCandidates.size) return false;
+    inc.rootCandidates = common;
+    return true;
+  }
+
+  /** Keeps `roots` (alerting possible roots) in step after `a` joined and the onsets were updated. */
+  private updateRoots(inc: IncidentState, a: AlertState, narrowed: boolean): void {
+    const cands = inc.rootCandidates;
+    if (cands === null) return;
+    if (narrowed) {
+      inc.roots = new Map();
+      for (const [i, onset] of inc.itemOnsets) if (cands.has(i)) inc.roots.set(i, onset);
+      return;
+    }
+    for (const i of a.items) if (cands.has(i)) inc.roots.set(i, inc.itemOnsets.get(i)!);
   }
 
   private addAggregates(inc: IncidentState, a: AlertState, onsetMs: number): void {
-    this.narrowRoots(inc, a);
+    const narrowed = this.narrowRoots(inc, a);
     for (const i of a.items) {
       inc.items.set(i, (inc.items.get(i) ?? 0) + 1);
       const seen = inc.itemOnsets.get(i);
       if (seen === undefined || onsetMs < seen) inc.itemOnsets.set(i, onsetMs);
     }
+    this.updateRoots(inc, a, narrowed);
     inc.types.set(a.type, (inc.types.get(a.type) ?? 0) + 1);
     inc.names.set(a.name, (inc.names.get(a.name) ?? 0) + 1);
     const ex: Exemplar = { name: a.name, pairs: a.pairs, tokens: a.tokens };
@@ -617,6 +688,7 @@ export class CorrelationEngine {
   private rebuild(inc: IncidentState): void {
     inc.items = new Map();
     inc.rootCandidates = null;
+    inc.roots = new Map();
     inc.itemOnsets = new Map();
     inc.types = new Map();
     inc.names = new Map();
@@ -631,7 +703,7 @@ export class CorrelationEngine {
     let n = 0;
     for (const m of ordered) {
       n++;
-      this.narrowRoots(inc, m.alert);
+      const narrowed = this.narrowRoots(inc, m.alert);
       first = Math.min(first, m.onsetMs);
       last = Math.max(last, m.onsetMs);
       for (const i of m.alert.items) {
@@ -639,6 +711,7 @@ export class CorrelationEngine {
         const seen = inc.itemOnsets.get(i);
         if (seen === undefined || m.onsetMs < seen) inc.itemOnsets.set(i, m.onsetMs);
       }
+      this.updateRoots(inc, m.alert, narrowed);
       inc.types.set(m.alert.type, (inc.types.get(m.alert.type) ?? 0) + 1);
       inc.names.set(m.alert.name, (inc.names.get(m.alert.name) ?? 0) + 1);
       const k = this.config.exemplars;

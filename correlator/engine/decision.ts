@@ -26,6 +26,19 @@ export interface ScoreBreakdown {
    * not checked (no causal relation between them, or nothing known).
    */
   consistent: boolean | null;
+  /**
+   * Where the alert sits relative to the incident's alerting root (EngineConfig.rootFit):
+   * `effect` (on it or needing it), `cause` (it needs the alert's item), `apart` (neither);
+   * null when not checked (no topology match, or no alerting root yet).
+   */
+  rootFit: 'effect' | 'cause' | 'apart' | null;
+  /** That root item, and the event time minus its first alert in the incident. */
+  rootItem: string | null;
+  rootLagMs: number | null;
+  /** What the root fit multiplied the total by (1: no change). */
+  rootFactor: number;
+  /** For `apart`: the alert's item and the root need a common item directly (it may be a silent cause). */
+  silentParent: boolean;
   /** The incident alert type the learned figure is about. */
   learnedWith: string | null;
 }

@@ -34,6 +34,13 @@ export function describeLink(
     }
   } else parts.push('no topology path');
   parts.push(`${formatGap(score.sinceFirstMs)} the first alert`);
+  const root = score.rootItem !== null ? (graph?.nameOf(score.rootItem) ?? score.rootItem) : null;
+  if (root !== null && score.rootLagMs !== null) {
+    const factor = score.rootFactor < 1 ? `, score ×${score.rootFactor.toFixed(2)}` : '';
+    if (score.rootFit === 'effect') parts.push(score.relation === 'self' && score.viaItem === score.rootItem ? `on the incident's root ${root}` : `an effect of the incident's root ${root}`);
+    else if (score.rootFit === 'cause') parts.push(`would be a cause of the incident's root ${root}, ${formatGap(score.rootLagMs)} its first alert${factor}`);
+    else if (score.rootFit === 'apart') parts.push(`neither cause nor effect of the incident's root ${root}${score.silentParent ? ' (both need a common item that is not alerting)' : ''}${factor}`);
+  }
   if (score.labels > 0) parts.push(`label similarity ${score.labels.toFixed(2)}`);
   if (score.text > 0) parts.push(`text similarity ${score.text.toFixed(2)}`);
   if (score.learned !== 0 && score.learnedWith) {

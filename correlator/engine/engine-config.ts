@@ -52,6 +52,18 @@ export interface EngineConfig {
    * make it a two-fault incident; its topology proximity is multiplied by `factor`.
    */
   causalConsistency: { hops: number; factor: number };
+  /**
+   * Where the alert would sit in the fault the incident already shows. The incident's alerting
+   * roots are its items that could explain every member (see causalConsistency). An alert on
+   * such a root or on an item that needs one is an effect of it: a fault spreads that way. An
+   * alert on an item a root needs would become the new root, which a cause can only do if it
+   * fires about when the incident starts: later than `causeGraceMs` after the root's first
+   * alert, the link score is scaled by 1 / (1 + excess / causeScaleMs) (a late cause is a
+   * second fault nearby). An alert on neither side of a root would need a cause that is not
+   * alerting: the link score is multiplied by `apartFactor`. Only checked between items with
+   * causal relations.
+   */
+  rootFit: { causeGraceMs: number; causeScaleMs: number; apartFactor: number };
   /** Labels that differ between replicas of one thing; left out of label similarity. */
   volatileLabels: readonly string[];
   /**
@@ -109,6 +121,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = Object.freeze({
   },
   causalLag: { graceMs: 120_000, effectGraceMs: 300_000, scaleMs: 180_000 },
   causalConsistency: { hops: 8, factor: 0.15 },
+  rootFit: { causeGraceMs: 30_000, causeScaleMs: 60_000, apartFactor: 0.6 },
   volatileLabels: ['instance', 'pod', 'pod_name', 'container', 'container_id', 'ip', 'pod_ip', 'uid', 'replica', 'ifIndex'],
   indexLabels: ['service', 'app', 'application', 'job', 'host', 'node', 'device'],
   implicitItemLabels: ['service', 'app', 'application', 'job'],
@@ -136,6 +149,7 @@ export function engineConfig(overrides: Partial<EngineConfig> = {}): EngineConfi
     flapping: { ...d.flapping, ...overrides.flapping },
     causalLag: { ...d.causalLag, ...overrides.causalLag },
     causalConsistency: { ...d.causalConsistency, ...overrides.causalConsistency },
+    rootFit: { ...d.rootFit, ...overrides.rootFit },
     learning: { ...d.learning, ...overrides.learning },
   };
 }

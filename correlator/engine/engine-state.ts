@@ -60,6 +60,8 @@ export interface IncidentState {
    * common root leaves it as it was.
    */
   rootCandidates: Set<number> | null;
+  /** Its own items among rootCandidates (alerting possible roots) → their first onset. */
+  roots: Map<number, number>;
   /** Item index → first onset of a member on it. */
   itemOnsets: Map<number, number>;
   types: Map<string, number>;

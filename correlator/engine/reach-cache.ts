@@ -15,6 +15,7 @@ export interface ScoredReach {
 export class ReachCache {
   private readonly cache = new Map<number, ScoredReach[]>();
   private readonly ancestorCache = new Map<number, ReadonlySet<number>>();
+  private readonly parentCache = new Map<number, readonly number[]>();
 
   constructor(
     private readonly graph: TopologyGraph,
@@ -37,6 +38,17 @@ export class ReachCache {
       this.ancestorCache.set(index, set);
     }
     return set;
+  }
+
+  /** The items `index` needs directly (one causal hop). */
+  parents(index: number): readonly number[] {
+    let list = this.parentCache.get(index);
+    if (list === undefined) {
+      list = this.graph.upstreamIndices(index, 1);
+      if (this.parentCache.size >= this.capacity) this.parentCache.delete(this.parentCache.keys().next().value!);
+      this.parentCache.set(index, list);
+    }
+    return list;
   }
 
   /** Items with positive affinity to `index`, strongest first (ties by item index). */
