@@ -375,12 +375,20 @@ export class CorrelationEngine {
     // Scored first, judged after: whether an `apart` candidate is scaled down depends on the rest.
     const scored: Array<[IncidentState, TopoHit | null, ScoreBreakdown]> = [];
     let rivalExplains = false;
+    let rivalOnTime = false;
     for (const [inc, hit] of this.candidates(a, t)) {
       const s = this.score(a, inc, hit, t);
       scored.push([inc, hit, s]);
-      if (s.rootFit === 'effect' && s.total >= this.config.linkThreshold) rivalExplains = true;
+      if (s.rootFit === 'effect' && s.total >= this.config.linkThreshold) {
+        rivalExplains = true;
+        if (s.lateEffect === 1) rivalOnTime = true;
+      }
     }
     for (const [inc, hit, s] of scored) {
+      if (s.rootFit === 'effect' && rivalOnTime && s.lateEffect < 1) {
+        s.rootFactor = s.lateEffect;
+        s.total *= s.rootFactor;
+      }
       if (s.rootFit === 'apart' && (rivalExplains || !s.silentParent)) {
         s.rootFactor = this.config.rootFit.apartFactor;
         s.total *= s.rootFactor;
@@ -531,7 +539,7 @@ export class CorrelationEngine {
     // A structurally implausible link is scaled as a whole: being close in time or alike in
     // labels does not make a late cause or an unexplained neighbour part of this fault.
     // (An `apart` fit is scaled in `place`, only when a rival explains the alert as an effect.)
-    const rootFactor = fit === null || fit.kind === 'apart' ? 1 : fit.factor;
+    const rootFactor = fit === null || fit.kind === 'apart' || fit.kind === 'effect' ? 1 : fit.factor;
     total *= rootFactor;
     return {
       total,
@@ -551,6 +559,7 @@ export class CorrelationEngine {
       rootLagMs: fit?.lagMs ?? null,
       rootFactor,
       silentParent: fit?.silentParent ?? false,
+      lateEffect: fit !== null && fit.kind === 'effect' ? fit.factor : 1,
       learnedWith,
     };
   }
@@ -571,7 +580,13 @@ export class CorrelationEngine {
     let apart: { root: number; onset: number } | null = null;
     for (const [root, onset] of inc.roots) {
       for (const i of a.items) {
-        if (this.reach.ancestors(i).has(root)) return { kind: 'effect', root, lagMs: t - onset, factor: 1, silentParent: false };
+        const h = this.reach.hopsUp(i).get(root);
+        if (h !== undefined) {
+          // Later than the cascade needs to come this far: plausible alone, weaker than a rival that is on time.
+          const excess = t - onset - cfg.effectGraceMs - h * cfg.hopMs;
+          const late = excess <= 0 ? 1 : 1 / (1 + excess / cfg.causeScaleMs);
+          return { kind: 'effect', root, lagMs: t - onset, factor: late, silentParent: false };
+        }
         if (this.reach.ancestors(root).has(i)) {
           if (cause === null || onset < cause.onset) cause = { root, onset };
         } else if ((apart === null || onset < apart.onset) && this.graph!.hasCausalRelations(i) && this.graph!.hasCausalRelations(root)) apart = { root, onset };

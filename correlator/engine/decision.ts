@@ -39,6 +39,8 @@ export interface ScoreBreakdown {
   rootFactor: number;
   /** For `apart`: the alert's item and the root need a common item directly (it may be a silent cause). */
   silentParent: boolean;
+  /** For `effect`: below 1 when it comes later than the cascade needs to reach it from the root. */
+  lateEffect: number;
   /** The incident alert type the learned figure is about. */
   learnedWith: string | null;
 }

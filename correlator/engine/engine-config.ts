@@ -63,7 +63,7 @@ export interface EngineConfig {
    * alerting: the link score is multiplied by `apartFactor`. Only checked between items with
    * causal relations.
    */
-  rootFit: { causeGraceMs: number; causeScaleMs: number; apartFactor: number };
+  rootFit: { causeGraceMs: number; causeScaleMs: number; apartFactor: number; effectGraceMs: number; hopMs: number };
   /** Labels that differ between replicas of one thing; left out of label similarity. */
   volatileLabels: readonly string[];
   /**
@@ -121,7 +121,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = Object.freeze({
   },
   causalLag: { graceMs: 120_000, effectGraceMs: 300_000, scaleMs: 180_000 },
   causalConsistency: { hops: 8, factor: 0.15 },
-  rootFit: { causeGraceMs: 30_000, causeScaleMs: 60_000, apartFactor: 0.6 },
+  rootFit: { causeGraceMs: 30_000, causeScaleMs: 60_000, apartFactor: 0.6, effectGraceMs: 30_000, hopMs: 60_000 },
   volatileLabels: ['instance', 'pod', 'pod_name', 'container', 'container_id', 'ip', 'pod_ip', 'uid', 'replica', 'ifIndex'],
   indexLabels: ['service', 'app', 'application', 'job', 'host', 'node', 'device'],
   implicitItemLabels: ['service', 'app', 'application', 'job'],

@@ -14,7 +14,7 @@ export interface ScoredReach {
 
 export class ReachCache {
   private readonly cache = new Map<number, ScoredReach[]>();
-  private readonly ancestorCache = new Map<number, ReadonlySet<number>>();
+  private readonly ancestorCache = new Map<number, { set: ReadonlySet<number>; hops: ReadonlyMap<number, number> }>();
   private readonly parentCache = new Map<number, readonly number[]>();
 
   constructor(
@@ -31,13 +31,24 @@ export class ReachCache {
 
   /** The item and everything it needs along causal relations (within ancestorHops): its possible causes. */
   ancestors(index: number): ReadonlySet<number> {
-    let set = this.ancestorCache.get(index);
-    if (set === undefined) {
-      set = new Set([index, ...this.graph.upstreamIndices(index, this.ancestorHops)]);
+    return this.ancestry(index).set;
+  }
+
+  /** Causal hops from `index` up to each of its ancestors (0 for itself). */
+  hopsUp(index: number): ReadonlyMap<number, number> {
+    return this.ancestry(index).hops;
+  }
+
+  private ancestry(index: number): { set: ReadonlySet<number>; hops: ReadonlyMap<number, number> } {
+    let entry = this.ancestorCache.get(index);
+    if (entry === undefined) {
+      const hops = new Map<number, number>([[index, 0]]);
+      for (const [id, h] of this.graph.upstream(this.graph.idOf(index), this.ancestorHops)) hops.set(this.graph.indexOf(id)!, h);
+      entry = { set: new Set(hops.keys()), hops };
       if (this.ancestorCache.size >= this.capacity) this.ancestorCache.delete(this.ancestorCache.keys().next().value!);
-      this.ancestorCache.set(index, set);
+      this.ancestorCache.set(index, entry);
     }
-    return set;
+    return entry;
   }
 
   /** The items `index` needs directly (one causal hop). */
