@@ -40,8 +40,9 @@ import { edgeEvidence } from './edge-evidence.ts';
 import { buildEventIndex } from './event-index.ts';
 import { computeExcitationFeatures } from './excitation-features.ts';
 import { activityLevel } from './activity-level.ts';
+import { chooseBackground } from './choose-background.ts';
 import { choosePenaltyScale } from './choose-penalty.ts';
-import { fitEffectType, type EffectTypeFit } from './fit-effect-type.ts';
+import { fitEffectType, type Background, type EffectTypeFit } from './fit-effect-type.ts';
 import { fitWindow } from './fit-window.ts';
 import { indirectEdgeEvidence } from './indirect-edge-evidence.ts';
 import { orientEdges, type ScoredEdge } from './orient-edges.ts';
@@ -62,6 +63,8 @@ export const CAUSAL_DEFAULTS = {
   indirect: false,
   maxIterations: 1000,
   activityBinSeconds: 0,
+  /** Per type, one background rate per item or one shared rate, chosen by BIC (choose-background.ts). */
+  background: 'bic' as 'bic' | Background,
 } as const;
 
 export function mineCausalPatterns(events: readonly CausalEvent[], options: MineCausalPatternsOptions = {}): CausalPatterns {
@@ -85,6 +88,16 @@ export function mineCausalPatterns(events: readonly CausalEvent[], options: Mine
   const activity = activityLevel(index, options.activityBinSeconds ?? CAUSAL_DEFAULTS.activityBinSeconds);
   const whole = fitWindow(index, features, activity, index.start, index.end);
 
+  // Background model per effect type; with 'bic' the two saturated fits it compares are kept as
+  // the start of parent selection.
+  const requestedBackground = options.background ?? CAUSAL_DEFAULTS.background;
+  const backgroundChoices = index.typeLabels.map((_, j) =>
+    requestedBackground === 'bic' ? chooseBackground(index, features, whole, j, full) : undefined,
+  );
+  const backgrounds: Background[] = backgroundChoices.map((c) => c?.background ?? (requestedBackground as Background));
+  const fullFor = (j: number) => ({ ...full, background: backgrounds[j]! });
+  const refitFor = (j: number) => ({ ...refit, background: backgrounds[j]! });
+
   const requested = options.penaltyScale ?? CAUSAL_DEFAULTS.penaltyScale;
   const choice =
     requested === 'auto'
@@ -93,6 +106,7 @@ export function mineCausalPatterns(events: readonly CausalEvent[], options: Mine
           trainShare: CAUSAL_DEFAULTS.trainShare,
           full,
           refit,
+          backgrounds,
           onEffect: (done, total) => progress?.({ stage: 'penalty', done, total }),
         })
       : undefined;
@@ -104,7 +118,12 @@ export function mineCausalPatterns(events: readonly CausalEvent[], options: Mine
     progress?.({ stage: 'fit', done: j, total: K });
     // BIC: every parent brings (hops × kernels) parameters, judged on the effect's occurrences.
     const bic = (perParent / 2) * Math.log(Math.max(index.byType[j]!.length, 2));
-    const selection = selectParents(index, features, whole, j, { penalty: scale * bic, full, refit });
+    const selection = selectParents(index, features, whole, j, {
+      penalty: scale * bic,
+      full: fullFor(j),
+      refit: refitFor(j),
+      saturated: backgroundChoices[j]?.saturated,
+    });
     fits.push(selection.fit);
     // With 'significant', a direction must win by a plain-BIC margin even though existence is
     // judged more leniently: a wrong arrow misleads a root-cause ranking more than an open pair.
@@ -123,7 +142,7 @@ export function mineCausalPatterns(events: readonly CausalEvent[], options: Mine
       // Parents lost in orientation leave their events to the others: refit so evidence is honest.
       const alpha = Float64Array.from(fit.alpha);
       for (const d of dropped) alpha.fill(0, d.cause * perParent, (d.cause + 1) * perParent);
-      fit = fitEffectType(index, features, whole, j, { alpha, mu: fit.mu }, refit);
+      fit = fitEffectType(index, features, whole, j, { alpha, mu: fit.mu }, refitFor(j));
       fits[j] = fit;
     }
     for (const e of kept) {
@@ -156,5 +175,6 @@ export function mineCausalPatterns(events: readonly CausalEvent[], options: Mine
     episodeCount: episodes.length,
     penaltyScale: scale,
     penaltySearch: choice?.heldOut ?? [],
+    backgrounds,
   };
 }
