@@ -48,6 +48,7 @@ import { indirectEdgeEvidence } from './indirect-edge-evidence.ts';
 import { orientEdges, type ScoredEdge } from './orient-edges.ts';
 import { selectParents } from './select-parents.ts';
 import { strongestPaths } from './strongest-paths.ts';
+import { undirectTies } from './undirect-ties.ts';
 
 export const CAUSAL_DEFAULTS = {
   maxHops: 1,
@@ -131,7 +132,8 @@ export function mineCausalPatterns(events: readonly CausalEvent[], options: Mine
   }
   progress?.({ stage: 'fit', done: K, total: K });
 
-  const kept = orientEdges(selected, K, options.orientation ?? CAUSAL_DEFAULTS.orientation);
+  const orientation = options.orientation ?? CAUSAL_DEFAULTS.orientation;
+  const kept = orientEdges(selected, K, orientation);
   const keptPairs = new Set(kept.map((e) => e.cause * K + e.effect));
   const weightOf = new Map(selected.map((e) => [e.cause * K + e.effect, e.weight]));
   const direct: CausalEdge[] = [];
@@ -151,6 +153,10 @@ export function mineCausalPatterns(events: readonly CausalEvent[], options: Mine
       direct.push(edgeEvidence(index, features, whole, fit, e.cause, j, e.weight, reverse));
     }
     progress?.({ stage: 'evidence', done: j + 1, total: K });
+  }
+
+  if (orientation === 'significant' && ((options as { undirectTies?: boolean }).undirectTies ?? true)) {
+    direct.push(...undirectTies(index, features, whole, fits, direct, refitFor));
   }
 
   const edges = [...direct];
