@@ -8,13 +8,15 @@
  *    their onset. Standing alarms are re-reported every polling cycle; the repeats surround the
  *    effects on both sides in time and hide who came first.
  * 2. Model. A topological Hawkes process in continuous time: the intensity of type j on item n
- *    is a per-(item, type) background plus, for every type i (itself included) and every hop
+ *    is a background rate plus, for every type i (itself included) and every hop
  *    distance h ≤ maxHops, α(i→j,h,b) times a kernel b summed over earlier type-i onsets h hops
  *    from n. The kernels are a lag-0 term (same timestamp: clocks tick in seconds and pollers
  *    batch) and exponentials with mean lags from 1 s to an hour, so each edge learns its own
  *    lag profile instead of sharing one decay on a time grid (THP's single δ). Only items that
  *    ever raised type j are modelled as able to raise it, so quiet hardware of another kind does
- *    not dilute the fit.
+ *    not dilute the fit. The background is one rate per type, shared by those items (as in THP):
+ *    per-item rates absorb the few occurrences most items have and hide real parents; 'bic'
+ *    chooses per type between the two (choose-background.ts).
  * 3. Fit. The log-likelihood is concave and splits per effect type; each is fitted by EM to
  *    its global optimum.
  * 4. Structure. Per effect type, backward elimination with refitting under a scaled BIC
@@ -26,7 +28,9 @@
  * 5. Orientation. A pair selected both ways keeps only the clearly stronger direction (its
  *    gain beats the other's by a plain-BIC edge penalty); otherwise both stay, as "direction
  *    unresolved" (`evidence.reverseLogLikelihoodGain` shows it). 'all' keeps every edge that
- *    passed, 'acyclic' forces a DAG.
+ *    passed, 'acyclic' forces a DAG. With 'significant', an edge carried mostly by same-second
+ *    ties is reported both ways too, as unresolved: a tie has no time order
+ *    (undirect-ties.ts).
  * 6. Indirect relations, on request (`indirect: true`): every pair joined by a chain of direct
  *    edges, with the chain, because a root cause is an ancestor, not only a parent.
  *
@@ -64,8 +68,14 @@ export const CAUSAL_DEFAULTS = {
   indirect: false,
   maxIterations: 1000,
   activityBinSeconds: 0,
-  /** Per type, one background rate per item or one shared rate, chosen by BIC (choose-background.ts). */
-  background: 'bic' as 'bic' | Background,
+  /**
+   * One background rate per type, shared by the items that can raise it (THP's choice). 'bic'
+   * chooses per type between that and one rate per item (choose-background.ts). Chosen on
+   * 24V_439N_Microwave, see ADR 0002.
+   */
+  background: 'shared' as 'bic' | Background,
+  /** Report relations carried by same-second ties both ways, as unresolved (undirect-ties.ts). */
+  undirectTies: true,
 } as const;
 
 export function mineCausalPatterns(events: readonly CausalEvent[], options: MineCausalPatternsOptions = {}): CausalPatterns {
@@ -155,7 +165,7 @@ export function mineCausalPatterns(events: readonly CausalEvent[], options: Mine
     progress?.({ stage: 'evidence', done: j + 1, total: K });
   }
 
-  if (orientation === 'significant' && ((options as { undirectTies?: boolean }).undirectTies ?? true)) {
+  if (orientation === 'significant' && (options.undirectTies ?? CAUSAL_DEFAULTS.undirectTies)) {
     direct.push(...undirectTies(index, features, whole, fits, direct, refitFor));
   }
 
