@@ -52,6 +52,17 @@ export interface MineCausalPatternsOptions {
    * (activity-level.ts); 0 = flat backgrounds. Default 0.
    */
   activityBinSeconds?: number;
+  /**
+   * Background rate of each type: one per item, one shared by all items that can raise it, or
+   * 'bic' to choose per type by BIC (choose-background.ts). Default 'shared'.
+   */
+  background?: 'bic' | 'per-item' | 'shared';
+  /**
+   * With orientation 'significant': an edge whose effect mostly shares the cause's timestamp
+   * (median lag 0) says nothing about direction, so its opposite is fitted and, if it explains
+   * anything, reported too, both marked unresolved (undirect-ties.ts). Default true.
+   */
+  undirectTies?: boolean;
   /** EM iterations for a full fit. Default 1000. */
   maxIterations?: number;
   /** Start and end of the observation window; default the first and last event time. */
@@ -120,4 +131,6 @@ export interface CausalPatterns {
   /** The penalty scale used, and when chosen automatically the held-out log-likelihood of each candidate. */
   penaltyScale: number;
   penaltySearch: { scale: number; logLikelihood: number; edges: number }[];
+  /** The background model used for each type, in the order of `types`. */
+  backgrounds: ('per-item' | 'shared')[];
 }

@@ -12,7 +12,7 @@
 import type { ActivityLevel } from './activity-level.ts';
 import type { EventIndex } from './event-index.ts';
 import type { ExcitationFeatures } from './excitation-features.ts';
-import type { EffectTypeFit, FitOptions } from './fit-effect-type.ts';
+import type { Background, EffectTypeFit, FitOptions } from './fit-effect-type.ts';
 import { fitWindow, type FitWindow } from './fit-window.ts';
 import { saturatedFit, selectParents } from './select-parents.ts';
 
@@ -28,6 +28,8 @@ export interface PenaltyChoiceOptions {
   trainShare: number;
   full: FitOptions;
   refit: FitOptions;
+  /** Background model per effect type (choose-background.ts). */
+  backgrounds: readonly Background[];
   onEffect?: (done: number, total: number) => void;
 }
 
@@ -45,11 +47,13 @@ export function choosePenaltyScale(
   const totals = opts.scales.map((scale) => ({ scale, logLikelihood: 0, edges: 0 }));
   for (let j = 0; j < K; j++) {
     opts.onEffect?.(j, K);
-    const saturated = saturatedFit(index, features, train, j, opts.full);
+    const full = { ...opts.full, background: opts.backgrounds[j] };
+    const refit = { ...opts.refit, background: opts.backgrounds[j] };
+    const saturated = saturatedFit(index, features, train, j, full);
     const n = Math.max(train.byType[j]!.length, 2);
     opts.scales.forEach((scale, s) => {
       const penalty = scale * (per / 2) * Math.log(n);
-      const selection = selectParents(index, features, train, j, { penalty, full: opts.full, refit: opts.refit, saturated });
+      const selection = selectParents(index, features, train, j, { penalty, full, refit, saturated });
       totals[s]!.logLikelihood += heldOutLogLikelihood(index, features, train, test, j, selection.fit);
       totals[s]!.edges += selection.parents.length;
     });

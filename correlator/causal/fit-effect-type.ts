@@ -23,10 +23,18 @@ export interface EffectTypeFit {
   iterations: number;
 }
 
+/**
+ * How the background rate of a type is spread over the items that can raise it: one rate per
+ * item, or one rate shared by all of them (choose-background.ts picks per type by BIC).
+ */
+export type Background = 'per-item' | 'shared';
+
 export interface FitOptions {
   maxIterations: number;
   /** Stop when an iteration gains less log-likelihood than this. */
   tolerance: number;
+  /** Default 'per-item'. */
+  background?: Background;
 }
 
 export function fitEffectType(
@@ -47,6 +55,19 @@ export function fitEffectType(
   const num = new Float64Array(P);
   const bgNum = new Float64Array(mu.length);
   const events = window.byType[effect]!;
+  const shared = opts.background === 'shared';
+  if (shared) {
+    // Start from the mean of the per-item start values, on the same items.
+    let sum = 0;
+    let items = 0;
+    for (const m of mu) {
+      if (m > 0) {
+        sum += m;
+        items++;
+      }
+    }
+    for (let d = 0; d < mu.length; d++) if (mu[d]! > 0) mu[d] = sum / items;
+  }
   const { rowStart, param, value } = features;
   let previous = -Infinity;
   let logLikelihood = -Infinity;
@@ -80,7 +101,21 @@ export function fitEffectType(
     if (ll - previous < opts.tolerance) break;
     previous = ll;
     for (let p = 0; p < P; p++) alpha[p] = G[p]! > 0 ? num[p]! / G[p]! : 0;
-    for (let d = 0; d < mu.length; d++) mu[d] = bgNum[d]! / mass;
+    if (shared) {
+      // One rate for every item that can raise the type (those with μ > 0 from the start).
+      let expected = 0;
+      let items = 0;
+      for (let d = 0; d < mu.length; d++) {
+        if (mu[d]! > 0) {
+          expected += bgNum[d]!;
+          items++;
+        }
+      }
+      const rate = Math.max(expected / (mass * items), Number.MIN_VALUE);
+      for (let d = 0; d < mu.length; d++) if (mu[d]! > 0) mu[d] = rate;
+    } else {
+      for (let d = 0; d < mu.length; d++) mu[d] = bgNum[d]! / mass;
+    }
   }
   return { alpha, mu, logLikelihood, iterations };
 }

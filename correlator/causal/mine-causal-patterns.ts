@@ -8,13 +8,15 @@
  *    their onset. Standing alarms are re-reported every polling cycle; the repeats surround the
  *    effects on both sides in time and hide who came first.
  * 2. Model. A topological Hawkes process in continuous time: the intensity of type j on item n
- *    is a per-(item, type) background plus, for every type i (itself included) and every hop
+ *    is a background rate plus, for every type i (itself included) and every hop
  *    distance h ≤ maxHops, α(i→j,h,b) times a kernel b summed over earlier type-i onsets h hops
  *    from n. The kernels are a lag-0 term (same timestamp: clocks tick in seconds and pollers
  *    batch) and exponentials with mean lags from 1 s to an hour, so each edge learns its own
  *    lag profile instead of sharing one decay on a time grid (THP's single δ). Only items that
  *    ever raised type j are modelled as able to raise it, so quiet hardware of another kind does
- *    not dilute the fit.
+ *    not dilute the fit. The background is one rate per type, shared by those items (as in THP):
+ *    per-item rates absorb the few occurrences most items have and hide real parents; 'bic'
+ *    chooses per type between the two (choose-background.ts).
  * 3. Fit. The log-likelihood is concave and splits per effect type; each is fitted by EM to
  *    its global optimum.
  * 4. Structure. Per effect type, backward elimination with refitting under a scaled BIC
@@ -26,7 +28,9 @@
  * 5. Orientation. A pair selected both ways keeps only the clearly stronger direction (its
  *    gain beats the other's by a plain-BIC edge penalty); otherwise both stay, as "direction
  *    unresolved" (`evidence.reverseLogLikelihoodGain` shows it). 'all' keeps every edge that
- *    passed, 'acyclic' forces a DAG.
+ *    passed, 'acyclic' forces a DAG. With 'significant', an edge carried mostly by same-second
+ *    ties is reported both ways too, as unresolved: a tie has no time order
+ *    (undirect-ties.ts).
  * 6. Indirect relations, on request (`indirect: true`): every pair joined by a chain of direct
  *    edges, with the chain, because a root cause is an ancestor, not only a parent.
  *
@@ -40,13 +44,15 @@ import { edgeEvidence } from './edge-evidence.ts';
 import { buildEventIndex } from './event-index.ts';
 import { computeExcitationFeatures } from './excitation-features.ts';
 import { activityLevel } from './activity-level.ts';
+import { chooseBackground } from './choose-background.ts';
 import { choosePenaltyScale } from './choose-penalty.ts';
-import { fitEffectType, type EffectTypeFit } from './fit-effect-type.ts';
+import { fitEffectType, type Background, type EffectTypeFit } from './fit-effect-type.ts';
 import { fitWindow } from './fit-window.ts';
 import { indirectEdgeEvidence } from './indirect-edge-evidence.ts';
 import { orientEdges, type ScoredEdge } from './orient-edges.ts';
 import { selectParents } from './select-parents.ts';
 import { strongestPaths } from './strongest-paths.ts';
+import { undirectTies } from './undirect-ties.ts';
 
 export const CAUSAL_DEFAULTS = {
   maxHops: 1,
@@ -62,6 +68,14 @@ export const CAUSAL_DEFAULTS = {
   indirect: false,
   maxIterations: 1000,
   activityBinSeconds: 0,
+  /**
+   * One background rate per type, shared by the items that can raise it (THP's choice). 'bic'
+   * chooses per type between that and one rate per item (choose-background.ts). Chosen on
+   * 24V_439N_Microwave, see ADR 0002.
+   */
+  background: 'shared' as 'bic' | Background,
+  /** Report relations carried by same-second ties both ways, as unresolved (undirect-ties.ts). */
+  undirectTies: true,
 } as const;
 
 export function mineCausalPatterns(events: readonly CausalEvent[], options: MineCausalPatternsOptions = {}): CausalPatterns {
@@ -85,6 +99,16 @@ export function mineCausalPatterns(events: readonly CausalEvent[], options: Mine
   const activity = activityLevel(index, options.activityBinSeconds ?? CAUSAL_DEFAULTS.activityBinSeconds);
   const whole = fitWindow(index, features, activity, index.start, index.end);
 
+  // Background model per effect type; with 'bic' the two saturated fits it compares are kept as
+  // the start of parent selection.
+  const requestedBackground = options.background ?? CAUSAL_DEFAULTS.background;
+  const backgroundChoices = index.typeLabels.map((_, j) =>
+    requestedBackground === 'bic' ? chooseBackground(index, features, whole, j, full) : undefined,
+  );
+  const backgrounds: Background[] = backgroundChoices.map((c) => c?.background ?? (requestedBackground as Background));
+  const fullFor = (j: number) => ({ ...full, background: backgrounds[j]! });
+  const refitFor = (j: number) => ({ ...refit, background: backgrounds[j]! });
+
   const requested = options.penaltyScale ?? CAUSAL_DEFAULTS.penaltyScale;
   const choice =
     requested === 'auto'
@@ -93,6 +117,7 @@ export function mineCausalPatterns(events: readonly CausalEvent[], options: Mine
           trainShare: CAUSAL_DEFAULTS.trainShare,
           full,
           refit,
+          backgrounds,
           onEffect: (done, total) => progress?.({ stage: 'penalty', done, total }),
         })
       : undefined;
@@ -104,7 +129,12 @@ export function mineCausalPatterns(events: readonly CausalEvent[], options: Mine
     progress?.({ stage: 'fit', done: j, total: K });
     // BIC: every parent brings (hops × kernels) parameters, judged on the effect's occurrences.
     const bic = (perParent / 2) * Math.log(Math.max(index.byType[j]!.length, 2));
-    const selection = selectParents(index, features, whole, j, { penalty: scale * bic, full, refit });
+    const selection = selectParents(index, features, whole, j, {
+      penalty: scale * bic,
+      full: fullFor(j),
+      refit: refitFor(j),
+      saturated: backgroundChoices[j]?.saturated,
+    });
     fits.push(selection.fit);
     // With 'significant', a direction must win by a plain-BIC margin even though existence is
     // judged more leniently: a wrong arrow misleads a root-cause ranking more than an open pair.
@@ -112,7 +142,8 @@ export function mineCausalPatterns(events: readonly CausalEvent[], options: Mine
   }
   progress?.({ stage: 'fit', done: K, total: K });
 
-  const kept = orientEdges(selected, K, options.orientation ?? CAUSAL_DEFAULTS.orientation);
+  const orientation = options.orientation ?? CAUSAL_DEFAULTS.orientation;
+  const kept = orientEdges(selected, K, orientation);
   const keptPairs = new Set(kept.map((e) => e.cause * K + e.effect));
   const weightOf = new Map(selected.map((e) => [e.cause * K + e.effect, e.weight]));
   const direct: CausalEdge[] = [];
@@ -123,7 +154,7 @@ export function mineCausalPatterns(events: readonly CausalEvent[], options: Mine
       // Parents lost in orientation leave their events to the others: refit so evidence is honest.
       const alpha = Float64Array.from(fit.alpha);
       for (const d of dropped) alpha.fill(0, d.cause * perParent, (d.cause + 1) * perParent);
-      fit = fitEffectType(index, features, whole, j, { alpha, mu: fit.mu }, refit);
+      fit = fitEffectType(index, features, whole, j, { alpha, mu: fit.mu }, refitFor(j));
       fits[j] = fit;
     }
     for (const e of kept) {
@@ -132,6 +163,10 @@ export function mineCausalPatterns(events: readonly CausalEvent[], options: Mine
       direct.push(edgeEvidence(index, features, whole, fit, e.cause, j, e.weight, reverse));
     }
     progress?.({ stage: 'evidence', done: j + 1, total: K });
+  }
+
+  if (orientation === 'significant' && (options.undirectTies ?? CAUSAL_DEFAULTS.undirectTies)) {
+    direct.push(...undirectTies(index, features, whole, fits, direct, refitFor));
   }
 
   const edges = [...direct];
@@ -156,5 +191,6 @@ export function mineCausalPatterns(events: readonly CausalEvent[], options: Mine
     episodeCount: episodes.length,
     penaltyScale: scale,
     penaltySearch: choice?.heldOut ?? [],
+    backgrounds,
   };
 }
