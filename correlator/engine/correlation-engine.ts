@@ -24,9 +24,10 @@
 import type { AlertEvent } from '../../engine/alert/alert.ts';
 import type { ItemMatcher } from '../../engine/topology/item-matcher.ts';
 import type { ReachRelation, TopologyGraph } from '../../engine/topology/topology-graph.ts';
+import { AlertRoleModel } from './alert-role-model.ts';
 import { CoOccurrenceModel } from './co-occurrence-model.ts';
 import type { Decision, DecisionAction, ScoreBreakdown } from './decision.ts';
-import { describeLink } from './describe-link.ts';
+import { describeLink, describeSecondRoot } from './describe-link.ts';
 import { engineConfig, type EngineConfig } from './engine-config.ts';
 import type { AlertState, Exemplar, IncidentState, MemberState, Timer } from './engine-state.ts';
 import { findSuppression, NO_SUPPRESSION, type SuppressionHit, type SuppressionRules } from './find-suppression.ts';
@@ -48,6 +49,8 @@ export interface CorrelationEngineDeps {
   suppression?: SuppressionRules;
   /** Learned type affinities to start from (e.g. restored from a store); a fresh one otherwise. */
   model?: CoOccurrenceModel;
+  /** Learned alert roles to start from; a fresh one otherwise. */
+  roles?: AlertRoleModel;
   /**
    * Called when an incident resolves (in event time), with its final members: the moment to
    * persist it or rank its root causes before the engine forgets it after its retention.
@@ -85,6 +88,7 @@ const SWEEP_STEPS = 4;
 export class CorrelationEngine {
   readonly config: EngineConfig;
   readonly model: CoOccurrenceModel;
+  readonly roles: AlertRoleModel;
   private readonly graph: TopologyGraph | null;
   private readonly matcher: ItemMatcher | null;
   private readonly reach: ReachCache | null;
@@ -112,6 +116,7 @@ export class CorrelationEngine {
     this.matcher = deps.matcher ?? null;
     this.reach = this.graph ? new ReachCache(this.graph, this.config.maxHops, this.config.topologyAffinity, this.config.maxReachCache, this.config.causalConsistency.hops) : null;
     this.model = deps.model ?? new CoOccurrenceModel(this.config.learning);
+    this.roles = deps.roles ?? new AlertRoleModel(this.config.roles);
     this.volatile = new Set(this.config.volatileLabels);
     this.buffer = new ReorderBuffer(this.config.latenessMs);
     this.rules = deps.suppression ?? NO_SUPPRESSION;
@@ -376,18 +381,27 @@ export class CorrelationEngine {
     const scored: Array<[IncidentState, TopoHit | null, ScoreBreakdown]> = [];
     let rivalExplains = false;
     let rivalOnTime = false;
+    let nearestOnTime = Number.POSITIVE_INFINITY;
     for (const [inc, hit] of this.candidates(a, t)) {
       const s = this.score(a, inc, hit, t);
       scored.push([inc, hit, s]);
       if (s.rootFit === 'effect' && s.total >= this.config.linkThreshold) {
         rivalExplains = true;
-        if (s.lateEffect === 1) rivalOnTime = true;
+        if (s.lateEffect === 1) {
+          rivalOnTime = true;
+          if (s.rootHops! < nearestOnTime) nearestOnTime = s.rootHops!;
+        }
       }
     }
+    const decay = this.config.rootFit.nearerRootDecay;
     for (const [inc, hit, s] of scored) {
       if (s.rootFit === 'effect' && rivalOnTime && s.lateEffect < 1) {
         s.rootFactor = s.lateEffect;
         s.total *= s.rootFactor;
+      }
+      if (s.rootFit === 'effect' && s.rootHops! > nearestOnTime && decay < 1) {
+        s.nearerRoot = decay ** (s.rootHops! - nearestOnTime);
+        s.total *= s.nearerRoot;
       }
       if (s.rootFit === 'apart' && (rivalExplains || !s.silentParent)) {
         s.rootFactor = this.config.rootFit.apartFactor;
@@ -414,9 +428,20 @@ export class CorrelationEngine {
     const why =
       best === null || bestScore === null
         ? `opened: no active incident within ${cfg.maxHops} hops, of the same name or on the same ${cfg.indexLabels.join('/')}`
-        : `opened: the best candidate ${best.key} scored ${bestScore.total.toFixed(2)} < ${cfg.linkThreshold.toFixed(2)} (topology ${bestScore.topology.toFixed(2)}, time ${bestScore.time.toFixed(2)}, labels ${bestScore.labels.toFixed(2)}, text ${bestScore.text.toFixed(2)}, learned ${bestScore.learned.toFixed(2)}${bestScore.rootFactor < 1 ? `; ×${bestScore.rootFactor.toFixed(2)}: ${bestScore.rootFit === 'cause' ? 'a late cause of' : 'neither cause nor effect of'} its root ${this.graph && bestScore.rootItem !== null ? this.graph.nameOf(bestScore.rootItem) : bestScore.rootItem}` : ''})`;
+        : `opened: the best candidate ${best.key} scored ${bestScore.total.toFixed(2)} < ${cfg.linkThreshold.toFixed(2)} (topology ${bestScore.topology.toFixed(2)}, time ${bestScore.time.toFixed(2)}, labels ${bestScore.labels.toFixed(2)}, text ${bestScore.text.toFixed(2)}, learned ${bestScore.learned.toFixed(2)}${this.penalties(bestScore)})`;
     this.link(inc, a, t, why, null);
     return this.build(ev, seq, t, late, a, 'opened', inc.key, true, bestScore, why, null);
+  }
+
+  /** The root-fit and role factors that lowered a candidate's score, for an `opened` reason. */
+  private penalties(s: ScoreBreakdown): string {
+    const rootName = this.graph && s.rootItem !== null ? this.graph.nameOf(s.rootItem) : s.rootItem;
+    const out: string[] = [];
+    if (s.rootFactor < 1) out.push(`×${s.rootFactor.toFixed(2)}: ${s.rootFit === 'cause' ? 'a late cause of' : s.rootFit === 'effect' ? 'a late effect of' : 'neither cause nor effect of'} its root ${rootName}`);
+    if (s.nearerRoot < 1) out.push(`×${s.nearerRoot.toFixed(2)}: its root ${rootName} is ${s.rootHops} causal hops away, another incident's is nearer`);
+    const second = describeSecondRoot(s, this.graph);
+    if (second !== null) out.push(second);
+    return out.length === 0 ? '' : `; ${out.join('; ')}`;
   }
 
   private candidates(a: AlertState, t: number): Map<IncidentState, TopoHit | null> {
@@ -541,6 +566,8 @@ export class CorrelationEngine {
     // (An `apart` fit is scaled in `place`, only when a rival explains the alert as an effect.)
     const rootFactor = fit === null || fit.kind === 'apart' || fit.kind === 'effect' ? 1 : fit.factor;
     total *= rootFactor;
+    const role = this.secondRoot(a, inc, learned);
+    total *= role.factor;
     return {
       total,
       time,
@@ -560,6 +587,11 @@ export class CorrelationEngine {
       rootFactor,
       silentParent: fit?.silentParent ?? false,
       lateEffect: fit !== null && fit.kind === 'effect' ? fit.factor : 1,
+      rootHops: fit?.hops ?? null,
+      nearerRoot: 1,
+      roleShare: role.share,
+      roleFactor: role.factor,
+      roleItem: role.item !== null && this.graph ? this.graph.idOf(role.item) : null,
       learnedWith,
     };
   }
@@ -573,7 +605,7 @@ export class CorrelationEngine {
     a: AlertState,
     inc: IncidentState,
     t: number,
-  ): { kind: 'effect' | 'cause' | 'apart'; root: number; lagMs: number; factor: number; silentParent: boolean } | null {
+  ): RootFit | null {
     if (this.reach === null || inc.roots.size === 0 || a.items.length === 0) return null;
     const cfg = this.config.rootFit;
     let cause: { root: number; onset: number } | null = null;
@@ -585,7 +617,7 @@ export class CorrelationEngine {
           // Later than the cascade needs to come this far: plausible alone, weaker than a rival that is on time.
           const excess = t - onset - cfg.effectGraceMs - h * cfg.hopMs;
           const late = excess <= 0 ? 1 : 1 / (1 + excess / cfg.causeScaleMs);
-          return { kind: 'effect', root, lagMs: t - onset, factor: late, silentParent: false };
+          return { kind: 'effect', root, lagMs: t - onset, factor: late, silentParent: false, hops: h };
         }
         if (this.reach.ancestors(root).has(i)) {
           if (cause === null || onset < cause.onset) cause = { root, onset };
@@ -595,11 +627,40 @@ export class CorrelationEngine {
     if (cause !== null) {
       const lagMs = t - cause.onset;
       const excess = lagMs - cfg.causeGraceMs;
-      return { kind: 'cause', root: cause.root, lagMs, factor: excess <= 0 ? 1 : 1 / (1 + excess / cfg.causeScaleMs), silentParent: false };
+      return { kind: 'cause', root: cause.root, lagMs, factor: excess <= 0 ? 1 : 1 / (1 + excess / cfg.causeScaleMs), silentParent: false, hops: null };
     }
     if (apart === null) return null;
     const silentParent = a.items.some((i) => this.reach!.parents(i).some((p) => this.reach!.parents(apart.root).includes(p)));
-    return { kind: 'apart', root: apart.root, lagMs: t - apart.onset, factor: cfg.apartFactor, silentParent };
+    return { kind: 'apart', root: apart.root, lagMs: t - apart.onset, factor: cfg.apartFactor, silentParent, hops: null };
+  }
+
+  /**
+   * See EngineConfig.roles: whether `a`, of a type that usually fires on the broken item, would
+   * be a second such item in `inc` (the earliest other one is named).
+   */
+  private secondRoot(a: AlertState, inc: IncidentState, learned: number): { share: number | null; factor: number; item: number | null } {
+    const cfg = this.config.roles;
+    if (!cfg.enabled || a.items.length === 0) return { share: null, factor: 1, item: null };
+    const share = this.roles.role(a.type)?.rootShare ?? null;
+    // Learned co-occurrence with the incident's types vouches for the pair: a type that is
+    // usually a root can still be a known symptom of this kind of fault.
+    if (share === null || share < cfg.minRootShare || inc.rootTyped.size === 0 || learned >= cfg.vouchedAt) return { share, factor: 1, item: null };
+    let other: number | null = null;
+    let otherOnset = Number.POSITIVE_INFINITY;
+    for (const [i, onset] of inc.rootTyped) {
+      if (a.items.includes(i)) return { share, factor: 1, item: null };
+      if (onset < otherOnset) {
+        other = i;
+        otherOnset = onset;
+      }
+    }
+    return { share, factor: cfg.factor, item: other };
+  }
+
+  /** Whether `a`'s type is root-like now (EngineConfig.roles). */
+  private isRootTyped(a: AlertState): boolean {
+    const cfg = this.config.roles;
+    return cfg.enabled && a.items.length > 0 && (this.roles.role(a.type)?.rootShare ?? 0) >= cfg.minRootShare;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -620,6 +681,7 @@ export class CorrelationEngine {
       rootCandidates: null,
       roots: new Map(),
       itemOnsets: new Map(),
+      rootTyped: new Map(),
       types: new Map(),
       exemplars: [],
       indexed: false,
@@ -690,6 +752,7 @@ export class CorrelationEngine {
       if (seen === undefined || onsetMs < seen) inc.itemOnsets.set(i, onsetMs);
     }
     this.updateRoots(inc, a, narrowed);
+    if (this.isRootTyped(a)) for (const i of a.items) if (!(inc.rootTyped.get(i)! <= onsetMs)) inc.rootTyped.set(i, onsetMs);
     inc.types.set(a.type, (inc.types.get(a.type) ?? 0) + 1);
     inc.names.set(a.name, (inc.names.get(a.name) ?? 0) + 1);
     const ex: Exemplar = { name: a.name, pairs: a.pairs, tokens: a.tokens };
@@ -705,6 +768,7 @@ export class CorrelationEngine {
     inc.rootCandidates = null;
     inc.roots = new Map();
     inc.itemOnsets = new Map();
+    inc.rootTyped = new Map();
     inc.types = new Map();
     inc.names = new Map();
     inc.exemplars = [];
@@ -727,6 +791,7 @@ export class CorrelationEngine {
         if (seen === undefined || m.onsetMs < seen) inc.itemOnsets.set(i, m.onsetMs);
       }
       this.updateRoots(inc, m.alert, narrowed);
+      if (this.isRootTyped(m.alert)) for (const i of m.alert.items) if (!(inc.rootTyped.get(i)! <= m.onsetMs)) inc.rootTyped.set(i, m.onsetMs);
       inc.types.set(m.alert.type, (inc.types.get(m.alert.type) ?? 0) + 1);
       inc.names.set(m.alert.name, (inc.names.get(m.alert.name) ?? 0) + 1);
       const k = this.config.exemplars;
@@ -801,8 +866,23 @@ export class CorrelationEngine {
     this.unindex(inc);
     // A resolved incident nobody split is taken as a confirmed grouping of its alert types.
     if (this.config.learning.enabled) this.model.observeIncident(inc.types.keys());
+    if (this.config.roles.enabled) this.observeRoles(inc);
     this.schedule('evict-incident', at + this.config.incidentRetentionMs, { incident: inc }, at);
     this.onIncidentResolved?.(this.view(inc));
+  }
+
+  /** Teaches the role model which of a confirmed incident's types fired on its roots. */
+  private observeRoles(inc: IncidentState): void {
+    if (inc.roots.size === 0) return;
+    const onRoot: string[] = [];
+    const elsewhere: string[] = [];
+    for (const m of inc.members.values()) {
+      const items = m.alert.items;
+      if (items.length === 0) continue;
+      if (items.some((i) => inc.roots.has(i))) onRoot.push(m.alert.type);
+      else elsewhere.push(m.alert.type);
+    }
+    this.roles.observeIncident(onRoot, elsewhere);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -1023,6 +1103,16 @@ export class CorrelationEngine {
       component: a?.component ?? null,
     };
   }
+}
+
+interface RootFit {
+  kind: 'effect' | 'cause' | 'apart';
+  root: number;
+  lagMs: number;
+  factor: number;
+  silentParent: boolean;
+  /** For `effect`: causal hops from the alert's item up to the root. */
+  hops: number | null;
 }
 
 function addTo<K>(map: Map<K, Set<IncidentState>>, key: K, inc: IncidentState): void {

@@ -41,6 +41,15 @@ export interface ScoreBreakdown {
   silentParent: boolean;
   /** For `effect`: below 1 when it comes later than the cascade needs to reach it from the root. */
   lateEffect: number;
+  /** For `effect`: causal hops from the alert's item up to the root. */
+  rootHops: number | null;
+  /** Below 1 when a rival incident explains the alert with a nearer root (EngineConfig.rootFit.nearerRootDecay). */
+  nearerRoot: number;
+  /** Learned share of confirmed incidents in which the alert's type fired on the root; null when unknown. */
+  roleShare: number | null;
+  /** Below 1 when a root-like alert would give the incident a second root (EngineConfig.roles), on `roleItem`. */
+  roleFactor: number;
+  roleItem: string | null;
   /** The incident alert type the learned figure is about. */
   learnedWith: string | null;
 }

@@ -37,14 +37,29 @@ export function describeLink(
   const root = score.rootItem !== null ? (graph?.nameOf(score.rootItem) ?? score.rootItem) : null;
   if (root !== null && score.rootLagMs !== null) {
     const factor = score.rootFactor < 1 ? `, score ×${score.rootFactor.toFixed(2)}` : '';
-    if (score.rootFit === 'effect') parts.push(score.relation === 'self' && score.viaItem === score.rootItem ? `on the incident's root ${root}` : `an effect of the incident's root ${root}`);
+    if (score.rootFit === 'effect') {
+      const base = score.relation === 'self' && score.viaItem === score.rootItem ? `on the incident's root ${root}` : `an effect of the incident's root ${root}`;
+      parts.push(score.nearerRoot < 1 ? `${base}, ${score.rootHops} causal hops away while another incident's root is nearer, score ×${score.nearerRoot.toFixed(2)}` : base);
+    }
     else if (score.rootFit === 'cause') parts.push(`would be a cause of the incident's root ${root}, ${formatGap(score.rootLagMs)} its first alert${factor}`);
     else if (score.rootFit === 'apart') parts.push(`neither cause nor effect of the incident's root ${root}${score.silentParent ? ' (both need a common item that is not alerting)' : ''}${factor}`);
   }
+  const second = describeSecondRoot(score, graph);
+  if (second !== null) parts.push(second);
   if (score.labels > 0) parts.push(`label similarity ${score.labels.toFixed(2)}`);
   if (score.text > 0) parts.push(`text similarity ${score.text.toFixed(2)}`);
   if (score.learned !== 0 && score.learnedWith) {
     parts.push(`learned affinity ${score.learned > 0 ? '+' : ''}${score.learned.toFixed(2)} with ${score.learnedWith}`);
   }
   return `${parts.join(', ')} (score ${score.total.toFixed(2)} ≥ ${threshold.toFixed(2)})`;
+}
+
+/**
+ * Words for the learned-role penalty (EngineConfig.roles), or null when it did not apply:
+ * "a root-like alert (on the root in 90% of confirmed incidents) while node-04 already has one, score ×0.50".
+ */
+export function describeSecondRoot(score: ScoreBreakdown, graph: TopologyGraph | null): string | null {
+  if (score.roleFactor >= 1 || score.roleShare === null) return null;
+  const other = score.roleItem === null ? 'another item' : (graph?.nameOf(score.roleItem) ?? score.roleItem);
+  return `a root-like alert (its type fired on the root in ${Math.round(score.roleShare * 100)}% of confirmed incidents) while ${other} already has one, score ×${score.roleFactor.toFixed(2)}`;
 }

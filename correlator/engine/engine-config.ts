@@ -3,6 +3,7 @@
  * globally (bench/eval-correlation.ts runs every scenario with these). Times in milliseconds.
  */
 import type { ReachRelation } from '../../engine/topology/topology-graph.ts';
+import { ALERT_ROLE_DEFAULTS, type AlertRoleOptions } from './alert-role-model.ts';
 import { CO_OCCURRENCE_DEFAULTS, type CoOccurrenceOptions } from './co-occurrence-model.ts';
 
 export interface ScoreWeights {
@@ -62,8 +63,27 @@ export interface EngineConfig {
    * second fault nearby). An alert on neither side of a root would need a cause that is not
    * alerting: the link score is multiplied by `apartFactor`. Only checked between items with
    * causal relations.
+   *
+   * When several incidents explain the alert as an effect in time, the one whose root is nearer
+   * wins: each extra hop to a rival's root scales that rival by `nearerRootDecay` (a fault
+   * reaches fewer items the further it has to spread, so the nearer root is the likelier cause).
    */
-  rootFit: { causeGraceMs: number; causeScaleMs: number; apartFactor: number; effectGraceMs: number; hopMs: number };
+  rootFit: {
+    causeGraceMs: number;
+    causeScaleMs: number;
+    apartFactor: number;
+    effectGraceMs: number;
+    hopMs: number;
+    nearerRootDecay: number;
+  };
+  /**
+   * Learned alert roles (AlertRoleModel): a type that fired on the root item in at least
+   * `minRootShare` of the confirmed incidents it was seen in names a broken thing. Such an
+   * alert joining an incident that already has one on another item would give it a second
+   * root: the link score is multiplied by `factor`, unless the learned affinity of its type
+   * with the incident's types reaches `vouchedAt` (a known symptom of this kind of fault).
+   */
+  roles: AlertRoleOptions & { enabled: boolean; minRootShare: number; factor: number; vouchedAt: number };
   /** Labels that differ between replicas of one thing; left out of label similarity. */
   volatileLabels: readonly string[];
   /**
@@ -121,7 +141,8 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = Object.freeze({
   },
   causalLag: { graceMs: 120_000, effectGraceMs: 300_000, scaleMs: 180_000 },
   causalConsistency: { hops: 8, factor: 0.15 },
-  rootFit: { causeGraceMs: 30_000, causeScaleMs: 60_000, apartFactor: 0.6, effectGraceMs: 30_000, hopMs: 60_000 },
+  rootFit: { causeGraceMs: 30_000, causeScaleMs: 60_000, apartFactor: 0.6, effectGraceMs: 30_000, hopMs: 60_000, nearerRootDecay: 0.9 },
+  roles: { ...ALERT_ROLE_DEFAULTS, enabled: true, minRootShare: 0.8, factor: 0.5, vouchedAt: 0.3 },
   volatileLabels: ['instance', 'pod', 'pod_name', 'container', 'container_id', 'ip', 'pod_ip', 'uid', 'replica', 'ifIndex'],
   indexLabels: ['service', 'app', 'application', 'job', 'host', 'node', 'device'],
   implicitItemLabels: ['service', 'app', 'application', 'job'],
@@ -150,6 +171,7 @@ export function engineConfig(overrides: Partial<EngineConfig> = {}): EngineConfi
     causalLag: { ...d.causalLag, ...overrides.causalLag },
     causalConsistency: { ...d.causalConsistency, ...overrides.causalConsistency },
     rootFit: { ...d.rootFit, ...overrides.rootFit },
+    roles: { ...d.roles, ...overrides.roles },
     learning: { ...d.learning, ...overrides.learning },
   };
 }

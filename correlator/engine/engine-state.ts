@@ -64,6 +64,8 @@ export interface IncidentState {
   roots: Map<number, number>;
   /** Item index → first onset of a member on it. */
   itemOnsets: Map<number, number>;
+  /** Item index → first onset of a member on it whose type was root-like when it joined (AlertRoleModel). */
+  rootTyped: Map<number, number>;
   types: Map<string, number>;
   /** First member, then the latest ones (a ring), for label and text similarity. */
   exemplars: Exemplar[];
