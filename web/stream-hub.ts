@@ -5,6 +5,12 @@
  * that arrive during the replay wait in the client's queue and are sent only if newer
  * than the last one sent. A client that falls too far behind is closed (1013) and
  * resumes on reconnect, so one slow screen cannot grow this process's memory.
+ *
+ * Live messages are fanned out in sequence order with no holes: the bus is at-most-once
+ * and two writers' messages can arrive in either order, so a message that skips numbers
+ * first brings the skipped ones from the log (sequence order is commit order, see
+ * StreamRepository: once N is committed every lower number is committed or gone), and a
+ * message older than one already fanned out was delivered that way and is dropped.
  */
 import type { WebSocket } from 'ws';
 import type { EventBus, Unsubscribe } from '../engine/bus/event-bus.ts';
@@ -31,6 +37,10 @@ interface Logger {
 export class StreamHub {
   private readonly clients = new Set<Client>();
   private unsubscribe: Unsubscribe | undefined;
+  /** The highest sequence number fanned out to clients. */
+  private fannedOut = 0;
+  /** Live messages are handled one after another, in arrival order. */
+  private chain: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly bus: EventBus,
@@ -39,7 +49,15 @@ export class StreamHub {
   ) {}
 
   async start(): Promise<void> {
+    let ready!: () => void;
+    this.chain = new Promise<void>((resolve) => (ready = resolve));
     this.unsubscribe = await this.bus.subscribe(STREAM_TOPIC, (m) => this.onMessage(m));
+    // Subscribed first: whatever commits after this read arrives on the bus (or fills a gap).
+    try {
+      this.fannedOut = await new StreamRepository(this.database.db).lastSeq();
+    } finally {
+      ready();
+    }
   }
 
   get clientCount(): number {
@@ -83,6 +101,31 @@ export class StreamHub {
   private onMessage(m: BusMessage): void {
     if (typeof (m as StreamMessage).seq !== 'number') return;
     const msg = m as StreamMessage;
+    this.chain = this.chain.then(() => this.inOrder(msg));
+  }
+
+  /** Fans out `msg` after any lower numbers it skipped, read from the log. */
+  private async inOrder(msg: StreamMessage): Promise<void> {
+    if (msg.seq <= this.fannedOut) return;
+    if (msg.seq > this.fannedOut + 1) {
+      try {
+        const stream = new StreamRepository(this.database.db);
+        for (;;) {
+          const page = await stream.since(this.fannedOut, REPLAY_PAGE, msg.seq - 1);
+          for (const m of page) this.fanOut(m);
+          if (page.length < REPLAY_PAGE) break;
+        }
+      } catch (err) {
+        // Clients that missed something resume from their last seq when they reconnect.
+        this.log.warn({ err, from: this.fannedOut, to: msg.seq }, 'could not read skipped stream messages from the log');
+      }
+    }
+    this.fanOut(msg);
+  }
+
+  private fanOut(msg: StreamMessage): void {
+    if (msg.seq <= this.fannedOut) return;
+    this.fannedOut = msg.seq;
     // Serialized (and UTF-8 encoded) once for every client: with a wall of screens this is
     // most of the hub's work.
     let text: Buffer | undefined;
@@ -120,6 +163,7 @@ export class StreamHub {
 
   async close(): Promise<void> {
     await this.unsubscribe?.();
+    await this.chain.catch(() => undefined);
     for (const c of this.clients) c.socket.close(1001, 'server shutting down');
     this.clients.clear();
   }
