@@ -24,6 +24,8 @@ import { authRoutes } from '../web/auth-routes.ts';
 import { consoleRoutes } from '../web/console-routes.ts';
 import { figuresRoutes } from '../web/figures-routes.ts';
 import { incidentRoutes } from '../web/incident-routes.ts';
+import { escalationPolicyRoutes } from '../web/escalation-policy-routes.ts';
+import { configuredTargets } from '../engine/notify/notification.ts';
 import { metricRoutes } from '../web/metric-routes.ts';
 import { statsRoutes } from '../web/stats-routes.ts';
 import { topologyStatusRoutes } from '../web/topology-status-routes.ts';
@@ -137,6 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(topologyRoutes, { database: deps.database, bus: deps.bus });
     await app.register(suppressionRoutes, { database: deps.database, bus: deps.bus });
     await app.register(incidentActionRoutes, { database: deps.database, queue: deps.queue });
+    await app.register(escalationPolicyRoutes, { database: deps.database, targets: configuredTargets(config.notify) });
     await app.register(problemRoutes, { database: deps.database, bus: deps.bus });
     await app.register(streamRoutes, { hub });
     await app.register(consoleRoutes);

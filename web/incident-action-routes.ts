@@ -13,6 +13,7 @@ import type { Database } from '../engine/db/database.ts';
 import { AppError, notFound } from '../engine/errors/app-error.ts';
 import { stringEnum } from '../engine/http/string-enum.ts';
 import { CommandRepository } from '../engine/incident/command-repository.ts';
+import { incidentDetail } from '../engine/incident/incident-detail.ts';
 import { IncidentRepository } from '../engine/incident/incident-repository.ts';
 import type { JobQueue } from '../engine/queue/job-queue.ts';
 import { requirePermission } from './access-plugin.ts';
@@ -57,7 +58,8 @@ export const incidentActionRoutes: FastifyPluginAsync<{ database: Database; queu
         const done = await waitFor(commands, commandId, request.query.wait * 1000);
         if (done?.status === 'done') {
           const incidentId = typeof done.result?.incidentId === 'string' ? done.result.incidentId : id;
-          return new IncidentRepository(database.db).get(incidentId);
+          // The first page of members only: the answer of an action on a huge incident stays small.
+          return incidentDetail(database.db, incidentId);
         }
         if (done?.status === 'failed') {
           const r = done.result ?? {};

@@ -14,7 +14,7 @@
  */
 import type { WebSocket } from 'ws';
 import type { EventBus, Unsubscribe } from '../engine/bus/event-bus.ts';
-import { type BusMessage, STREAM_TOPIC, type StreamMessage } from '../engine/bus/events.ts';
+import { type BusMessage, type LoggedMessage, STREAM_TOPIC } from '../engine/bus/events.ts';
 import type { Database } from '../engine/db/database.ts';
 import { StreamRepository } from '../engine/stream/stream-repository.ts';
 
@@ -27,7 +27,7 @@ interface Client {
   socket: WebSocket;
   lastSent: number;
   replaying: boolean;
-  pending: StreamMessage[];
+  pending: LoggedMessage[];
 }
 
 interface Logger {
@@ -99,13 +99,13 @@ export class StreamHub {
   }
 
   private onMessage(m: BusMessage): void {
-    if (typeof (m as StreamMessage).seq !== 'number') return;
-    const msg = m as StreamMessage;
+    if (typeof (m as LoggedMessage).seq !== 'number') return;
+    const msg = m as LoggedMessage;
     this.chain = this.chain.then(() => this.inOrder(msg));
   }
 
   /** Fans out `msg` after any lower numbers it skipped, read from the log. */
-  private async inOrder(msg: StreamMessage): Promise<void> {
+  private async inOrder(msg: LoggedMessage): Promise<void> {
     if (msg.seq <= this.fannedOut) return;
     if (msg.seq > this.fannedOut + 1) {
       try {
@@ -123,7 +123,7 @@ export class StreamHub {
     this.fanOut(msg);
   }
 
-  private fanOut(msg: StreamMessage): void {
+  private fanOut(msg: LoggedMessage): void {
     if (msg.seq <= this.fannedOut) return;
     this.fannedOut = msg.seq;
     // Serialized (and UTF-8 encoded) once for every client: with a wall of screens this is
@@ -139,7 +139,7 @@ export class StreamHub {
     }
   }
 
-  private sendStream(client: Client, m: StreamMessage, text?: Buffer): void {
+  private sendStream(client: Client, m: LoggedMessage, text?: Buffer): void {
     if (m.seq <= client.lastSent) return;
     client.lastSent = m.seq;
     this.send(client, m, text);

@@ -4,12 +4,22 @@
  * resume after a dropped connection.
  */
 import type { IncidentSummary } from '../incident/incident.ts';
+import type { SlaState } from '../sla/sla-state.ts';
 import type { SuppressionKind } from '../suppression/suppression.ts';
 
 export type StreamMessage =
   | { type: 'incident.created'; seq: number; at: string; incident: IncidentSummary }
   | { type: 'incident.updated'; seq: number; at: string; incident: IncidentSummary }
   | ProblemAttachedMessage;
+
+/** Everything the stream log holds and the websocket carries. */
+export type LoggedMessage = StreamMessage | IncidentSlaMessage;
+
+/**
+ * An incident's SLA changed: timers scheduled or moved, a target breached, an escalation
+ * level fired or cancelled. Carries the whole SLA state, so a console patches its row.
+ */
+export type IncidentSlaMessage = { type: 'incident.sla'; seq: number; at: string; incidentId: string; sla: SlaState };
 
 /**
  * A known error (a problem with a workaround) was attached to an incident whose signature

@@ -15,10 +15,10 @@
  * PGlite runs one connection, where the lock is always free; the contract is the same.
  */
 import { sql } from 'kysely';
-import type { StreamMessage } from '../bus/events.ts';
+import type { LoggedMessage, StreamMessage } from '../bus/events.ts';
 import { type Executor, iso } from '../db/executor.ts';
 
-type Unsequenced = StreamMessage extends infer M ? (M extends StreamMessage ? Omit<M, 'seq' | 'at'> : never) : never;
+type Unsequenced<T extends LoggedMessage = StreamMessage> = T extends LoggedMessage ? Omit<T, 'seq' | 'at'> : never;
 
 /** The advisory lock key (two int4) that serializes appends; no other lock uses it. */
 const APPEND_LOCK = sql`hashtext('aiops'), hashtext('stream_events.append')`;
@@ -30,8 +30,8 @@ export class StreamRepository {
    * Appends in the caller's transaction (the lock is held to its end); outside of one,
    * in a transaction of its own, since a lock taken in autocommit would end with its statement.
    */
-  async append(message: Unsequenced): Promise<StreamMessage> {
-    if (!this.db.isTransaction) return this.db.transaction().execute((trx) => new StreamRepository(trx).append(message));
+  async append<T extends LoggedMessage = StreamMessage>(message: Unsequenced<T>): Promise<T> {
+    if (!this.db.isTransaction) return this.db.transaction().execute((trx) => new StreamRepository(trx).append<T>(message));
     // One round trip: the lock is taken while producing the row, before its seq default is drawn.
     const result = await sql<{ seq: string | number; created_at: Date }>`
       insert into stream_events (type, payload)
@@ -39,15 +39,15 @@ export class StreamRepository {
       from (select pg_advisory_xact_lock(${APPEND_LOCK})) as serialized
       returning seq, created_at`.execute(this.db);
     const row = result.rows[0]!;
-    return { ...message, seq: Number(row.seq), at: iso(row.created_at) } as StreamMessage;
+    return { ...message, seq: Number(row.seq), at: iso(row.created_at) } as unknown as T;
   }
 
   /** Messages with seq > after, oldest first. */
-  async since(after: number, limit: number, upTo?: number): Promise<StreamMessage[]> {
+  async since(after: number, limit: number, upTo?: number): Promise<LoggedMessage[]> {
     let q = this.db.selectFrom('stream_events').select(['seq', 'payload', 'created_at']).where('seq', '>', after);
     if (upTo !== undefined) q = q.where('seq', '<=', upTo);
     const rows = await q.orderBy('seq').limit(limit).execute();
-    return rows.map((r) => ({ ...(r.payload as object), seq: Number(r.seq), at: iso(r.created_at) }) as StreamMessage);
+    return rows.map((r) => ({ ...(r.payload as object), seq: Number(r.seq), at: iso(r.created_at) }) as LoggedMessage);
   }
 
   /** Deletes entries created before `before`; returns how many. */
