@@ -29,6 +29,7 @@ export interface EscalationLevelState {
 }
 
 export interface SlaState {
+  /** null: no target for it at the incident's severity (or not scheduled yet). */
   ack: SlaTimerState | null;
   resolve: SlaTimerState | null;
   /** A target was breached, or one still owed is past due. */
@@ -54,6 +55,8 @@ export async function slaStates(db: Executor, ids: readonly string[], now: numbe
     return s;
   };
   for (const t of timers) {
+    // A timer row without a due time means no target at the incident's severity: shown as none.
+    if (t.due_at === null && t.outcome === null) continue;
     const owed = SlaPolicy.pending(t.kind, t.status as IncidentStatus);
     const overdue = t.outcome === 'breached' || (t.outcome === null && owed && t.due_at !== null && t.due_at.getTime() <= now);
     const s = state(t.incident_id);
