@@ -14,6 +14,7 @@ import { AppError, notFound } from '../engine/errors/app-error.ts';
 import { stringEnum } from '../engine/http/string-enum.ts';
 import { CommandRepository } from '../engine/incident/command-repository.ts';
 import { incidentDetail } from '../engine/incident/incident-detail.ts';
+import { NO_SLA, slaStates } from '../engine/sla/sla-state.ts';
 import { IncidentRepository } from '../engine/incident/incident-repository.ts';
 import type { JobQueue } from '../engine/queue/job-queue.ts';
 import { requirePermission } from './access-plugin.ts';
@@ -59,7 +60,8 @@ export const incidentActionRoutes: FastifyPluginAsync<{ database: Database; queu
         if (done?.status === 'done') {
           const incidentId = typeof done.result?.incidentId === 'string' ? done.result.incidentId : id;
           // The first page of members only: the answer of an action on a huge incident stays small.
-          return incidentDetail(database.db, incidentId);
+          const detail = await incidentDetail(database.db, incidentId);
+          return detail && { ...detail, sla: (await slaStates(database.db, [incidentId])).get(incidentId) ?? NO_SLA };
         }
         if (done?.status === 'failed') {
           const r = done.result ?? {};
