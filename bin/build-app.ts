@@ -13,6 +13,7 @@ import { SessionService } from '../engine/auth/session-service.ts';
 import { TokenRepository } from '../engine/auth/token-repository.ts';
 import { TokenVerifier } from '../engine/auth/token-verifier.ts';
 import type { Config } from '../engine/config/config.ts';
+import { SESSION_TOPIC, type SessionsEndedMessage } from '../engine/bus/events.ts';
 import { problemHandler } from '../engine/http/problem-handler.ts';
 import { createValidatorCompiler } from '../engine/http/validator-compiler.ts';
 import type { AppMetrics } from '../engine/observability/metrics-registry.ts';
@@ -108,7 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
   }
   if (roles.has('web')) {
-    const hub = new StreamHub(deps.bus, deps.database, deps.logger.child({ component: 'stream' }));
+    const hub = new StreamHub(deps.bus, deps.database, deps.logger.child({ component: 'stream' }), { sessionCheckMs: config.streamSessionCheckSeconds * 1000 });
     await hub.start();
     app.addHook('onClose', () => hub.close());
     scrapers.push(() => metrics.streamClients.set(hub.clientCount));
@@ -125,8 +126,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
     // Failed logins per username and client address, in this process's memory.
     const throttle = new LoginThrottle();
-    await app.register(authRoutes, { throttle });
-    await app.register(userRoutes, { throttle });
+    // Best effort: a lost message leaves the socket to the hub's periodic session check.
+    const sessionsEnded = async (message: SessionsEndedMessage) => {
+      await deps.bus.publish(SESSION_TOPIC, message).catch((err: unknown) => app.log.warn({ err }, 'could not announce ended sessions; their websockets close at the next check'));
+    };
+    await app.register(authRoutes, { throttle, sessionsEnded });
+    await app.register(userRoutes, { throttle, sessionsEnded });
     await app.register(auditRoutes);
     // One topology cache for the read routes that map alerts onto items.
     const topology = new TopologySnapshots();

@@ -55,3 +55,18 @@ export const TOPOLOGY_TOPIC = 'topology';
 export type SuppressionMessage = { type: 'suppression.updated'; version: number; kind: SuppressionKind; id: string; action: 'created' | 'expired' };
 
 export const SUPPRESSION_TOPIC = 'suppression';
+
+/**
+ * Login sessions ended before their time: a logout (`sessionIds`), a user disabled or a
+ * password changed (`userId`, all of their sessions but `exceptSessionId`). Web processes
+ * close the websockets those sessions opened; `reason` is the close reason they give.
+ */
+export type SessionsEndedMessage = {
+  type: 'sessions.ended';
+  reason: 'signed out' | 'user disabled' | 'password changed';
+  sessionIds?: string[];
+  userId?: string;
+  exceptSessionId?: string;
+};
+
+export const SESSION_TOPIC = 'sessions';
