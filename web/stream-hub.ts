@@ -141,21 +141,25 @@ export class StreamHub {
 
   /** Closes the sockets whose session is no longer active in the store. */
   sweepSessions(): Promise<void> {
-    this.sweeping ??= (async () => {
-      try {
-        const withSession = [...this.clients].filter((c) => c.session !== undefined);
-        if (withSession.length === 0) return;
-        const ids = [...new Set(withSession.map((c) => c.session!.id))];
-        const active = new Set<string>();
-        for (let i = 0; i < ids.length; i += 1000) for (const id of await new SessionRepository(this.database.db).activeIds(ids.slice(i, i + 1000))) active.add(id);
-        for (const c of withSession) if (!active.has(c.session!.id)) this.endSession(c, 'session ended');
-      } catch (err) {
-        this.log.warn({ err }, 'could not check the stream sockets’ sessions; trying again later');
-      } finally {
-        this.sweeping = undefined;
-      }
-    })();
+    // Cleared in a `.finally` callback, which always runs after this assignment (a `finally`
+    // block inside a sweep that ends without awaiting would run before it, and stick).
+    this.sweeping ??= this.sweepOnce().finally(() => {
+      this.sweeping = undefined;
+    });
     return this.sweeping;
+  }
+
+  private async sweepOnce(): Promise<void> {
+    try {
+      const withSession = [...this.clients].filter((c) => c.session !== undefined);
+      if (withSession.length === 0) return;
+      const ids = [...new Set(withSession.map((c) => c.session!.id))];
+      const active = new Set<string>();
+      for (let i = 0; i < ids.length; i += 1000) for (const id of await new SessionRepository(this.database.db).activeIds(ids.slice(i, i + 1000))) active.add(id);
+      for (const c of withSession) if (!active.has(c.session!.id)) this.endSession(c, 'session ended');
+    } catch (err) {
+      this.log.warn({ err }, 'could not check the stream sockets’ sessions; trying again later');
+    }
   }
 
   private endSession(client: Client, reason: string): void {

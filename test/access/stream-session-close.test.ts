@@ -94,6 +94,8 @@ describe('stream sockets close when their session ends (real services)', () => {
   });
 
   it('closes a socket whose session was removed without a message, at the next check (4401 session ended)', async () => {
+    // Checks run while no socket has a session must not stop later ones.
+    await new Promise((r) => setTimeout(r, CHECK_SECONDS * 1000 + 500));
     const session = await login('cid');
     const s = await open({ cookie: `aiops_session=${session}` });
     await rt.adapters.database.db.deleteFrom('sessions').where('user_id', '=', users.cid!.id).execute();
