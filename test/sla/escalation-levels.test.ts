@@ -92,6 +92,9 @@ describe('escalation levels (real services)', () => {
   });
 
   it('escalates level by level while unacknowledged, cancels the rest on acknowledgement, and shows it all', { timeout: 60_000 }, async () => {
+    // A console's websocket, live from here on.
+    const live: any[] = [];
+    const ws = await app().injectWS('/api/v1/stream', {}, { onInit: (s) => s.on('message', (d) => live.push(JSON.parse(String(d)))) });
     const labels = (service: string) => ({ alertname: 'Down', service, severity: 'critical' });
     const fire = await app().inject({
       method: 'POST',
@@ -157,7 +160,13 @@ describe('escalation levels (real services)', () => {
     expect(audit.filter((a) => a.target_id === left.id).map((a) => a.action)).toEqual(['incident.escalated', 'incident.escalated', 'incident.escalated']);
     expect(audit.filter((a) => a.target_id === acked.id).map((a) => a.action)).toEqual(['incident.escalated', 'incident.escalation.cancelled']);
 
-    // The stream log carried the SLA changes, for consoles.
+    // The websocket carried the SLA changes live: scheduled, breached at level 1, up to level 3.
+    const sla = live.filter((m) => m.type === 'incident.sla' && m.incidentId === left.id).map((m) => m.sla);
+    expect(sla[0]).toMatchObject({ breached: false, escalationLevel: 0 });
+    expect(sla.map((s) => s.escalationLevel).filter((l, i, a) => l > 0 && a.indexOf(l) === i)).toEqual([1, 2, 3]);
+    expect(sla.at(-1)).toMatchObject({ breached: true, escalationLevel: 3 });
+    ws.terminate();
+    // The stream log carried them too, for consoles resuming.
     const slaMessages = await rt.adapters.database.db.selectFrom('stream_events').select('payload').where('type', '=', 'incident.sla').execute();
     expect(slaMessages.some((m: any) => m.payload.incidentId === left.id && m.payload.sla.escalationLevel === 3)).toBe(true);
   });
