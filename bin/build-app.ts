@@ -13,6 +13,7 @@ import { SessionService } from '../engine/auth/session-service.ts';
 import { TokenRepository } from '../engine/auth/token-repository.ts';
 import { TokenVerifier } from '../engine/auth/token-verifier.ts';
 import type { Config } from '../engine/config/config.ts';
+import { SESSION_TOPIC, type SessionsEndedMessage } from '../engine/bus/events.ts';
 import { problemHandler } from '../engine/http/problem-handler.ts';
 import { createValidatorCompiler } from '../engine/http/validator-compiler.ts';
 import type { AppMetrics } from '../engine/observability/metrics-registry.ts';
@@ -24,6 +25,8 @@ import { authRoutes } from '../web/auth-routes.ts';
 import { consoleRoutes } from '../web/console-routes.ts';
 import { figuresRoutes } from '../web/figures-routes.ts';
 import { incidentRoutes } from '../web/incident-routes.ts';
+import { escalationPolicyRoutes } from '../web/escalation-policy-routes.ts';
+import { configuredTargets } from '../engine/notify/notification.ts';
 import { metricRoutes } from '../web/metric-routes.ts';
 import { statsRoutes } from '../web/stats-routes.ts';
 import { topologyStatusRoutes } from '../web/topology-status-routes.ts';
@@ -106,7 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
   }
   if (roles.has('web')) {
-    const hub = new StreamHub(deps.bus, deps.database, deps.logger.child({ component: 'stream' }));
+    const hub = new StreamHub(deps.bus, deps.database, deps.logger.child({ component: 'stream' }), { sessionCheckMs: config.streamSessionCheckSeconds * 1000 });
     await hub.start();
     app.addHook('onClose', () => hub.close());
     scrapers.push(() => metrics.streamClients.set(hub.clientCount));
@@ -123,8 +126,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
     // Failed logins per username and client address, in this process's memory.
     const throttle = new LoginThrottle();
-    await app.register(authRoutes, { throttle });
-    await app.register(userRoutes, { throttle });
+    // Best effort: a lost message leaves the socket to the hub's periodic session check.
+    const sessionsEnded = async (message: SessionsEndedMessage) => {
+      await deps.bus.publish(SESSION_TOPIC, message).catch((err: unknown) => app.log.warn({ err }, 'could not announce ended sessions; their websockets close at the next check'));
+    };
+    await app.register(authRoutes, { throttle, sessionsEnded });
+    await app.register(userRoutes, { throttle, sessionsEnded });
     await app.register(auditRoutes);
     // One topology cache for the read routes that map alerts onto items.
     const topology = new TopologySnapshots();
@@ -137,6 +144,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(topologyRoutes, { database: deps.database, bus: deps.bus });
     await app.register(suppressionRoutes, { database: deps.database, bus: deps.bus });
     await app.register(incidentActionRoutes, { database: deps.database, queue: deps.queue });
+    await app.register(escalationPolicyRoutes, { database: deps.database, targets: configuredTargets(config.notify) });
     await app.register(problemRoutes, { database: deps.database, bus: deps.bus });
     await app.register(streamRoutes, { hub });
     await app.register(consoleRoutes);

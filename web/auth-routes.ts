@@ -13,6 +13,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Actor } from '../engine/auth/actor.ts';
+import type { SessionsEndedMessage } from '../engine/bus/events.ts';
 import { LoginThrottle } from '../engine/auth/login-throttle.ts';
 import { MAX_PASSWORD_LENGTH } from '../engine/auth/password-hash.ts';
 import { permissionsOf } from '../engine/auth/roles.ts';
@@ -34,9 +35,11 @@ const LoginBody = Type.Object(
 
 export interface AuthRoutesOptions {
   throttle: LoginThrottle;
+  /** Tells every web process a session ended, so its websockets close. */
+  sessionsEnded: (message: SessionsEndedMessage) => Promise<void>;
 }
 
-export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { throttle }) => {
+export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { throttle, sessionsEnded }) => {
   app.post<{ Body: Static<typeof LoginBody> }>('/api/v1/auth/login', { schema: { body: LoginBody } }, async (request, reply) => {
     const access = accessOf(request);
     const { username, password } = request.body;
@@ -88,6 +91,7 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { t
     const actor = await identify(request, reply);
     if (actor?.session && (await access.sessions.logout(actor.session.id))) {
       await audit(request, 'auth.logout', { type: 'user', id: actor.id! }, { session: actor.session.id });
+      await sessionsEnded({ type: 'sessions.ended', reason: 'signed out', sessionIds: [actor.session.id] });
     }
     return reply.header('set-cookie', clearedSessionCookie(access.cookieSecure)).code(204).send();
   });

@@ -13,6 +13,8 @@ import type { Database } from '../engine/db/database.ts';
 import { AppError, notFound } from '../engine/errors/app-error.ts';
 import { stringEnum } from '../engine/http/string-enum.ts';
 import { CommandRepository } from '../engine/incident/command-repository.ts';
+import { incidentDetail } from '../engine/incident/incident-detail.ts';
+import { NO_SLA, slaStates } from '../engine/sla/sla-state.ts';
 import { IncidentRepository } from '../engine/incident/incident-repository.ts';
 import type { JobQueue } from '../engine/queue/job-queue.ts';
 import { requirePermission } from './access-plugin.ts';
@@ -57,7 +59,9 @@ export const incidentActionRoutes: FastifyPluginAsync<{ database: Database; queu
         const done = await waitFor(commands, commandId, request.query.wait * 1000);
         if (done?.status === 'done') {
           const incidentId = typeof done.result?.incidentId === 'string' ? done.result.incidentId : id;
-          return new IncidentRepository(database.db).get(incidentId);
+          // The first page of members only: the answer of an action on a huge incident stays small.
+          const detail = await incidentDetail(database.db, incidentId);
+          return detail && { ...detail, sla: (await slaStates(database.db, [incidentId])).get(incidentId) ?? NO_SLA };
         }
         if (done?.status === 'failed') {
           const r = done.result ?? {};

@@ -2,11 +2,16 @@
  * Reading incidents and alerts, permission `incident:read`:
  *
  *   GET /api/v1/incidents?status=&severity=&q=&assignee=&sort=&total=&seq=&limit=&offset=
- *   GET /api/v1/incidents/:id                 members (with link reasons, score figures and the
- *                                             topology items their labels map to), root causes, timeline
+ *   GET /api/v1/incidents/:id?members=&after=  the first `members` members (default 200, at most 1000;
+ *                                             with link reasons, score figures and the topology items their
+ *                                             labels map to), `memberCount`, `membersNext` (cursor or null),
+ *                                             root causes, timeline, SLA state
+ *   GET /api/v1/incidents/:id/members?limit=&after=   a page of members: { items, next, topologyItems }
  *   GET /api/v1/incidents/:id/problems        the problems it is linked to
  *   GET /api/v1/incidents/:id/changes         changes to its services shortly before and during it
  *   GET /api/v1/alerts?status=&limit=&offset=
+ *
+ * Every incident in a list or detail carries `sla` (engine/sla/sla-state.ts): due times, breaches, escalations.
  */
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
@@ -15,10 +20,12 @@ import type { Database } from '../engine/db/database.ts';
 import { badRequest, notFound } from '../engine/errors/app-error.ts';
 import { stringEnum } from '../engine/http/string-enum.ts';
 import { ChangeRepository } from '../engine/change/change-repository.ts';
-import type { Incident, IncidentStatus } from '../engine/incident/incident.ts';
+import type { IncidentMember, IncidentStatus } from '../engine/incident/incident.ts';
+import { MEMBER_PAGE_DEFAULT, MEMBER_PAGE_MAX, incidentDetail, memberPage } from '../engine/incident/incident-detail.ts';
 import { INCIDENT_SORTS, type IncidentFilter, IncidentRepository } from '../engine/incident/incident-repository.ts';
 import { SEVERITY_LEVELS } from '../engine/incident/severity.ts';
 import { ProblemRepository } from '../engine/problem/problem-repository.ts';
+import { NO_SLA, slaStates } from '../engine/sla/sla-state.ts';
 import { StreamRepository } from '../engine/stream/stream-repository.ts';
 import type { TopologySnapshots } from '../engine/problem/topology-snapshot.ts';
 import { requirePermission } from './access-plugin.ts';
@@ -48,6 +55,21 @@ const AlertQuery = Type.Object(
   { additionalProperties: false },
 );
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const Cursor = Type.String({ minLength: 1, maxLength: 400, description: 'membersNext (or next) of an earlier answer' });
+const DetailQuery = Type.Object(
+  {
+    members: Type.Integer({ minimum: 0, maximum: MEMBER_PAGE_MAX, default: MEMBER_PAGE_DEFAULT, description: 'members in this answer; the rest through membersNext' }),
+    after: Type.Optional(Cursor),
+  },
+  { additionalProperties: false },
+);
+const MembersQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: MEMBER_PAGE_MAX, default: MEMBER_PAGE_DEFAULT }),
+    after: Type.Optional(Cursor),
+  },
+  { additionalProperties: false },
+);
 
 /** How far before an incident's start a change still counts as related. */
 const CHANGE_LOOKBACK_MS = 24 * 3_600_000;
@@ -72,17 +94,18 @@ export const incidentRoutes: FastifyPluginAsync<IncidentRoutesOptions> = async (
       ...(request.query.assignee !== undefined ? { assignee: request.query.assignee === '-' ? null : request.query.assignee } : {}),
     };
     const incidents = new IncidentRepository(database.db);
-    const items = await incidents.list({ ...filter, ...(sort ? { sort } : {}), limit, offset });
+    const page = await incidents.list({ ...filter, ...(sort ? { sort } : {}), limit, offset });
+    const sla = await slaStates(database.db, page.map((i) => i.id));
+    const items = page.map((i) => ({ ...i, sla: sla.get(i.id) ?? NO_SLA }));
     const count = total ? (offset === 0 && items.length < limit ? items.length : await incidents.count(filter)) : undefined;
     return { items, limit, offset, ...(count !== undefined ? { total: count } : {}), ...(seq !== undefined ? { seq } : {}) };
   });
 
-  app.get<{ Params: Static<typeof IdParams> }>('/api/v1/incidents/:id', { schema: { params: IdParams } }, async (request) => {
-    const incident = await new IncidentRepository(database.db).get(request.params.id);
-    if (!incident) throw notFound(`incident ${request.params.id}`);
+  /** Members with the topology items their labels map to, and those items' names. */
+  const withItems = async (page: IncidentMember[]) => {
     const snapshot = await topology.current(database.db);
     const named = new Map<string, { name: string; kind: string }>();
-    const members = incident.members.map((m) => {
+    const members = page.map((m) => {
       const itemIds = snapshot.matcher?.match(m.labels) ?? [];
       for (const id of itemIds) {
         const item = snapshot.items.get(id);
@@ -90,8 +113,30 @@ export const incidentRoutes: FastifyPluginAsync<IncidentRoutesOptions> = async (
       }
       return { ...m, itemIds };
     });
-    return { ...incident, members, items: Object.fromEntries(named) };
-  });
+    return { members, items: Object.fromEntries(named) };
+  };
+
+  app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof DetailQuery> }>(
+    '/api/v1/incidents/:id',
+    { schema: { params: IdParams, querystring: DetailQuery } },
+    async (request) => {
+      const incident = await incidentDetail(database.db, request.params.id, request.query.members, request.query.after);
+      if (!incident) throw notFound(`incident ${request.params.id}`);
+      const sla = (await slaStates(database.db, [incident.id])).get(incident.id) ?? NO_SLA;
+      return { ...incident, ...(await withItems(incident.members)), sla };
+    },
+  );
+
+  app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof MembersQuery> }>(
+    '/api/v1/incidents/:id/members',
+    { schema: { params: IdParams, querystring: MembersQuery } },
+    async (request) => {
+      if (!(await new IncidentRepository(database.db).getSummary(request.params.id))) throw notFound(`incident ${request.params.id}`);
+      const page = await memberPage(database.db, request.params.id, request.query.limit, request.query.after);
+      const { members, items } = await withItems(page.members);
+      return { items: members, next: page.next, topologyItems: items };
+    },
+  );
 
   app.get<{ Params: Static<typeof IdParams> }>('/api/v1/incidents/:id/problems', { schema: { params: IdParams } }, async (request) => {
     if (!(await new IncidentRepository(database.db).getSummary(request.params.id))) throw notFound(`incident ${request.params.id}`);
@@ -99,9 +144,9 @@ export const incidentRoutes: FastifyPluginAsync<IncidentRoutesOptions> = async (
   });
 
   app.get<{ Params: Static<typeof IdParams> }>('/api/v1/incidents/:id/changes', { schema: { params: IdParams } }, async (request) => {
-    const incident = await new IncidentRepository(database.db).get(request.params.id);
+    const incident = await new IncidentRepository(database.db).getSummary(request.params.id);
     if (!incident) throw notFound(`incident ${request.params.id}`);
-    const services = servicesOf(incident);
+    const services = servicesOf(incident.groupKey, (await memberPage(database.db, incident.id, 1000)).members);
     const from = new Date(Date.parse(incident.startedAt) - CHANGE_LOOKBACK_MS).toISOString();
     const to = incident.resolvedAt ?? new Date(Math.max(Date.now(), Date.parse(incident.lastEventAt))).toISOString();
     const items = await new ChangeRepository(database.db).near({ services, from, to, limit: 50 });
@@ -116,11 +161,11 @@ export const incidentRoutes: FastifyPluginAsync<IncidentRoutesOptions> = async (
 };
 
 /** The services an incident touches: its group key's value and its members' service-like labels. */
-function servicesOf(incident: Incident): string[] {
+function servicesOf(groupKey: string, members: IncidentMember[]): string[] {
   const out = new Set<string>();
-  const [key, ...rest] = incident.groupKey.split('=');
+  const [key, ...rest] = groupKey.split('=');
   if (rest.length > 0 && key !== '') out.add(rest.join('='));
-  for (const m of incident.members.slice(0, 1000)) {
+  for (const m of members) {
     const s = m.labels.service ?? m.labels.app ?? m.labels.application;
     if (s) out.add(s);
     if (out.size >= 50) break;

@@ -3,8 +3,9 @@
  * `incident:read`, checked before the upgrade (an unauthenticated upgrade is answered
  * with a plain 401); the credential may also come as `?access_token=`, since a browser's
  * WebSocket cannot set headers (the session cookie is sent by itself). A socket opened
- * with a login session is closed (4401) when the session expires; one whose session is
- * ended earlier (logout, user disabled) stays open until then or until it reconnects.
+ * with a login session is closed with 4401 when the session ends: `session expired` at its
+ * expiry, `signed out` at logout, `user disabled`, `password changed`, or `session ended`
+ * when the hub's periodic check finds it gone (see web/stream-hub.ts).
  */
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
@@ -12,7 +13,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type {} from '@fastify/websocket';
 import type { WebSocket } from 'ws';
 import { requirePermission } from './access-plugin.ts';
-import type { StreamHub } from './stream-hub.ts';
+import { SESSION_ENDED_CLOSE, type StreamHub } from './stream-hub.ts';
 
 const StreamQuery = Type.Object({ since: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false });
 
@@ -21,9 +22,10 @@ export const streamRoutes: FastifyPluginAsync<{ hub: StreamHub }> = async (app, 
     '/api/v1/stream',
     { websocket: true, schema: { querystring: StreamQuery }, onRequest: requirePermission('incident:read', { queryToken: true }) },
     (socket, request) => {
-      const expiresAt = request.actor?.session?.expiresAt;
+      const actor = request.actor;
+      const expiresAt = actor?.session?.expiresAt;
       if (expiresAt !== undefined) closeAtExpiry(socket, Date.parse(expiresAt));
-      void hub.attach(socket, request.query.since);
+      void hub.attach(socket, request.query.since, actor?.session ? { id: actor.session.id, userId: actor.id } : undefined);
     },
   );
 };
@@ -33,7 +35,7 @@ function closeAtExpiry(socket: WebSocket, expiresAt: number): void {
   let timer: NodeJS.Timeout | undefined;
   const check = (): void => {
     const left = expiresAt - Date.now();
-    if (left <= 0) socket.close(4401, 'session expired');
+    if (left <= 0) socket.close(SESSION_ENDED_CLOSE, 'session expired');
     else timer = setTimeout(check, Math.min(left, 2 ** 31 - 1));
   };
   check();

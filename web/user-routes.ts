@@ -11,6 +11,7 @@ import { LoginThrottle } from '../engine/auth/login-throttle.ts';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../engine/auth/password-hash.ts';
 import { USER_ROLES, hasPermission } from '../engine/auth/roles.ts';
 import { USERNAME_PATTERN } from '../engine/auth/user.ts';
+import type { SessionsEndedMessage } from '../engine/bus/events.ts';
 import { UserRepository } from '../engine/auth/user-repository.ts';
 import { UserService } from '../engine/auth/user-service.ts';
 import { AppError, badRequest, notFound } from '../engine/errors/app-error.ts';
@@ -57,9 +58,11 @@ const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { addition
 export interface UserRoutesOptions {
   /** Shared with the login route: guessing a current password counts as failed logins. */
   throttle: LoginThrottle;
+  /** Tells every web process a user's sessions ended, so their websockets close. */
+  sessionsEnded: (message: SessionsEndedMessage) => Promise<void>;
 }
 
-export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (app, { throttle }) => {
+export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (app, { throttle, sessionsEnded }) => {
   const service = (request: FastifyRequest) => new UserService(accessOf(request).database.db);
 
   await app.register(async (admin) => {
@@ -85,7 +88,11 @@ export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (app, { t
     admin.patch<{ Params: Static<typeof IdParams>; Body: Static<typeof PatchBody> }>(
       '/api/v1/users/:id',
       { schema: { params: IdParams, body: PatchBody } },
-      async (request) => service(request).update(request.params.id, request.body, changeContext(request)),
+      async (request) => {
+        const user = await service(request).update(request.params.id, request.body, changeContext(request));
+        if (user.disabledAt !== null) await sessionsEnded({ type: 'sessions.ended', reason: 'user disabled', userId: user.id });
+        return user;
+      },
     );
   });
 
@@ -114,6 +121,7 @@ export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (app, { t
         if (self && err instanceof AppError && err.code === 'wrong-current-password') throttle.fail(key);
         throw err;
       }
+      await sessionsEnded({ type: 'sessions.ended', reason: 'password changed', userId: request.params.id, ...(actor.session ? { exceptSessionId: actor.session.id } : {}) });
       return reply.code(204).send();
     },
   );

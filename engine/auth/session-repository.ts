@@ -47,6 +47,20 @@ export class SessionRepository {
     await this.db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).where('last_seen_at', '<', before).execute();
   }
 
+  /** Which of these sessions are still active (unexpired, not deleted, user not disabled). */
+  async activeIds(ids: readonly string[], now: Date = new Date()): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom('sessions as s')
+      .innerJoin('users as u', 'u.id', 's.user_id')
+      .select('s.id')
+      .where('s.id', 'in', [...ids])
+      .where('s.expires_at', '>', now)
+      .where('u.disabled_at', 'is', null)
+      .execute();
+    return new Set(rows.map((r) => r.id));
+  }
+
   /** Whether a session was deleted. */
   async delete(id: string): Promise<boolean> {
     const row = await this.db.deleteFrom('sessions').where('id', '=', id).returning('id').executeTakeFirst();

@@ -4,12 +4,22 @@
  * resume after a dropped connection.
  */
 import type { IncidentSummary } from '../incident/incident.ts';
+import type { SlaState } from '../sla/sla-state.ts';
 import type { SuppressionKind } from '../suppression/suppression.ts';
 
 export type StreamMessage =
   | { type: 'incident.created'; seq: number; at: string; incident: IncidentSummary }
   | { type: 'incident.updated'; seq: number; at: string; incident: IncidentSummary }
   | ProblemAttachedMessage;
+
+/** Everything the stream log holds and the websocket carries. */
+export type LoggedMessage = StreamMessage | IncidentSlaMessage;
+
+/**
+ * An incident's SLA changed: timers scheduled or moved, a target breached, an escalation
+ * level fired or cancelled. Carries the whole SLA state, so a console patches its row.
+ */
+export type IncidentSlaMessage = { type: 'incident.sla'; seq: number; at: string; incidentId: string; sla: SlaState };
 
 /**
  * A known error (a problem with a workaround) was attached to an incident whose signature
@@ -45,3 +55,18 @@ export const TOPOLOGY_TOPIC = 'topology';
 export type SuppressionMessage = { type: 'suppression.updated'; version: number; kind: SuppressionKind; id: string; action: 'created' | 'expired' };
 
 export const SUPPRESSION_TOPIC = 'suppression';
+
+/**
+ * Login sessions ended before their time: a logout (`sessionIds`), a user disabled or a
+ * password changed (`userId`, all of their sessions but `exceptSessionId`). Web processes
+ * close the websockets those sessions opened; `reason` is the close reason they give.
+ */
+export type SessionsEndedMessage = {
+  type: 'sessions.ended';
+  reason: 'signed out' | 'user disabled' | 'password changed';
+  sessionIds?: string[];
+  userId?: string;
+  exceptSessionId?: string;
+};
+
+export const SESSION_TOPIC = 'sessions';

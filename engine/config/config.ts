@@ -42,6 +42,8 @@ export interface Config {
   correlator: { windowSeconds: number; concurrency: number; holdSeconds: number; leaderPollMs: number };
   /** How long the stream log keeps messages for consoles to resume from. */
   streamRetentionHours: number;
+  /** How often a web process checks that its websockets' login sessions are still active. */
+  streamSessionCheckSeconds: number;
   problems: ProblemConfig;
   auth: AuthConfig;
   sla: SlaConfig;
@@ -312,6 +314,7 @@ export function loadConfig(env: Env, roleArg?: string): Readonly<Config> {
     leaderPollMs: r.int('CORRELATOR_LEADER_POLL_MS', 1000, 50, 60_000),
   };
   const streamRetentionHours = r.int('STREAM_RETENTION_HOURS', 72, 1, 24 * 365);
+  const streamSessionCheckSeconds = r.int('STREAM_SESSION_CHECK_SECONDS', 30, 1, 3600);
   const minOccurrences = r.int('PROBLEM_MIN_OCCURRENCES', 3, 2, 10_000);
   const problems: ProblemConfig = {
     minOccurrences,
@@ -383,6 +386,7 @@ export function loadConfig(env: Env, roleArg?: string): Readonly<Config> {
     limits,
     correlator,
     streamRetentionHours,
+    streamSessionCheckSeconds,
     problems,
     auth,
     sla,

@@ -275,6 +275,26 @@ export interface SlaTimersTable {
   settled_at: NullableTimestamp;
 }
 
+/** The stored escalation policy (one row, id 1); rules as the admin API accepted them. */
+export interface EscalationPolicyTable {
+  id: number;
+  rules: ColumnType<unknown, string, string>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_by: string;
+}
+
+/** One escalation level of one incident: scheduled, then fired or cancelled (once). */
+export interface IncidentEscalationsTable {
+  incident_id: string;
+  level: number;
+  due_at: ColumnType<Date, Date | string, Date | string>;
+  /** Channel names (all, webhook, slack or a target key) as the policy gave them. */
+  channels: ColumnType<string[], string, string>;
+  status: 'scheduled' | 'fired' | 'cancelled';
+  settled_at: NullableTimestamp;
+  reason: string | null;
+}
+
 /** A notification-worthy event of an incident; the key (incident, event, occurrence) is its idempotency. */
 export interface IncidentNotificationsTable {
   incident_id: string;
@@ -312,4 +332,6 @@ export interface DB {
   problem_timeline: ProblemTimelineTable;
   sla_timers: SlaTimersTable;
   incident_notifications: IncidentNotificationsTable;
+  escalation_policy: EscalationPolicyTable;
+  incident_escalations: IncidentEscalationsTable;
 }

@@ -22,7 +22,8 @@ export function headline(message: NotificationMessage): string {
     case 'escalated': {
       const b = message.breach;
       const what = b ? `not ${KIND_WORDS[b.kind]} within ${formatMinutes(b.targetMinutes)}` : 'SLA breached';
-      return `[${sev}] Escalation, ${what}: ${incident.title} (${incident.service})`;
+      const level = message.escalation && message.escalation.level > 1 ? ` level ${message.escalation.level}` : '';
+      return `[${sev}] Escalation${level}, ${what}: ${incident.title} (${incident.service})`;
     }
     case 'resolved': {
       const took = incident.resolvedAt ? ` after ${formatMinutes((Date.parse(incident.resolvedAt) - Date.parse(incident.startedAt)) / 60_000)}` : '';

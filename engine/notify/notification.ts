@@ -5,6 +5,7 @@
  * `key`, which the sending process looks up in its own configuration.
  */
 import { createHash } from 'node:crypto';
+import type { NotifyConfig } from '../config/config.ts';
 import type { IncidentStatus, IncidentSummary } from '../incident/incident.ts';
 
 export type NotificationEvent = 'opened' | 'escalated' | 'resolved';
@@ -42,6 +43,11 @@ export interface NotificationMessage {
   at: string;
   incident: IncidentSnapshot;
   breach?: SlaBreach;
+  /**
+   * The escalation level this notification is, and the channels it goes to (see
+   * engine/sla/escalation-policy.ts); absent: every configured target.
+   */
+  escalation?: { level: number; channels: string[] };
 }
 
 export interface NotifyTarget {
@@ -49,6 +55,11 @@ export interface NotifyTarget {
   /** Stable name of the target without its secret: kind and a hash of the URL. */
   key: string;
   url: string;
+}
+
+/** Every target the configuration names: webhooks, then Slack-compatible ones. */
+export function configuredTargets(config: Pick<NotifyConfig, 'webhookUrls' | 'slackWebhookUrls'>): NotifyTarget[] {
+  return [...config.webhookUrls.map((u) => targetOf('webhook', u)), ...config.slackWebhookUrls.map((u) => targetOf('slack', u))];
 }
 
 export function targetOf(kind: TargetKind, url: string): NotifyTarget {
@@ -78,8 +89,12 @@ export function occurrenceOf(message: NotificationMessage): string {
   switch (message.event) {
     case 'opened':
       return 'first';
-    case 'escalated':
-      return message.breach?.kind ?? 'unknown';
+    case 'escalated': {
+      // Level 1 keeps the key it had before escalation levels existed.
+      const kind = message.breach?.kind ?? 'unknown';
+      const level = message.escalation?.level ?? 1;
+      return level > 1 ? `${kind}-level-${level}` : kind;
+    }
     case 'resolved':
       return String(Date.parse(message.incident.resolvedAt ?? message.at));
   }

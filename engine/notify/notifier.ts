@@ -15,8 +15,9 @@ import type { AppMetrics } from '../observability/metrics-registry.ts';
 import { type JobContext, type JobQueue, UnrecoverableJobError } from '../queue/job-queue.ts';
 import type { JobMap } from '../queue/jobs.ts';
 import { deliverNotification } from './deliver-notification.ts';
+import { targetsOf } from '../sla/escalation-policy.ts';
 import { type IncidentFacts, NotificationRepository } from './notification-repository.ts';
-import { type NotificationMessage, type NotifyTarget, type SlaBreach, jobIdPart, occurrenceOf, snapshotOf, targetOf } from './notification.ts';
+import { type NotificationMessage, type NotifyTarget, type SlaBreach, configuredTargets, jobIdPart, occurrenceOf, snapshotOf } from './notification.ts';
 
 type NotifierLogger = Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
 
@@ -37,7 +38,7 @@ export class Notifier {
   private readonly now: () => number;
 
   constructor(private readonly opts: NotifierOptions) {
-    this.targets = [...opts.config.webhookUrls.map((u) => targetOf('webhook', u)), ...opts.config.slackWebhookUrls.map((u) => targetOf('slack', u))];
+    this.targets = configuredTargets(opts.config);
     this.byKey = new Map(this.targets.map((t) => [t.key, t]));
     this.events = new Set(opts.config.events);
     this.now = opts.now ?? Date.now;
@@ -52,8 +53,15 @@ export class Notifier {
     return { event: 'opened', at: incident.createdAt, incident: snapshotOf(incident, this.opts.publicUrl) };
   }
 
-  escalated(incident: IncidentFacts, breach: SlaBreach): NotificationMessage {
-    return { event: 'escalated', at: breach.breachedAt, incident: snapshotOf(incident, this.opts.publicUrl), breach };
+  escalated(incident: IncidentFacts, breach: SlaBreach, escalation?: { level: number; channels: string[]; at?: string }): NotificationMessage {
+    const message: NotificationMessage = { event: 'escalated', at: escalation?.at ?? breach.breachedAt, incident: snapshotOf(incident, this.opts.publicUrl), breach };
+    if (escalation) message.escalation = { level: escalation.level, channels: escalation.channels };
+    return message;
+  }
+
+  /** The targets a message goes to: its escalation level's channels, or every target. */
+  targetsFor(message: NotificationMessage): readonly NotifyTarget[] {
+    return message.escalation ? targetsOf(message.escalation.channels, this.targets) : this.targets;
   }
 
   resolved(incident: IncidentFacts): NotificationMessage {
@@ -66,7 +74,7 @@ export class Notifier {
    * dispatches it, after its commit.
    */
   async record(db: Executor, message: NotificationMessage): Promise<boolean> {
-    if (!this.wants(message.event)) return false;
+    if (!this.wants(message.event) || this.targetsFor(message).length === 0) return false;
     return new NotificationRepository(db).record(message);
   }
 
@@ -76,7 +84,7 @@ export class Notifier {
    */
   async dispatch(message: NotificationMessage): Promise<void> {
     const base = `notify-${message.event}-${jobIdPart(message.incident.id)}-${jobIdPart(occurrenceOf(message))}`;
-    for (const target of this.targets) {
+    for (const target of this.targetsFor(message)) {
       await this.opts.queue.add(
         'notify.send',
         { target: { kind: target.kind, key: target.key }, message },

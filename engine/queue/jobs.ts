@@ -18,6 +18,11 @@ export interface JobMap {
    * or with `-<dueMs>` appended when a severity change moved the due time).
    */
   'sla.check': { data: { incidentId: string; kind: SlaKind }; result: { outcome: SlaCheckOutcome } };
+  /**
+   * Fires escalation level `level` (2 and up) of an incident still unacknowledged, or
+   * cancels it (jobId `esc-<incidentId>-<level>`); see engine/sla/escalation-service.ts.
+   */
+  'sla.escalate': { data: { incidentId: string; level: number }; result: { outcome: EscalateOutcome } };
   /** Every minute: timers for incidents the bus did not announce, overdue checks; reschedules itself. */
   'sla.reconcile': { data: { slot: number }; result: { scheduled: number; checked: number } };
   /** Delivers one notification to one target; the target's URL is looked up by key, never carried. */
@@ -31,4 +36,7 @@ export interface JobMap {
 export type JobName = keyof JobMap;
 
 /** met/breached: settled now or before; pending: not due yet (rescheduled); none: no target; gone: no such incident. */
+/** fired: notified now; fired/cancelled before: settled already; pending: not due yet; gone: no such level. */
+export type EscalateOutcome = 'fired' | 'cancelled' | 'pending' | 'gone';
+
 export type SlaCheckOutcome = 'met' | 'breached' | 'pending' | 'none' | 'gone';

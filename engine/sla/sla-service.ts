@@ -9,9 +9,14 @@
  * A severity change moves the due time (a new job; the old one finds it not yet due and
  * does nothing). The bus that announces new incidents is at-most-once, so a per-minute
  * reconcile schedules missing timers and checks overdue ones itself.
+ *
+ * A breach is written to the incident's timeline and starts its escalation ladder
+ * (escalation-service.ts); scheduling, moving and breaching append an `incident.sla`
+ * message to the stream, so consoles show due times and breaches live.
  */
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import type { EventBus } from '../bus/event-bus.ts';
 import { iso } from '../db/executor.ts';
 import type { DB } from '../db/tables.ts';
 import type { IncidentStatus } from '../incident/incident.ts';
@@ -24,6 +29,7 @@ import type { SlaCheckOutcome } from '../queue/jobs.ts';
 import { jobIdPart } from '../notify/notification.ts';
 import { SLA_KINDS, SlaPolicy } from './sla-policy.ts';
 import { SlaRepository, type SlaTimer } from './sla-repository.ts';
+import { EscalationService, SLA_ACTOR, appendSlaState, emptyAfter } from './escalation-service.ts';
 
 type SlaLogger = Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
 
@@ -37,6 +43,8 @@ export interface SlaServiceOptions {
   metrics: AppMetrics;
   logger: SlaLogger;
   policy: SlaPolicy;
+  /** Where `incident.sla` messages are published after their commit; without it they are only logged. */
+  bus?: EventBus;
   now?: () => number;
 }
 
@@ -50,9 +58,11 @@ export interface TimedIncident {
 
 export class SlaService {
   private readonly now: () => number;
+  readonly escalations: EscalationService;
 
   constructor(private readonly opts: SlaServiceOptions) {
     this.now = opts.now ?? Date.now;
+    this.escalations = new EscalationService({ db: opts.db, queue: opts.queue, notifier: opts.notifier, bus: opts.bus, logger: opts.logger, now: () => this.now() });
   }
 
   /**
@@ -78,6 +88,11 @@ export class SlaService {
       // After the job: a row without its job would hide the gap from the reconcile.
       await repo.upsert(incident.id, kind, incident.severity, due === null ? null : new Date(due));
       scheduled++;
+    }
+    if (scheduled > 0) {
+      const after = emptyAfter();
+      after.stream.push(await appendSlaState(this.opts.db, incident.id, this.now()));
+      await this.escalations.afterCommit(after);
     }
     return scheduled;
   }
@@ -133,7 +148,8 @@ export class SlaService {
         checked++;
       }
     }
-    if (scheduled > 0 || checked > 0) this.opts.logger.info({ scheduled, checked }, 'SLA reconcile caught up with timers the bus did not announce');
+    checked += await this.escalations.reconcile(RECONCILE_GRACE_MS);
+    if (scheduled > 0 || checked > 0) this.opts.logger.info({ scheduled, checked }, 'SLA reconcile caught up with timers and escalations the bus or the queue did not bring');
     return { scheduled, checked };
   }
 
@@ -146,24 +162,27 @@ export class SlaService {
       breachedAt: iso(new Date(now)),
     };
     let breached = false;
-    let message: NotificationMessage | undefined;
+    const after = emptyAfter();
     await this.opts.db.transaction().execute(async (tx) => {
       breached = await new SlaRepository(tx).settle(incidentId, kind, 'breached', severity, new Date(due), new Date(now));
       if (!breached) return;
-      const summary = await new IncidentRepository(tx).getSummary(incidentId);
+      const incidents = new IncidentRepository(tx);
+      const summary = await incidents.getSummary(incidentId);
       if (!summary) return;
-      const escalation = this.opts.notifier.escalated(summary, breach);
+      await incidents.addTimeline(incidentId, SLA_ACTOR, 'sla.breached', { kind, severity, targetMinutes: breach.targetMinutes, dueAt: breach.dueAt });
+      // The acknowledgement breach starts the escalation ladder (level 1 now); a resolve breach notifies level 1's channels once.
+      const escalation: NotificationMessage =
+        kind === 'ack'
+          ? await this.escalations.startLadder(tx, summary, breach, after)
+          : this.opts.notifier.escalated(summary, breach, { level: 1, channels: await this.escalations.firstChannels(tx, summary) });
       // Recorded with the breach: once committed, the escalation is sent (now, or by the notify reconcile).
-      if (await this.opts.notifier.record(tx, escalation)) message = escalation;
+      if (await this.opts.notifier.record(tx, escalation)) after.messages.push(escalation);
+      after.stream.push(await appendSlaState(tx, incidentId, now));
     });
     if (!breached) return 'breached';
     this.opts.metrics.slaBreaches.inc({ kind });
     this.opts.logger.info({ incident: incidentId, kind, severity, dueAt: breach.dueAt }, 'SLA breached; escalating');
-    if (message) {
-      await this.opts.notifier.dispatch(message).catch((err: unknown) => {
-        this.opts.logger.warn({ err, incident: incidentId }, 'could not queue the escalation yet; the notify reconcile will');
-      });
-    }
+    await this.escalations.afterCommit(after);
     return 'breached';
   }
 }

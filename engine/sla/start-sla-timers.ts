@@ -44,12 +44,14 @@ export async function startSlaTimers(deps: {
     metrics: deps.metrics,
     logger: deps.logger,
     policy: new SlaPolicy(deps.config),
+    bus: deps.bus,
   });
   if (Object.keys(deps.config.ackMs).length === 0 && Object.keys(deps.config.resolveMs).length === 0) {
     deps.logger.debug({}, 'no SLA targets configured');
     return { service, stop: async () => undefined };
   }
   await deps.queue.process('sla.check', async ({ incidentId, kind }) => ({ outcome: await service.check(incidentId, kind) }), { concurrency: 2 });
+  await deps.queue.process('sla.escalate', async ({ incidentId, level }) => ({ outcome: await service.escalations.escalate(incidentId, level) }), { concurrency: 2 });
 
   const levels = new Map<string, string>();
   const handler = orderedHandler(
@@ -57,11 +59,14 @@ export async function startSlaTimers(deps: {
       const message = m as StreamMessage;
       if (message.type !== 'incident.created' && message.type !== 'incident.updated') return;
       const { incident } = message;
-      const level = severityLevel(incident.severity);
-      if (message.type === 'incident.updated' && levels.get(incident.id) === level) return;
-      await service.ensureTimers(incident);
+      // What can move a timer (the severity level) and what cancels escalations (leaving `open`).
+      const seen = `${severityLevel(incident.severity)}|${incident.status}`;
+      const before = levels.get(incident.id);
+      if (message.type === 'incident.updated' && before === seen) return;
+      if (incident.status !== 'open' && (before === undefined || before.endsWith('|open'))) await service.escalations.cancel(incident.id, incident.status);
+      if (before?.split('|')[0] !== seen.split('|')[0] || message.type === 'incident.created') await service.ensureTimers(incident);
       levels.delete(incident.id);
-      levels.set(incident.id, level);
+      levels.set(incident.id, seen);
       if (levels.size > LEVEL_MEMORY) levels.delete(levels.keys().next().value!);
     },
     deps.logger,

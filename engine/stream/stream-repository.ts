@@ -2,34 +2,52 @@
  * The durable log behind the live stream: every message gets a global sequence number
  * in the same transaction as the change it reports, so a console that reconnects can
  * ask for everything after the last number it saw, and nothing is lost or doubled.
+ *
+ * Sequence order is commit order. A bigserial alone does not give that: two writers
+ * (the correlator leader, the known-error matcher, SLA escalations…) take numbers inside
+ * their own transactions, and 8 can commit before 7; a reader that saw 8 and asks for
+ * "after 8" never sees 7. So `append` takes a transaction-scoped advisory lock on one
+ * fixed key in the same statement that draws the number: a second writer waits there
+ * until the first has committed or rolled back, and draws a higher number afterwards.
+ * Once a reader sees seq N committed, every lower number is committed or gone for good.
+ * The lock is held from a transaction's first append to its end, so writers append last,
+ * after their other writes (none of which may wait on another appender's rows).
+ * PGlite runs one connection, where the lock is always free; the contract is the same.
  */
-import type { StreamMessage } from '../bus/events.ts';
+import { sql } from 'kysely';
+import type { LoggedMessage, StreamMessage } from '../bus/events.ts';
 import { type Executor, iso } from '../db/executor.ts';
 
-type Unsequenced = StreamMessage extends infer M ? (M extends StreamMessage ? Omit<M, 'seq' | 'at'> : never) : never;
+type Unsequenced<T extends LoggedMessage = StreamMessage> = T extends LoggedMessage ? Omit<T, 'seq' | 'at'> : never;
+
+/** The advisory lock key (two int4) that serializes appends; no other lock uses it. */
+const APPEND_LOCK = sql`hashtext('aiops'), hashtext('stream_events.append')`;
 
 export class StreamRepository {
   constructor(private readonly db: Executor) {}
 
-  async append(message: Unsequenced): Promise<StreamMessage> {
-    const row = await this.db
-      .insertInto('stream_events')
-      .values({ type: message.type, payload: JSON.stringify(message) })
-      .returning(['seq', 'created_at'])
-      .executeTakeFirstOrThrow();
-    return { ...message, seq: Number(row.seq), at: iso(row.created_at) } as StreamMessage;
+  /**
+   * Appends in the caller's transaction (the lock is held to its end); outside of one,
+   * in a transaction of its own, since a lock taken in autocommit would end with its statement.
+   */
+  async append<T extends LoggedMessage = StreamMessage>(message: Unsequenced<T>): Promise<T> {
+    if (!this.db.isTransaction) return this.db.transaction().execute((trx) => new StreamRepository(trx).append<T>(message));
+    // One round trip: the lock is taken while producing the row, before its seq default is drawn.
+    const result = await sql<{ seq: string | number; created_at: Date }>`
+      insert into stream_events (type, payload)
+      select ${message.type}, ${JSON.stringify(message)}::jsonb
+      from (select pg_advisory_xact_lock(${APPEND_LOCK})) as serialized
+      returning seq, created_at`.execute(this.db);
+    const row = result.rows[0]!;
+    return { ...message, seq: Number(row.seq), at: iso(row.created_at) } as unknown as T;
   }
 
   /** Messages with seq > after, oldest first. */
-  async since(after: number, limit: number): Promise<StreamMessage[]> {
-    const rows = await this.db
-      .selectFrom('stream_events')
-      .select(['seq', 'payload', 'created_at'])
-      .where('seq', '>', after)
-      .orderBy('seq')
-      .limit(limit)
-      .execute();
-    return rows.map((r) => ({ ...(r.payload as object), seq: Number(r.seq), at: iso(r.created_at) }) as StreamMessage);
+  async since(after: number, limit: number, upTo?: number): Promise<LoggedMessage[]> {
+    let q = this.db.selectFrom('stream_events').select(['seq', 'payload', 'created_at']).where('seq', '>', after);
+    if (upTo !== undefined) q = q.where('seq', '<=', upTo);
+    const rows = await q.orderBy('seq').limit(limit).execute();
+    return rows.map((r) => ({ ...(r.payload as object), seq: Number(r.seq), at: iso(r.created_at) }) as LoggedMessage);
   }
 
   /** Deletes entries created before `before`; returns how many. */

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertRepository } from '../../engine/alert/alert-repository.ts';
 import type { Database } from '../../engine/db/database.ts';
+import type { StreamMessage } from '../../engine/bus/events.ts';
 import { IncidentRepository } from '../../engine/incident/incident-repository.ts';
 import { StreamRepository } from '../../engine/stream/stream-repository.ts';
 import type { AlertEvent } from '../../engine/alert/alert.ts';
@@ -176,7 +177,7 @@ describe.each(relationalAdapters)('relational store: %s', (_name, makeHarness) =
     const after = await stream.since(before, 100);
     expect(after.map((m) => m.type)).toEqual(['incident.created', 'incident.updated']);
     expect(after[1]!.seq).toBeGreaterThan(after[0]!.seq);
-    expect(after[1]!.incident.alertCount).toBe(2);
+    expect((after[1] as StreamMessage).incident.alertCount).toBe(2);
     expect(await stream.since(after[1]!.seq, 100)).toEqual([]);
     expect(await stream.lastSeq()).toBe(after[1]!.seq);
   });

@@ -48,8 +48,8 @@ export interface ConsoleHarness {
   close(): Promise<void>;
 }
 
-export async function startConsoleHarness(viewport = { width: 1400, height: 900 }): Promise<ConsoleHarness> {
-  const rt = await startTestRuntime('real', { WEB_AUTH: 'required' });
+export async function startConsoleHarness(viewport = { width: 1400, height: 900 }, extraEnv: Record<string, string> = {}): Promise<ConsoleHarness> {
+  const rt = await startTestRuntime('real', { WEB_AUTH: 'required', ...extraEnv });
   const root = await tempDir('aiops-e2e-console-');
   const browserDir = path.join(root, 'browser');
   let context: BrowserContext | undefined;

@@ -8,6 +8,7 @@
 // / searches, w toggles wall mode (larger rows, no controls).
 import { act, api, can, query, session } from './api.js';
 import { age, ago, ask, busy, h, notify, num, put, serviceOf, sevBadge, sevRank, statusChip } from './dom.js';
+import { slaMarker } from './sla.js';
 import { sparkline } from './svg.js';
 import { VirtualList } from './virtual-list.js';
 
@@ -29,10 +30,10 @@ const SORTS = [
   ['started', 'newest'],
   ['alerts', 'most alerts'],
 ];
-const COLUMNS = ['Severity', 'Incident', 'Service', 'Alerts', 'Status', 'Owner', 'Age', 'Last event', ''];
+const COLUMNS = ['Severity', 'Incident', 'Service', 'Alerts', 'Status', 'Owner', 'Age', 'Last event', 'SLA', ''];
 
 function colgroup() {
-  return h('colgroup', {}, ...['c-sev', 'c-title', 'c-svc', 'c-alerts', 'c-status', 'c-owner', 'c-age', 'c-last', 'c-actions'].map((c) => h('col', { class: c })));
+  return h('colgroup', {}, ...['c-sev', 'c-title', 'c-svc', 'c-alerts', 'c-status', 'c-owner', 'c-age', 'c-last', 'c-sla', 'c-actions'].map((c) => h('col', { class: c })));
 }
 
 /** The order the server sorts in (web/incident-routes.ts), for placing live updates. */
@@ -129,7 +130,7 @@ export function mount(root, params, { stream, first }) {
     rowHeight,
     size: () => (complete ? rows.length : Math.max(total, rows.length)),
     keyAt: (i) => rows[i]?.id ?? null,
-    versionAt: (i) => `${rows[i].updatedAt}|${rows[i].status}|${tick}|${rows[i].id === selected}`,
+    versionAt: (i) => `${rows[i].updatedAt}|${rows[i].status}|${tick}|${rows[i].id === selected}|${rows[i].slaVersion ?? 0}`,
     fill,
     placeholder: (tr) => {
       tr.className = 'placeholder';
@@ -168,6 +169,7 @@ export function mount(root, params, { stream, first }) {
       h('td', { class: 'owner', text: inc.assignee ?? '' }),
       h('td', { text: age(inc.startedAt), title: `started ${inc.startedAt}` }),
       h('td', { text: ago(inc.lastEventAt), title: inc.lastEventAt }),
+      h('td', { class: 'sla-cell' }, slaMarker(inc)),
       h('td', { class: 'actions' }, actions),
     );
   }
@@ -265,6 +267,11 @@ export function mount(root, params, { stream, first }) {
   function upsert(inc, live = true, created = false) {
     if (held) held.push(inc);
     const had = byId.get(inc.id);
+    // Incident messages do not carry the SLA; it comes with the list and with incident.sla messages.
+    if (inc.sla === undefined && had?.sla !== undefined) {
+      inc.sla = had.sla;
+      inc.slaVersion = had.slaVersion;
+    }
     if (had && Date.parse(had.updatedAt) > Date.parse(inc.updatedAt)) return;
     if (had) {
       const at = rows.indexOf(had);
@@ -421,15 +428,24 @@ export function mount(root, params, { stream, first }) {
   document.addEventListener('keydown', onKey);
 
   if (params.get('wall') === '1') document.body.classList.add('wall');
+  /** An incident.sla message: the row's SLA state changed (scheduled, breached, escalated, cancelled). */
+  function patchSla(id, sla) {
+    const inc = byId.get(id);
+    if (!inc) return;
+    inc.sla = sla;
+    inc.slaVersion = (inc.slaVersion ?? 0) + 1;
+    list.refresh();
+  }
   const unsubscribe = stream.subscribe((m) => {
-    if (m.incident) upsert(m.incident, true, m.type === 'incident.created');
+    if (m.type === 'incident.sla') patchSla(m.incidentId, m.sla);
+    else if (m.incident) upsert(m.incident, true, m.type === 'incident.created');
   });
   const unreset = stream.onReset(() => void reload());
   const timers = [
     setInterval(() => {
       tick++;
       list.refresh();
-    }, 30_000),
+    }, 15_000),
   ];
   void stream.ready().then(() => void reload());
 

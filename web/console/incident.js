@@ -4,11 +4,14 @@
 // itself when the stream reports a change to it.
 import { act, api, can, query, session } from './api.js';
 import { ago, ask, busy, h, notify, num, put, serviceOf, sevBadge, statusChip, when } from './dom.js';
+import { slaCard } from './sla.js';
 import { PALETTE, lineChart } from './svg.js';
 import { VirtualList } from './virtual-list.js';
 
 const SEVERITIES = ['critical', 'error', 'warning', 'info'];
 const ACTIVE = new Set(['open', 'acknowledged']);
+/** Members read per page (the API's default first page is 200, its maximum 1000). */
+const MEMBER_PAGE = 500;
 
 export function mount(root, _params, { stream, id }) {
   let incident = null;
@@ -27,6 +30,8 @@ export function mount(root, _params, { stream, id }) {
   const timelineEl = h('section', { class: 'card', id: 'timeline' }, h('h2', { text: 'Timeline' }));
   const problemsEl = h('section', { class: 'card', id: 'problems' }, h('h2', { text: 'Problems' }));
   const changesEl = h('section', { class: 'card', id: 'changes' }, h('h2', { text: 'Related changes' }));
+  const slaEl = h('section', { class: 'card', id: 'sla' }, h('h2', { text: 'SLA' }));
+  const moreButton = h('button', { type: 'button', class: 'secondary small', id: 'members-more', hidden: true, onclick: () => void loadMoreMembers() });
   put(root,
     h(
       'article',
@@ -36,7 +41,7 @@ export function mount(root, _params, { stream, id }) {
       actionsEl,
       h('div', { class: 'cols' }, causesEl, metricsEl),
       membersEl,
-      h('div', { class: 'cols' }, timelineEl, h('div', {}, problemsEl, changesEl)),
+      h('div', { class: 'cols' }, timelineEl, h('div', {}, slaEl, problemsEl, changesEl)),
     ),
   );
 
@@ -46,7 +51,7 @@ export function mount(root, _params, { stream, id }) {
   const mSizer = h('div', { class: 'sizer' }, mTable);
   const mViewport = h('div', { class: 'viewport members-viewport' }, mSizer);
   const mHead = h('table', { class: 'grid head members' }, memberCols(), h('thead', {}, h('tr', {}, ...['', 'Alert', 'Severity', 'Status', 'Items', 'Why linked', 'Score', ''].map((c) => h('th', { text: c })))));
-  membersEl.append(mHead, mViewport);
+  membersEl.append(mHead, mViewport, h('p', { class: 'members-more' }, moreButton));
   const members = () => incident?.members ?? [];
   const mList = new VirtualList({
     viewport: mViewport,
@@ -224,6 +229,8 @@ export function mount(root, _params, { stream, id }) {
     if (e.kind === 'split' && d.from) return h('span', {}, ' from ', link(d.from));
     if (e.kind === 'merged' && d.from) return h('span', {}, ' from ', link(d.from), ` (${d.alerts} alerts)`);
     if (e.kind === 'merged' && d.into) return h('span', {}, ' into ', link(d.into));
+    if (e.kind === 'escalated') return h('div', { class: 'detail', text: `level ${d.level} → ${(d.channels ?? []).join(', ') || 'timeline only'}${d.targets ? ` (${d.targets.length} target${d.targets.length === 1 ? '' : 's'})` : ''}` });
+    if (e.kind === 'escalation.cancelled') return h('div', { class: 'detail', text: `level ${(d.levels ?? []).join(', ')} cancelled: ${d.reason}` });
     const text = Object.entries(d)
       .filter(([, v]) => v !== null && v !== undefined && typeof v !== 'object')
       .map(([k, v]) => `${k}: ${v}`)
@@ -330,6 +337,7 @@ export function mount(root, _params, { stream, id }) {
 
   function show(next) {
     const firstTime = incident === null;
+    if (next.sla === undefined && incident?.sla) next.sla = incident.sla;
     incident = next;
     for (const fp of [...picked]) if (!next.members.some((m) => m.fingerprint === fp)) picked.delete(fp);
     document.title = `${next.title} · AIOps incident engine`;
@@ -337,7 +345,8 @@ export function mount(root, _params, { stream, id }) {
     renderActions();
     renderCauses();
     renderTimeline();
-    membersHead.textContent = `Member alerts (${num(next.members.length)})`;
+    put(slaEl, ...slaCard(next));
+    renderMemberCount();
     const rh = parseFloat(getComputedStyle(document.body).getPropertyValue('--row')) || 40;
     mViewport.style.height = `${Math.min(Math.max(next.members.length, 1), 12) * rh + 2}px`;
     mList.clear();
@@ -353,9 +362,44 @@ export function mount(root, _params, { stream, id }) {
     }
   }
 
+  function renderMemberCount() {
+    const n = incident.members.length;
+    const all = incident.memberCount ?? n;
+    membersHead.textContent = n < all ? `Member alerts (${num(n)} of ${num(all)})` : `Member alerts (${num(all)})`;
+    moreButton.hidden = !incident.membersNext;
+    moreButton.textContent = `Load ${num(Math.min(MEMBER_PAGE, all - n))} more`;
+  }
+
+  /** The next page of members, appended to what is shown. */
+  let moreLoading = null;
+  async function loadMoreMembers() {
+    if (moreLoading || !incident?.membersNext) return moreLoading;
+    const gen = generation;
+    moreLoading = (async () => {
+      try {
+        const page = await api(`/api/v1/incidents/${encodeURIComponent(id)}/members${query({ limit: MEMBER_PAGE, after: incident.membersNext })}`);
+        if (gen !== generation) return;
+        incident.members = [...incident.members, ...page.items];
+        incident.items = { ...(incident.items ?? {}), ...(page.topologyItems ?? {}) };
+        incident.membersNext = page.next;
+        renderMemberCount();
+        const rh = parseFloat(getComputedStyle(document.body).getPropertyValue('--row')) || 40;
+        mViewport.style.height = `${Math.min(Math.max(incident.members.length, 1), 12) * rh + 2}px`;
+        mList.refresh();
+      } catch (err) {
+        notify(err, 'error');
+      } finally {
+        moreLoading = null;
+      }
+    })();
+    return moreLoading;
+  }
+
   async function load() {
     try {
-      show(await api(`/api/v1/incidents/${encodeURIComponent(id)}`));
+      // As many members as are shown already (up to the API's maximum), so a reload keeps them.
+      const shown = Math.min(1000, Math.max(200, incident?.members.length ?? 0));
+      show(await api(`/api/v1/incidents/${encodeURIComponent(id)}${query({ members: shown })}`));
     } catch (err) {
       put(headEl, h('p', { class: 'error', text: err.status === 404 ? `Incident ${id} does not exist.` : err.message }));
       actionsEl.replaceChildren();
@@ -378,12 +422,17 @@ export function mount(root, _params, { stream, id }) {
   });
   const unreset = stream.onReset(later);
   void stream.ready().then(load);
+  // Time left on the SLA targets moves without messages.
+  const slaTimer = setInterval(() => {
+    if (incident) put(slaEl, ...slaCard(incident));
+  }, 15_000);
 
   return {
     unmount() {
       generation++;
       slowGeneration++;
       clearTimeout(timer);
+      clearInterval(slaTimer);
       unsubscribe();
       unreset();
       mList.destroy();
