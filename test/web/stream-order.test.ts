@@ -68,7 +68,8 @@ describe.each(relationalAdapters)('stream sequence order (%s)', (name, makeHarne
   });
   const all = async () => (await new StreamRepository(database.db).since(0, 100_000)).map((m) => m.seq);
 
-  it.runIf(name === 'postgres')('makes a later writer wait for an earlier one, so a reader polling in between skips nothing', async () => {
+  // PGlite has one connection: a second transaction cannot overlap the first, so this race exists only on Postgres.
+  if (name === 'postgres') it('makes a later writer wait for an earlier one, so a reader polling in between skips nothing', async () => {
     const start = (await all()).length;
     const reader = resumingReader(database);
     let releaseA!: () => void;
