@@ -95,6 +95,8 @@ const CHANGE_WINDOW_MS = 2 * 3600_000;
  */
 const MAX_GROUPED_BATCHES = 64;
 const MAX_GROUPED_EVENTS = 5_000;
+/** Longest stretch of deciding before pending I/O is let run. */
+const DECIDE_SLICE_MS = 5;
 
 export interface IngestBatch {
   batchId: string;
@@ -477,6 +479,7 @@ export class LiveCorrelator {
 
   private async write(plan: Planned): Promise<BatchOutcome> {
     if (plan.epoch !== this.epoch) throw new Error('an earlier correlation write failed; this batch will be decided anew');
+    if (isEmpty(plan.write)) return { messages: [], duplicates: plan.duplicates, duplicatesBySource: plan.duplicatesBySource, actions: plan.actions };
     let messages: StreamMessage[];
     try {
       messages = await this.opts.db.transaction().execute((trx) => writeDecided(trx, plan.write));
@@ -580,6 +583,8 @@ export class LiveCorrelator {
       if (this.pendingEvents.has(key)) overlayEvents.add(key);
     }
     const stored = await new AlertRepository(this.opts.db).loadForEvents(ordered.map((o) => o.event));
+    // A failed write may forget the engine while this group is decided (it is then void anyway).
+    const engine = this.engine!;
     return this.decided(async () => {
       const state = new Map<string, AlertRecord | undefined>();
       const known = (fp: string) => (state.has(fp) ? state.get(fp) : (overlayAlerts.get(fp) ?? stored.alerts.get(fp)));
@@ -591,7 +596,14 @@ export class LiveCorrelator {
       const dirty = new Set<string>();
       let duplicates = 0;
       const duplicatesBySource: Record<string, number> = {};
+      let sliceStart = performance.now();
       for (const { event: ev, batchId, receivedAt } of ordered) {
+        // Deciding is CPU work on the thread that also drives the previous group's write: give
+        // its round trips (and ingest) a turn every few milliseconds.
+        if (performance.now() - sliceStart > DECIDE_SLICE_MS) {
+          await yieldToIo();
+          sliceStart = performance.now();
+        }
         const key = dedupKeyOf(ev.fingerprint, ev.status, ev.eventTime);
         const wasSeen = seen.has(key) || overlayEvents.has(key) || stored.recorded.has(key);
         const applied = applyAlertEvent(known(ev.fingerprint), ev, receivedAt, wasSeen);
@@ -606,7 +618,7 @@ export class LiveCorrelator {
         const row: DecidedEvent = { fingerprint: ev.fingerprint, status: ev.status, eventTime: ev.eventTime, receivedAt, batchId, decision: null, incidentKey: null };
         events.push(row);
         recorded.set(ev, { previous: applied.previous, alert: applied.alert });
-        const d = this.engine!.decide(ev);
+        const d = engine.decide(ev);
         decisions.push(d);
         row.decision = d.action;
         row.incidentKey = d.incidentKey;
@@ -763,22 +775,12 @@ export class LiveCorrelator {
   }
 }
 
-/** Splits events (in order) into runs in which no alert appears twice. */
-function roundsOfDistinctAlerts<T extends { event: AlertEvent }>(events: readonly T[]): T[][] {
-  const rounds: T[][] = [];
-  let current: T[] = [];
-  let seen = new Set<string>();
-  for (const ev of events) {
-    if (seen.has(ev.event.fingerprint)) {
-      rounds.push(current);
-      current = [];
-      seen = new Set();
-    }
-    seen.add(ev.event.fingerprint);
-    current.push(ev);
-  }
-  if (current.length > 0) rounds.push(current);
-  return rounds;
+function isEmpty(w: DecidedWrite): boolean {
+  return w.alerts.created.length + w.alerts.updated.length + w.alerts.events.length + w.opened.length + w.changes.length + w.timeline.length + w.resolved.length + w.touched.size === 0;
+}
+
+function yieldToIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function emptyOutcome(): BatchOutcome {
