@@ -85,7 +85,7 @@ describe.each(relationalAdapters)('pipelined live correlation on %s', (_name, ma
       const state = new Map<string, AlertRecord | undefined>(loaded.alerts);
       const seen = new Set(loaded.recorded);
       const dirty = new Set<string>();
-      const rows: Parameters<AlertRepository['writeDecided']>[0]['events'] = [];
+      const rows: Array<Parameters<AlertRepository['writeDecided']>[0]['events'][number]> = [];
       for (const e of half) {
         const key = dedupKeyOf(e.fingerprint, e.status, e.eventTime);
         const applied = applyAlertEvent(state.get(e.fingerprint), e, receivedAt, seen.has(key));
