@@ -154,6 +154,8 @@ export class LiveCorrelator {
   private writing: Promise<unknown> = Promise.resolve();
   private lastWrite: Promise<unknown> | null = null;
   private draining = false;
+  /** Writes enqueued and not yet settled. */
+  private writesInFlight = 0;
   /** Bumped when a write fails: groups decided before it are void. */
   private epoch = 0;
   private nextPlanId = 1;
@@ -472,7 +474,8 @@ export class LiveCorrelator {
 
   /** Queues a decided group's transaction behind the earlier ones; resolves after its commit. */
   private enqueueWrite(plan: Planned): Promise<BatchOutcome> {
-    const run = this.writing.then(() => this.write(plan));
+    this.writesInFlight++;
+    const run = this.writing.then(() => this.write(plan)).finally(() => this.writesInFlight--);
     this.writing = run.catch(() => undefined);
     return run;
   }
@@ -564,12 +567,8 @@ export class LiveCorrelator {
     }
     this.lastEventWallMs = this.now();
     const ordered = batches
-      .flatMap((b) => b.events.map((event) => ({ event, batchId: b.batchId, receivedAt: b.receivedAt })))
-      .sort((x, y) => {
-        const a = x.event;
-        const b = y.event;
-        return Date.parse(a.eventTime) - Date.parse(b.eventTime) || (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0);
-      });
+      .flatMap((b) => b.events.map((event) => ({ event, batchId: b.batchId, receivedAt: b.receivedAt, t: Date.parse(event.eventTime) })))
+      .sort((x, y) => x.t - y.t || (x.event.fingerprint < y.event.fingerprint ? -1 : x.event.fingerprint > y.event.fingerprint ? 1 : 0));
     const epoch = this.epoch;
     // The overlay is read before the store: what it holds is newer than anything read after.
     const overlayAlerts = new Map<string, AlertRecord>();
@@ -599,8 +598,8 @@ export class LiveCorrelator {
       let sliceStart = performance.now();
       for (const { event: ev, batchId, receivedAt } of ordered) {
         // Deciding is CPU work on the thread that also drives the previous group's write: give
-        // its round trips (and ingest) a turn every few milliseconds.
-        if (performance.now() - sliceStart > DECIDE_SLICE_MS) {
+        // its round trips (and ingest) a turn every few milliseconds while one is in flight.
+        if (this.writesInFlight > 0 && performance.now() - sliceStart > DECIDE_SLICE_MS) {
           await yieldToIo();
           sliceStart = performance.now();
         }
