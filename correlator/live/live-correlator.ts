@@ -257,6 +257,8 @@ export class LiveCorrelator {
    */
   tick(): Promise<BatchOutcome> {
     return this.exclusive(async () => {
+      // A busy stream is answered at once: waiting for its writes would stall the pipeline.
+      if (this.engine !== null && this.now() - this.lastEventWallMs < this.quietMs) return emptyOutcome();
       await this.writesSettled();
       if (this.engine === null) await this.rebuildNow();
       const now = this.now();
