@@ -572,6 +572,8 @@ export class LiveCorrelator {
       .flatMap((b) => b.events.map((event) => ({ event, batchId: b.batchId, receivedAt: b.receivedAt, t: Date.parse(event.eventTime) })))
       .sort((x, y) => x.t - y.t || (x.event.fingerprint < y.event.fingerprint ? -1 : x.event.fingerprint > y.event.fingerprint ? 1 : 0));
     const epoch = this.epoch;
+    // A failed write may forget the engine while this group is read or decided (it is then void).
+    const engine = this.engine!;
     // The overlay is read before the store: what it holds is newer than anything read after.
     const overlayAlerts = new Map<string, AlertRecord>();
     for (const { event } of ordered) {
@@ -584,8 +586,7 @@ export class LiveCorrelator {
       if (this.pendingEvents.has(key)) overlayEvents.add(key);
     }
     const stored = await new AlertRepository(this.opts.db).loadForEvents(ordered.map((o) => o.event));
-    // A failed write may forget the engine while this group is decided (it is then void anyway).
-    const engine = this.engine!;
+    if (this.epoch !== epoch) throw new Error('an earlier correlation write failed; this batch will be decided anew');
     return this.decided(async () => {
       const state = new Map<string, AlertRecord | undefined>();
       const known = (fp: string) => (state.has(fp) ? state.get(fp) : (overlayAlerts.get(fp) ?? stored.alerts.get(fp)));
