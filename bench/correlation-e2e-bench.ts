@@ -12,6 +12,7 @@
  * request to its incident on the stream (p50, p95, p99). `--correlators 2` adds a second
  * process with the correlator role (a hot standby: one leads, docs/adr/0005).
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
@@ -34,6 +35,32 @@ const SECONDS = Number(values.seconds);
 const PER_REQUEST = Number(values['per-request']);
 const CORRELATORS = Number(values.correlators);
 const NAMES = 20;
+/** Stop waiting for the last incidents after this long without one completing (some faults' alerts join another fault's incident). */
+const STALL_MS = 15_000;
+
+/** CPU seconds (user + system) a process has used, from /proc (Linux); NaN elsewhere or once it is gone. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU seconds of every Postgres server process on this machine (others' work included). */
+function postgresCpuSeconds(): number {
+  let sum = 0;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'postgres') sum += cpuSeconds(Number(d));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return sum;
+}
 
 
 async function main(): Promise<void> {
@@ -78,6 +105,10 @@ async function main(): Promise<void> {
     const sentAt = new Map<string, number>();
     const latencies: number[] = [];
     let lastDoneAt = 0;
+    const appCpu0 = cpuSeconds(app.proc.pid);
+    const pgCpu0 = postgresCpuSeconds();
+    let appCpuAtDone = appCpu0;
+    let pgCpuAtDone = pgCpu0;
     const ws = new WebSocket(`${app.baseUrl.replace('http', 'ws')}/api/v1/stream`);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
@@ -93,6 +124,10 @@ async function main(): Promise<void> {
       const now = performance.now();
       latencies.push(now - t0);
       lastDoneAt = now;
+      if (latencies.length % 20 === 0) {
+        appCpuAtDone = cpuSeconds(app.proc.pid);
+        pgCpuAtDone = postgresCpuSeconds();
+      }
     });
 
     const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -160,7 +195,7 @@ async function main(): Promise<void> {
     await Promise.all(inflight);
     const sendSeconds = (performance.now() - start) / 1000;
     const deadline = performance.now() + 180_000;
-    while (latencies.length < accepted && performance.now() < deadline) {
+    while (latencies.length < accepted && performance.now() < deadline && performance.now() - Math.max(lastDoneAt, start + sendSeconds * 1000) < STALL_MS) {
       await new Promise((r) => setTimeout(r, 500));
       report();
     }
@@ -175,6 +210,10 @@ async function main(): Promise<void> {
       ['correlated end to end', `${fmt(latencies.length * PER_REQUEST)} alerts in ${fmt(correlatedSeconds, 1)} s = ${fmt((latencies.length * PER_REQUEST) / correlatedSeconds)} alerts/s`],
       ['webhook → incident on stream', `p50 ${fmt(percentile(sorted, 50))} ms, p95 ${fmt(percentile(sorted, 95))} ms, p99 ${fmt(percentile(sorted, 99))} ms, max ${fmt(sorted[sorted.length - 1] ?? Number.NaN)} ms`],
       ['correlator processes', String(CORRELATORS)],
+      [
+        'CPU until then',
+        `app ${fmt(appCpuAtDone - appCpu0, 1)} s (${fmt(((appCpuAtDone - appCpu0) * 1e6) / Math.max(1, latencies.length * PER_REQUEST))} µs an alert), Postgres ${fmt(pgCpuAtDone - pgCpu0, 1)} s (${fmt(((pgCpuAtDone - pgCpu0) * 1e6) / Math.max(1, latencies.length * PER_REQUEST))} µs an alert; every server process on the machine)`,
+      ],
     ];
     const w = Math.max(...rows.map((r) => r[0]!.length));
     console.log(`\nnpm run bench:correlation -- --rate ${RATE} --seconds ${SECONDS} --per-request ${PER_REQUEST} --correlators ${CORRELATORS}`);

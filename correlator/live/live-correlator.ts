@@ -11,9 +11,17 @@
  * an event or on a tick once the stream has been quiet for `quietMs` of wall time, so a
  * full-speed replay resolves nothing early and gives the incidents live gave.
  *
- * If a transaction fails, the engine has moved past what the store holds: the next call
- * rebuilds it from the store first (replaying recorded events in recorded order, each new
- * episode pinned to the incident it was recorded in), and the retried batch is decided anew.
+ * Deciding and writing are pipelined: a group of batches is read and decided in memory (alert
+ * state included, alert-state.ts), then written in one transaction (decided-write.ts) while the
+ * next group is read and decided. Writes commit one at a time in decision order; a group's
+ * outcome (its stream messages) is handed back only after its commit. Alerts and events of a
+ * decided group that has not committed yet are kept in an overlay, so the next group reads the
+ * alerts' state as the store will hold it.
+ *
+ * If a transaction fails, the engine has moved past what the store holds: the group decided
+ * meanwhile is refused too (its batches are retried by the queue), and the next call rebuilds
+ * the engine from the store first (replaying recorded events in recorded order, each new
+ * episode pinned to the incident it was recorded in), so retried batches are decided anew.
  */
 import type { Kysely } from 'kysely';
 import type { AlertEvent, AlertRecord } from '../../engine/alert/alert.ts';
@@ -23,6 +31,8 @@ import type { DB } from '../../engine/db/tables.ts';
 import { CommandRepository } from '../../engine/incident/command-repository.ts';
 import { IncidentRepository, type MemberChange, type MemberState } from '../../engine/incident/incident-repository.ts';
 import { StreamRepository } from '../../engine/stream/stream-repository.ts';
+import { applyAlertEvent, dedupKeyOf } from '../../engine/alert/alert-state.ts';
+import { type DecidedEvent, type DecidedWrite, writeDecided } from './decided-write.ts';
 import { ItemMatcher } from '../../engine/topology/item-matcher.ts';
 import { TopologyGraph } from '../../engine/topology/topology-graph.ts';
 import { TopologyRepository } from '../../engine/topology/topology-repository.ts';
@@ -59,9 +69,19 @@ export interface BatchOutcome {
 }
 
 interface Recorded {
-  eventId: number;
   previous: { status: AlertRecord['status']; severity: string } | undefined;
   alert: AlertRecord;
+}
+
+/** A decided group on its way to the store. */
+interface Planned {
+  write: DecidedWrite;
+  /** The engine generation it was decided by; a failed write before it makes it void. */
+  epoch: number;
+  id: number;
+  duplicates: number;
+  duplicatesBySource: Record<string, number>;
+  actions: Record<string, number>;
 }
 
 const REPLAY_PAGE = 5_000;
@@ -69,8 +89,14 @@ const REPLAY_PAGE = 5_000;
 const HINTS_TTL_MS = 60_000;
 /** How long before an incident's first alert a change still counts as a suspect. */
 const CHANGE_WINDOW_MS = 2 * 3600_000;
-/** Batches written in one transaction at most (about 50 alerts each). */
-const MAX_GROUPED_BATCHES = 20;
+/**
+ * Batches decided and written together at most, and events: under load every waiting batch
+ * joins the next group (group commit grows with the backlog), within these bounds.
+ */
+const MAX_GROUPED_BATCHES = 64;
+const MAX_GROUPED_EVENTS = 5_000;
+/** Longest stretch of deciding before pending I/O is let run. */
+const DECIDE_SLICE_MS = 5;
 
 export interface IngestBatch {
   batchId: string;
@@ -122,7 +148,20 @@ export class LiveCorrelator {
   private topologyVersion = -1;
   private chain: Promise<unknown> = Promise.resolve();
   private lastEventWallMs = Number.NEGATIVE_INFINITY;
+  /** Incidents the current engine resolved and no write has taken yet (one array per engine). */
   private resolved: IncidentView[] = [];
+  /** Tail of the write queue (never rejects); the latest write enqueued. */
+  private writing: Promise<unknown> = Promise.resolve();
+  private lastWrite: Promise<unknown> | null = null;
+  private draining = false;
+  /** Writes enqueued and not yet settled. */
+  private writesInFlight = 0;
+  /** Bumped when a write fails: groups decided before it are void. */
+  private epoch = 0;
+  private nextPlanId = 1;
+  /** Alerts' state and recorded events of decided groups not committed yet, by the group that holds them. */
+  private readonly pendingAlerts = new Map<string, { alert: AlertRecord; plan: number }>();
+  private readonly pendingEvents = new Map<string, number>();
   private readonly engineConfig: Partial<EngineConfig>;
   private model: RecordingModel | null = null;
   /** Learned type→type edges of accepted problems, refreshed every HINTS_TTL_MS. */
@@ -147,34 +186,69 @@ export class LiveCorrelator {
 
   /** Builds the engine from the store: topology, suppression rules, and recent history. */
   rebuild(): Promise<BatchOutcome> {
-    return this.exclusive(() => this.rebuildNow());
+    return this.exclusive(async () => {
+      await this.writesSettled();
+      return this.rebuildNow();
+    });
   }
 
   /**
-   * Correlates one ingest batch. Batches that arrive while one is being written are taken
-   * together in the next transaction (group commit); the combined outcome goes to the first of
-   * them, the others get an empty one, so each message is published once.
+   * Correlates one ingest batch. Batches that arrive while a group is being decided or written
+   * are taken together in the next group (group commit); the combined outcome goes to the first
+   * of them, the others get an empty one, so each message is published once. Resolves after
+   * the batch's transaction committed.
    */
   processBatch(batch: IngestBatch): Promise<BatchOutcome> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ batch, resolve, reject });
-      if (this.waiting.length === 1) void this.drain();
+      if (!this.draining) void this.drain();
     });
   }
 
+  /**
+   * Decides the waiting batches group by group. A group is decided while the previous one is
+   * written (never further ahead), so the engine and the store work at the same time and
+   * batches arriving meanwhile make the next group larger.
+   */
   private async drain(): Promise<void> {
-    await this.exclusive(async () => {
-      const taken = this.waiting.splice(0, MAX_GROUPED_BATCHES);
-      try {
-        if (this.engine === null) await this.rebuildNow();
-        this.lastEventWallMs = this.now();
-        const outcome = await this.guard(() => this.correlate(taken.map((t) => t.batch)));
-        taken.forEach((t, i) => t.resolve(i === 0 ? outcome : emptyOutcome()));
-      } catch (err) {
-        for (const t of taken) t.reject(err);
+    this.draining = true;
+    try {
+      while (this.waiting.length > 0) {
+        const taken = this.takeGroup();
+        let written: Promise<BatchOutcome>;
+        try {
+          written = (
+            await this.exclusive(async () => {
+              const plan = await this.prepare(taken.map((t) => t.batch));
+              return { written: this.enqueueWrite(plan) };
+            })
+          ).written;
+        } catch (err) {
+          for (const t of taken) t.reject(err);
+          continue;
+        }
+        written.then(
+          (outcome) => taken.forEach((t, i) => t.resolve(i === 0 ? outcome : emptyOutcome())),
+          (err: unknown) => taken.forEach((t) => t.reject(err)),
+        );
+        const previous = this.lastWrite;
+        this.lastWrite = written;
+        // At most one group decided ahead of the one being written.
+        if (previous) await previous.catch(() => undefined);
       }
-    });
-    if (this.waiting.length > 0) void this.drain();
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private takeGroup(): typeof this.waiting {
+    let events = 0;
+    let n = 0;
+    while (n < this.waiting.length && n < MAX_GROUPED_BATCHES && (n === 0 || events + this.waiting[n]!.batch.events.length <= MAX_GROUPED_EVENTS)) {
+      events += this.waiting[n]!.batch.events.length;
+      n++;
+    }
+    return this.waiting.splice(0, n);
   }
 
   /**
@@ -183,13 +257,14 @@ export class LiveCorrelator {
    */
   tick(): Promise<BatchOutcome> {
     return this.exclusive(async () => {
+      // A busy stream is answered at once: waiting for its writes would stall the pipeline.
+      if (this.engine !== null && this.now() - this.lastEventWallMs < this.quietMs) return emptyOutcome();
+      await this.writesSettled();
       if (this.engine === null) await this.rebuildNow();
       const now = this.now();
       if (now - this.lastEventWallMs < this.quietMs) return emptyOutcome();
-      return this.guard(async () => {
-        const decisions = this.engine!.advanceTo(now);
-        return this.persist(decisions, new Map());
-      });
+      const plan = await this.decided(() => this.plan(this.engine!.advanceTo(now), new Map()));
+      return this.enqueueWrite(plan);
     });
   }
 
@@ -206,6 +281,7 @@ export class LiveCorrelator {
     return this.exclusive(async () => {
       const version = await new TopologyRepository(this.opts.db).version();
       if (version === this.topologyVersion) return false;
+      await this.writesSettled();
       await this.rebuildNow();
       return true;
     });
@@ -219,6 +295,8 @@ export class LiveCorrelator {
    */
   command(cmd: IncidentCommand): Promise<CommandOutcome> {
     return this.exclusive(async () => {
+      // Commands see, and write after, every decided group.
+      await this.writesSettled();
       if (this.engine === null) await this.rebuildNow();
       try {
         // The effects and the command's outcome commit together: a redelivered job finds it done.
@@ -232,7 +310,7 @@ export class LiveCorrelator {
         });
       } catch (err) {
         // The engine may have moved (merge, split) before the write failed or was refused.
-        if (cmd.kind === 'merge' || cmd.kind === 'split' || !(err instanceof Refused)) this.engine = null;
+        if (cmd.kind === 'merge' || cmd.kind === 'split' || !(err instanceof Refused)) this.forget();
         if (!(err instanceof Refused)) throw err;
         await new CommandRepository(this.opts.db).finish(cmd.id, 'failed', { ...err.outcome.refusal });
         return err.outcome;
@@ -372,15 +450,52 @@ export class LiveCorrelator {
     return run;
   }
 
-  /** A failed write leaves the engine ahead of the store: forget it, rebuild on the next call. */
-  private async guard(fn: () => Promise<BatchOutcome>): Promise<BatchOutcome> {
+  /** The engine is ahead of the store (a failed write or decision): forget it, rebuild on the next call. */
+  private forget(): void {
+    this.engine = null;
+    this.resolved = [];
+    this.epoch++;
+    this.pendingAlerts.clear();
+    this.pendingEvents.clear();
+  }
+
+  /** Runs a decision step; if it fails midway the engine has moved without the store. */
+  private async decided<T>(fn: () => Promise<T> | T): Promise<T> {
     try {
       return await fn();
     } catch (err) {
-      this.engine = null;
-      this.resolved = [];
+      this.forget();
       throw err;
     }
+  }
+
+  /** Waits until every enqueued write has committed or failed. */
+  private async writesSettled(): Promise<void> {
+    await this.writing;
+  }
+
+  /** Queues a decided group's transaction behind the earlier ones; resolves after its commit. */
+  private enqueueWrite(plan: Planned): Promise<BatchOutcome> {
+    this.writesInFlight++;
+    const run = this.writing.then(() => this.write(plan)).finally(() => this.writesInFlight--);
+    this.writing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async write(plan: Planned): Promise<BatchOutcome> {
+    if (plan.epoch !== this.epoch) throw new Error('an earlier correlation write failed; this batch will be decided anew');
+    if (isEmpty(plan.write)) return { messages: [], duplicates: plan.duplicates, duplicatesBySource: plan.duplicatesBySource, actions: plan.actions };
+    let messages: StreamMessage[];
+    try {
+      messages = await this.opts.db.transaction().execute((trx) => writeDecided(trx, plan.write));
+    } catch (err) {
+      if (plan.epoch === this.epoch) this.forget();
+      throw err;
+    }
+    // Committed: the store now holds what the overlay kept for this group.
+    for (const [fp, p] of this.pendingAlerts) if (p.plan === plan.id) this.pendingAlerts.delete(fp);
+    for (const [k, id] of this.pendingEvents) if (id === plan.id) this.pendingEvents.delete(k);
+    return { messages, duplicates: plan.duplicates, duplicatesBySource: plan.duplicatesBySource, actions: plan.actions };
   }
 
   private async suppressionRules(): Promise<SuppressionRules> {
@@ -393,7 +508,9 @@ export class LiveCorrelator {
     const graph = topology.items.length > 0 ? new TopologyGraph(topology) : null;
     const matcher = topology.items.length > 0 ? new ItemMatcher(topology.items) : null;
     this.graph = graph;
-    this.resolved = [];
+    this.forget();
+    const resolved: IncidentView[] = [];
+    this.resolved = resolved;
     this.itemByChangeTarget = new Map();
     for (const item of topology.items) {
       for (const k of [item.labels.service, item.name, item.id]) if (k !== undefined && !this.itemByChangeTarget.has(k)) this.itemByChangeTarget.set(k, item.id);
@@ -411,7 +528,7 @@ export class LiveCorrelator {
       model,
       config: this.engineConfig,
       suppression: await this.suppressionRules(),
-      onIncidentResolved: (view) => this.resolved.push(view),
+      onIncidentResolved: (view) => resolved.push(view),
     });
     const cfg = engine.config;
     const alerts = new AlertRepository(db);
@@ -436,59 +553,116 @@ export class LiveCorrelator {
     this.engine = engine;
     this.topologyVersion = topology.version;
     // Incidents whose hold ran out while nobody led are resolved now.
-    return this.guard(() => this.persist([], new Map()));
+    if (this.resolved.length === 0) return emptyOutcome();
+    return this.enqueueWrite(await this.decided(() => this.plan([], new Map())));
   }
 
-  private async correlate(batches: readonly IngestBatch[]): Promise<BatchOutcome> {
+  /**
+   * Reads what a group needs (the alerts' stored state, which events are already recorded),
+   * applies and decides its events in event-time order in memory, and settles everything the
+   * write needs from the engine. Runs while the previous group is being written.
+   */
+  private async prepare(batches: readonly IngestBatch[]): Promise<Planned> {
+    if (this.engine === null) {
+      await this.writesSettled();
+      await this.rebuildNow();
+    }
+    this.lastEventWallMs = this.now();
     const ordered = batches
-      .flatMap((b) => b.events.map((event) => ({ event, batchId: b.batchId, receivedAt: b.receivedAt })))
-      .sort((x, y) => {
-        const a = x.event;
-        const b = y.event;
-        return Date.parse(a.eventTime) - Date.parse(b.eventTime) || (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0);
-      });
-    return this.opts.db.transaction().execute(async (trx) => {
-      const alerts = new AlertRepository(trx);
+      .flatMap((b) => b.events.map((event) => ({ event, batchId: b.batchId, receivedAt: b.receivedAt, t: Date.parse(event.eventTime) })))
+      .sort((x, y) => x.t - y.t || (x.event.fingerprint < y.event.fingerprint ? -1 : x.event.fingerprint > y.event.fingerprint ? 1 : 0));
+    const epoch = this.epoch;
+    // The overlay is read before the store: what it holds is newer than anything read after.
+    const overlayAlerts = new Map<string, AlertRecord>();
+    for (const { event } of ordered) {
+      const p = this.pendingAlerts.get(event.fingerprint);
+      if (p) overlayAlerts.set(event.fingerprint, p.alert);
+    }
+    const overlayEvents = new Set<string>();
+    for (const { event } of ordered) {
+      const key = dedupKeyOf(event.fingerprint, event.status, event.eventTime);
+      if (this.pendingEvents.has(key)) overlayEvents.add(key);
+    }
+    const stored = await new AlertRepository(this.opts.db).loadForEvents(ordered.map((o) => o.event));
+    // A failed write may forget the engine while this group is decided (it is then void anyway).
+    const engine = this.engine!;
+    return this.decided(async () => {
+      const state = new Map<string, AlertRecord | undefined>();
+      const known = (fp: string) => (state.has(fp) ? state.get(fp) : (overlayAlerts.get(fp) ?? stored.alerts.get(fp)));
+      const existedBefore = (fp: string) => overlayAlerts.has(fp) || stored.alerts.has(fp);
+      const seen = new Set<string>();
       const recorded = new Map<AlertEvent, Recorded>();
       const decisions: Decision[] = [];
+      const events: DecidedEvent[] = [];
+      const dirty = new Set<string>();
       let duplicates = 0;
       const duplicatesBySource: Record<string, number> = {};
-      // Recorded in rounds of distinct alerts (a repeat of an alert starts the next round), each
-      // in a few statements, then decided in order: the same as one event at a time.
-      for (const round of roundsOfDistinctAlerts(ordered)) {
-        const results = await alerts.recordBatch(round);
-        round.forEach(({ event: ev }, i) => {
-          const r = results[i]!;
-          if (!r.isNewEvent || !r.alert || r.eventId === undefined) {
-            duplicates++;
-            duplicatesBySource[ev.source] = (duplicatesBySource[ev.source] ?? 0) + 1;
-            return;
-          }
-          recorded.set(ev, { eventId: r.eventId, previous: r.previous, alert: r.alert });
-          decisions.push(this.engine!.decide(ev));
-        });
+      let sliceStart = performance.now();
+      for (const { event: ev, batchId, receivedAt } of ordered) {
+        // Deciding is CPU work on the thread that also drives the previous group's write: give
+        // its round trips (and ingest) a turn every few milliseconds while one is in flight.
+        if (this.writesInFlight > 0 && performance.now() - sliceStart > DECIDE_SLICE_MS) {
+          await yieldToIo();
+          sliceStart = performance.now();
+        }
+        const key = dedupKeyOf(ev.fingerprint, ev.status, ev.eventTime);
+        const wasSeen = seen.has(key) || overlayEvents.has(key) || stored.recorded.has(key);
+        const applied = applyAlertEvent(known(ev.fingerprint), ev, receivedAt, wasSeen);
+        if (applied.alert) state.set(ev.fingerprint, applied.alert);
+        if (applied.changed) dirty.add(ev.fingerprint);
+        if (!applied.isNewEvent || !applied.alert) {
+          duplicates++;
+          duplicatesBySource[ev.source] = (duplicatesBySource[ev.source] ?? 0) + 1;
+          continue;
+        }
+        seen.add(key);
+        const row: DecidedEvent = { fingerprint: ev.fingerprint, status: ev.status, eventTime: ev.eventTime, receivedAt, batchId, decision: null, incidentKey: null };
+        events.push(row);
+        recorded.set(ev, { previous: applied.previous, alert: applied.alert });
+        const d = engine.decide(ev);
+        decisions.push(d);
+        row.decision = d.action;
+        row.incidentKey = d.incidentKey;
+        // What the engine says of the alert's episode (suppression, flapping) is part of its state.
+        const suppressedBy = d.suppressedBy ? { kind: d.suppressedBy.kind, ruleId: d.suppressedBy.ruleId, reason: d.suppressedBy.reason } : null;
+        const cur = state.get(ev.fingerprint)!;
+        if (d.status !== 'acknowledged' && (cur.flapping !== d.flapping || cur.suppressedBy?.ruleId !== suppressedBy?.ruleId)) {
+          state.set(ev.fingerprint, { ...cur, suppressedBy, flapping: d.flapping });
+          dirty.add(ev.fingerprint);
+        }
       }
-      const out = await this.persistIn(trx, decisions, recorded);
-      return { ...out, duplicates, duplicatesBySource };
+      const created: AlertRecord[] = [];
+      const updated: AlertRecord[] = [];
+      for (const fp of dirty) {
+        const a = state.get(fp)!;
+        (existedBefore(fp) ? updated : created).push(a);
+      }
+      const planned = await this.plan(decisions, recorded);
+      planned.write.alerts = { created, updated, events };
+      planned.duplicates = duplicates;
+      planned.duplicatesBySource = duplicatesBySource;
+      if (planned.epoch === epoch && this.epoch === epoch) {
+        for (const a of [...created, ...updated]) this.pendingAlerts.set(a.fingerprint, { alert: a, plan: planned.id });
+        for (const e of events) this.pendingEvents.set(dedupKeyOf(e.fingerprint, e.status, e.eventTime), planned.id);
+      }
+      return planned;
     });
   }
 
-  private persist(decisions: Decision[], recorded: Map<AlertEvent, Recorded>): Promise<BatchOutcome> {
-    if (decisions.length === 0 && this.resolved.length === 0) return Promise.resolve(emptyOutcome());
-    return this.opts.db.transaction().execute((trx) => this.persistIn(trx, decisions, recorded));
-  }
-
-  private async persistIn(trx: Kysely<DB>, decisions: Decision[], recorded: Map<AlertEvent, Recorded>): Promise<BatchOutcome> {
-    const alerts = new AlertRepository(trx);
-    const incidents = new IncidentRepository(trx);
-    const stream = new StreamRepository(trx);
+  /**
+   * Turns decisions (and the incidents the engine resolved meanwhile) into the rows to write,
+   * with everything that needs the engine settled now: titles, root-cause rankings, reopens.
+   */
+  private async plan(decisions: Decision[], recorded: Map<AlertEvent, Recorded>): Promise<Planned> {
+    const epoch = this.epoch;
     const now = new Date(this.now()).toISOString();
     const touched = new Map<string, { created: boolean; key: string }>();
-    const marks: Array<{ eventId: number; decision: string; incidentKey: string | null }> = [];
     const actions: Record<string, number> = {};
-    const opened: Parameters<IncidentRepository['createMany']>[0][number][] = [];
+    const opened: DecidedWrite['opened'] = [];
     const changes: MemberChange[] = [];
-    const timeline: Parameters<IncidentRepository['addTimelineMany']>[0][number][] = [];
+    const timeline: DecidedWrite['timeline'] = [];
+    const reopen = new Set<string>();
+    const flapped: Array<{ id: string; key: string; fingerprint: string; reason: string; at: number }> = [];
     const touch = (key: string, created: boolean) => {
       const id = incidentIdOf(key);
       const t = touched.get(id);
@@ -500,11 +674,6 @@ export class LiveCorrelator {
       actions[d.action] = (actions[d.action] ?? 0) + 1;
       const rec = recorded.get(d.event);
       if (!rec) continue;
-      marks.push({ eventId: rec.eventId, decision: d.action, incidentKey: d.incidentKey });
-      const suppressedBy = d.suppressedBy ? { kind: d.suppressedBy.kind, ruleId: d.suppressedBy.ruleId, reason: d.suppressedBy.reason } : null;
-      if (d.status !== 'acknowledged' && (rec.alert.flapping !== d.flapping || rec.alert.suppressedBy?.ruleId !== suppressedBy?.ruleId)) {
-        await alerts.setCorrelationState(d.fingerprint, suppressedBy, d.flapping);
-      }
       if (d.incidentKey === null || d.status === 'acknowledged') continue;
       const member: MemberState = {
         fingerprint: d.fingerprint,
@@ -533,46 +702,49 @@ export class LiveCorrelator {
         changes.push({ incidentId: id, member, before: rec.previous, link: { reason: d.reason, score: d.score } });
       } else if (d.action === 'kept') {
         const id = touch(d.incidentKey, false);
-        if (d.status === 'firing' && d.flapping && this.engine!.incident(d.incidentKey)?.status === 'open' && (await incidents.reopen(id, now))) {
-          timeline.push({ incidentId: id, actor: 'correlator', kind: 'reopened', detail: { fingerprint: d.fingerprint, reason: d.reason } });
-        }
+        if (d.status === 'firing' && d.flapping) flapped.push({ id, key: d.incidentKey, fingerprint: d.fingerprint, reason: d.reason, at: timeline.length });
         changes.push({ incidentId: id, member, before: rec.previous });
       }
     }
-    await incidents.createMany(opened);
-    await incidents.applyChanges(changes, now);
-    await incidents.addTimelineMany(timeline);
-    await alerts.markDecisions(marks);
-    for (const view of this.resolved.splice(0)) {
-      const id = incidentIdOf(view.key);
-      if (await incidents.resolve(id, new Date(view.resolvedAtMs ?? this.now()).toISOString(), now)) {
-        touch(view.key, touched.get(id)?.created ?? false);
-        await incidents.addTimeline(id, 'correlator', 'resolved', { reason: 'every member resolved and the hold time passed' });
-      }
+    // A flapping member reopens its incident if the engine (after the whole group) holds it
+    // open; the first such member of each incident is the one the timeline names.
+    const firsts = flapped.filter((f) => this.engine?.incident(f.key)?.status === 'open' && !reopen.has(f.id) && reopen.add(f.id));
+    for (const f of firsts.reverse()) {
+      timeline.splice(f.at, 0, { incidentId: f.id, actor: 'correlator', kind: 'reopened', detail: { fingerprint: f.fingerprint, reason: f.reason }, ifReopened: true });
     }
-    const messages: StreamMessage[] = [];
-    const extras = this.graph && touched.size > 0 ? await this.rootCauseExtras(trx, touched) : {};
-    for (const [id, t] of touched) {
-      const view = this.engine?.incident(t.key);
-      if (view && this.graph) {
-        const ranked = rankRootCauses(view, this.graph, extras).slice(0, 5);
-        await incidents.setRootCauses(
+    const resolved = this.resolved.splice(0).map((view) => ({ id: incidentIdOf(view.key), key: view.key, at: new Date(view.resolvedAtMs ?? this.now()).toISOString() }));
+    const rootCauses = new Map<string, unknown[]>();
+    const ranked = new Map(touched);
+    for (const r of resolved) if (!ranked.has(r.id)) ranked.set(r.id, { created: false, key: r.key });
+    if (this.graph && ranked.size > 0) {
+      const extras = await this.rootCauseExtras(ranked);
+      for (const [id, t] of ranked) {
+        const view = this.engine?.incident(t.key);
+        if (!view) continue;
+        rootCauses.set(
           id,
-          ranked.map((c) => ({ itemId: c.itemId, name: c.name, rank: c.rank, score: Math.round(c.score * 1000) / 1000, alerting: c.alerting, evidence: c.evidence })),
+          rankRootCauses(view, this.graph, extras)
+            .slice(0, 5)
+            .map((c) => ({ itemId: c.itemId, name: c.name, rank: c.rank, score: Math.round(c.score * 1000) / 1000, alerting: c.alerting, evidence: c.evidence })),
         );
       }
-      const incident = await incidents.getSummary(id);
-      if (!incident) continue;
-      messages.push(await stream.append({ type: t.created ? 'incident.created' : 'incident.updated', incident }));
     }
-    return { messages, duplicates: 0, duplicatesBySource: {}, actions };
+    return {
+      write: { now, alerts: { created: [], updated: [], events: [] }, opened, changes, timeline, reopen: [...reopen], resolved, touched, rootCauses },
+      epoch,
+      id: this.nextPlanId++,
+      duplicates: 0,
+      duplicatesBySource: {},
+      actions,
+    };
   }
 
   /**
    * What root-cause ranking weighs beside topology and onset: changes recorded on the incidents'
    * items from two hours before their first alert, and accepted problems' causal patterns.
    */
-  private async rootCauseExtras(trx: Kysely<DB>, touched: Map<string, { key: string }>): Promise<{ changes: RecentChange[]; causalEdges: CausalEdgeHint[] }> {
+  private async rootCauseExtras(touched: Map<string, { key: string }>): Promise<{ changes: RecentChange[]; causalEdges: CausalEdgeHint[] }> {
+    const trx = this.opts.db;
     if (this.now() - this.hintsLoadedAt > HINTS_TTL_MS) {
       this.causalHints = await new ProblemRepository(trx).causalHints();
       this.hintsLoadedAt = this.now();
@@ -604,22 +776,12 @@ export class LiveCorrelator {
   }
 }
 
-/** Splits events (in order) into runs in which no alert appears twice. */
-function roundsOfDistinctAlerts<T extends { event: AlertEvent }>(events: readonly T[]): T[][] {
-  const rounds: T[][] = [];
-  let current: T[] = [];
-  let seen = new Set<string>();
-  for (const ev of events) {
-    if (seen.has(ev.event.fingerprint)) {
-      rounds.push(current);
-      current = [];
-      seen = new Set();
-    }
-    seen.add(ev.event.fingerprint);
-    current.push(ev);
-  }
-  if (current.length > 0) rounds.push(current);
-  return rounds;
+function isEmpty(w: DecidedWrite): boolean {
+  return w.alerts.created.length + w.alerts.updated.length + w.alerts.events.length + w.opened.length + w.changes.length + w.timeline.length + w.resolved.length + w.touched.size === 0;
+}
+
+function yieldToIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function emptyOutcome(): BatchOutcome {

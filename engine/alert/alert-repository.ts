@@ -6,6 +6,7 @@
 import { sql } from 'kysely';
 import type { AlertEvent, AlertRecord, SuppressionRef } from './alert.ts';
 import { type Executor, iso, isoOrNull } from '../db/executor.ts';
+import { dedupKeyOf } from './alert-state.ts';
 
 export interface RecordResult {
   /** False when this exact event was seen before (a redelivery or a repeat), or was ignored. */
@@ -132,6 +133,95 @@ export class AlertRepository {
       await this.db.updateTable('alerts').set({ repeat_count: sql`repeat_count + 1`, last_seen_at: lastSeen }).where('fingerprint', 'in', repeats).execute();
     }
     return results;
+  }
+
+  /**
+   * What deciding a batch in memory needs (see alert-state.ts): the stored state of the given
+   * alerts, and which of the given events are already recorded. Two statements at most.
+   */
+  async loadForEvents(events: ReadonlyArray<Pick<AlertEvent, 'fingerprint' | 'status' | 'eventTime'>>): Promise<{ alerts: Map<string, AlertRecord>; recorded: Set<string> }> {
+    const alerts = new Map<string, AlertRecord>();
+    const recorded = new Set<string>();
+    if (events.length === 0) return { alerts, recorded };
+    const fps = [...new Set(events.map((e) => e.fingerprint))];
+    for (const row of await this.db.selectFrom('alerts').selectAll().where('fingerprint', 'in', fps).execute()) alerts.set(row.fingerprint, toRecord(row));
+    // Only known alerts can have recorded events (they reference their alert).
+    const probes = events.filter((e) => alerts.has(e.fingerprint)).map((e) => ({ fingerprint: e.fingerprint, status: e.status, event_time: e.eventTime }));
+    if (probes.length > 0) {
+      const found = await sql<{ fingerprint: string; status: string; event_time: Date | string }>`
+        select e.fingerprint, e.status, e.event_time
+        from jsonb_to_recordset(${JSON.stringify(probes)}::jsonb) as p(fingerprint text, status text, event_time timestamptz)
+        join alert_events e on e.fingerprint = p.fingerprint and e.status = p.status and e.event_time = p.event_time`.execute(this.db);
+      for (const r of found.rows) recorded.add(dedupKeyOf(r.fingerprint, r.status, new Date(r.event_time)));
+    }
+    return { alerts, recorded };
+  }
+
+  /**
+   * Writes what a batch decided in memory: new alerts, the final state of changed known alerts,
+   * and the new events with the engine's decision, in recorded order. One statement each. Throws
+   * when the store disagrees with what was read (an event already there, an alert gone), so the
+   * caller's transaction rolls back and the batch is decided anew.
+   */
+  async writeDecided(plan: {
+    created: readonly AlertRecord[];
+    updated: readonly AlertRecord[];
+    events: ReadonlyArray<{ fingerprint: string; status: string; eventTime: string; receivedAt: string; batchId: string; decision: string | null; incidentKey: string | null }>;
+  }): Promise<void> {
+    const rowOf = (a: AlertRecord) => ({
+      fingerprint: a.fingerprint,
+      source: a.source,
+      source_fingerprint: a.sourceFingerprint,
+      name: a.name,
+      severity: a.severity,
+      status: a.status,
+      labels: a.labels,
+      annotations: a.annotations,
+      starts_at: a.startsAt,
+      ends_at: a.endsAt,
+      last_event_at: a.lastEventAt,
+      acknowledged_at: a.acknowledgedAt,
+      first_seen_at: a.firstSeenAt,
+      last_seen_at: a.lastSeenAt,
+      repeat_count: a.repeatCount,
+      suppressed_by: a.suppressedBy,
+      flapping: a.flapping,
+    });
+    const columns = sql.raw(`fingerprint text, source text, source_fingerprint text, name text, severity text, status text, labels jsonb, annotations jsonb,
+      starts_at timestamptz, ends_at timestamptz, last_event_at timestamptz, acknowledged_at timestamptz, first_seen_at timestamptz, last_seen_at timestamptz,
+      repeat_count integer, suppressed_by jsonb, flapping boolean`);
+    if (plan.created.length > 0) {
+      const res = await sql`
+        insert into alerts (fingerprint, source, source_fingerprint, name, severity, status, labels, annotations, starts_at, ends_at, last_event_at,
+          acknowledged_at, first_seen_at, last_seen_at, repeat_count, suppressed_by, flapping)
+        select fingerprint, source, source_fingerprint, name, severity, status, labels, annotations, starts_at, ends_at, last_event_at,
+          acknowledged_at, first_seen_at, last_seen_at, repeat_count, suppressed_by, flapping
+        from jsonb_to_recordset(${JSON.stringify(plan.created.map(rowOf))}::jsonb) as x(${columns})
+        on conflict (fingerprint) do nothing`.execute(this.db);
+      if (Number(res.numAffectedRows ?? plan.created.length) !== plan.created.length) throw new Error('alerts changed under the correlator: a new alert was already stored');
+    }
+    if (plan.updated.length > 0) {
+      const res = await sql`
+        update alerts a set severity = x.severity, status = x.status, labels = x.labels, annotations = x.annotations, starts_at = x.starts_at,
+          ends_at = x.ends_at, last_event_at = x.last_event_at, acknowledged_at = x.acknowledged_at, last_seen_at = x.last_seen_at,
+          repeat_count = x.repeat_count, suppressed_by = x.suppressed_by, flapping = x.flapping
+        from jsonb_to_recordset(${JSON.stringify(plan.updated.map(rowOf))}::jsonb) as x(${columns})
+        where a.fingerprint = x.fingerprint`.execute(this.db);
+      if (Number(res.numAffectedRows ?? plan.updated.length) !== plan.updated.length) throw new Error('alerts changed under the correlator: a known alert is gone');
+    }
+    if (plan.events.length > 0) {
+      const rows = plan.events.map((e) => ({ fingerprint: e.fingerprint, status: e.status, event_time: e.eventTime, received_at: e.receivedAt, batch_id: e.batchId, decision: e.decision, incident_key: e.incidentKey }));
+      // Ids follow the given order: a rebuild replays events in recorded order.
+      const res = await sql`
+        insert into alert_events (fingerprint, status, event_time, received_at, batch_id, decision, incident_key)
+        select fingerprint, status, event_time, received_at, batch_id, decision, incident_key
+        from rows from (jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+          as (fingerprint text, status text, event_time timestamptz, received_at timestamptz, batch_id text, decision text, incident_key text))
+          with ordinality as x(fingerprint, status, event_time, received_at, batch_id, decision, incident_key, n)
+        order by n
+        on conflict on constraint alert_events_dedup do nothing`.execute(this.db);
+      if (Number(res.numAffectedRows ?? rows.length) !== rows.length) throw new Error('alert events changed under the correlator: an event was already recorded');
+    }
   }
 
   /** An acknowledgement acts only on a firing alert; otherwise nothing is recorded. */

@@ -160,28 +160,30 @@ export class IncidentRepository {
       .orderBy('id')
       .forUpdate()
       .execute();
-    for (const row of rows) {
+    const updates = rows.map((row) => {
       const f = folds.get(row.id)!;
       const counts: Record<string, number> = { ...row.severity_counts };
       for (const [sev, d] of f.counts) counts[sev] = Math.max(0, (counts[sev] ?? 0) + d);
       for (const k of Object.keys(counts)) if (counts[k] === 0) delete counts[k];
-      const firing = Math.max(0, row.firing_count + f.firing);
-      const alertCount = row.alert_count + f.members;
       const firingSeverities = Object.keys(counts);
-      await this.db
-        .updateTable('incidents')
-        .set({
-          alert_count: alertCount,
-          firing_count: firing,
-          severity_counts: JSON.stringify(counts),
-          severity: row.severity_override ?? (firingSeverities.length > 0 ? worstSeverity(firingSeverities) : row.severity),
-          started_at: new Date(Math.min(row.started_at.getTime(), f.startsAt)),
-          last_event_at: new Date(Math.max(row.last_event_at.getTime(), f.eventTime)),
-          updated_at: now,
-        })
-        .where('id', '=', row.id)
-        .execute();
-    }
+      return {
+        id: row.id,
+        alert_count: row.alert_count + f.members,
+        firing_count: Math.max(0, row.firing_count + f.firing),
+        severity_counts: counts,
+        severity: row.severity_override ?? (firingSeverities.length > 0 ? worstSeverity(firingSeverities) : row.severity),
+        started_at: new Date(Math.min(row.started_at.getTime(), f.startsAt)).toISOString(),
+        last_event_at: new Date(Math.max(row.last_event_at.getTime(), f.eventTime)).toISOString(),
+      };
+    });
+    if (updates.length === 0) return;
+    // One statement for every touched incident, whatever their number.
+    await sql`
+      update incidents i set alert_count = x.alert_count, firing_count = x.firing_count, severity_counts = x.severity_counts, severity = x.severity,
+        started_at = x.started_at, last_event_at = x.last_event_at, updated_at = ${now}::timestamptz
+      from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb)
+        as x(id text, alert_count integer, firing_count integer, severity_counts jsonb, severity text, started_at timestamptz, last_event_at timestamptz)
+      where i.id = x.id`.execute(this.db);
   }
 
   async addTimelineMany(entries: ReadonlyArray<{ incidentId: string; actor: string; kind: string; detail: Record<string, unknown> }>): Promise<void> {
@@ -312,6 +314,15 @@ export class IncidentRepository {
     await this.db.updateTable('incidents').set({ root_causes: JSON.stringify(candidates) }).where('id', '=', id).execute();
   }
 
+  /** Root-cause candidates of many incidents, in one statement. */
+  async setRootCausesMany(entries: ReadonlyArray<{ id: string; candidates: unknown[] }>): Promise<void> {
+    if (entries.length === 0) return;
+    await sql`
+      update incidents i set root_causes = x.root_causes
+      from jsonb_to_recordset(${JSON.stringify(entries.map((e) => ({ id: e.id, root_causes: e.candidates })))}::jsonb) as x(id text, root_causes jsonb)
+      where i.id = x.id`.execute(this.db);
+  }
+
   async statusOf(id: string): Promise<IncidentStatus | undefined> {
     const row = await this.db.selectFrom('incidents').select('status').where('id', '=', id).executeTakeFirst();
     return row?.status;
@@ -338,6 +349,18 @@ export class IncidentRepository {
   async getSummary(id: string): Promise<IncidentSummary | undefined> {
     const row = await this.db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? this.withFingerprints(row) : undefined;
+  }
+
+  /** Summaries of many incidents in two statements, in the order of `ids` (missing ones left out). */
+  async getSummaries(ids: readonly string[]): Promise<IncidentSummary[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.selectFrom('incidents').selectAll().where('id', 'in', [...ids]).execute();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const fps = await this.fingerprintsOf(rows.map((r) => r.id));
+    return ids.flatMap((id) => {
+      const row = byId.get(id);
+      return row ? [toSummary(row, fps.get(id) ?? [])] : [];
+    });
   }
 
   async get(id: string): Promise<Incident | undefined> {

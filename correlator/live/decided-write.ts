@@ -1,0 +1,77 @@
+/**
+ * What the live correlator decided for a group of batches (or a tick), as rows to write, and
+ * the one transaction that writes them (ADR 0005). Everything that needs the engine (decisions,
+ * titles, root-cause rankings, whether a flapping alert reopens its incident) is settled before
+ * this runs, so the engine can decide the next group while this one commits.
+ *
+ * Statements per transaction, whatever the number of events: one insert of new alerts, one
+ * update of changed known alerts, one insert of events (with the decision and incident key),
+ * one insert of incidents, one of members, one locking read and one update of touched
+ * incidents, one insert of timeline entries, one update of root causes, two reads for the
+ * summaries; then one stream message per touched incident (StreamRepository.append).
+ * Incidents resolved by the engine and flapping reopens add one statement each (rare).
+ */
+import type { AlertRecord } from '../../engine/alert/alert.ts';
+import { AlertRepository } from '../../engine/alert/alert-repository.ts';
+import type { StreamMessage } from '../../engine/bus/events.ts';
+import type { Executor } from '../../engine/db/executor.ts';
+import { IncidentRepository, type MemberChange } from '../../engine/incident/incident-repository.ts';
+import { StreamRepository } from '../../engine/stream/stream-repository.ts';
+
+type Opened = Parameters<IncidentRepository['createMany']>[0][number];
+type TimelineEntry = Parameters<IncidentRepository['addTimelineMany']>[0][number];
+
+export interface DecidedEvent {
+  fingerprint: string;
+  status: string;
+  eventTime: string;
+  receivedAt: string;
+  batchId: string;
+  decision: string | null;
+  incidentKey: string | null;
+}
+
+export interface DecidedWrite {
+  /** The wall-clock time written as updated_at. */
+  now: string;
+  alerts: { created: AlertRecord[]; updated: AlertRecord[]; events: DecidedEvent[] };
+  opened: Opened[];
+  changes: MemberChange[];
+  /** In decision order; an entry with `ifReopened` is written only when that reopen happened. */
+  timeline: Array<TimelineEntry & { ifReopened?: true }>;
+  /** Incidents a flapping member may reopen (when the store has them resolved). */
+  reopen: string[];
+  /** Incidents the engine resolved: id, key and when. */
+  resolved: Array<{ id: string; key: string; at: string }>;
+  /** Incidents touched by a decision: created in this write or updated. */
+  touched: Map<string, { created: boolean; key: string }>;
+  /** Ranked root-cause candidates per incident, for those touched (resolved ones included). */
+  rootCauses: Map<string, unknown[]>;
+}
+
+export async function writeDecided(trx: Executor, w: DecidedWrite): Promise<StreamMessage[]> {
+  const alerts = new AlertRepository(trx);
+  const incidents = new IncidentRepository(trx);
+  // Alerts first: events and members reference them.
+  await alerts.writeDecided(w.alerts);
+  await incidents.createMany(w.opened);
+  await incidents.applyChanges(w.changes, w.now);
+  const reopened = new Set<string>();
+  for (const id of w.reopen) if (await incidents.reopen(id, w.now)) reopened.add(id);
+  await incidents.addTimelineMany(w.timeline.filter((e) => !e.ifReopened || reopened.has(e.incidentId)).map(({ ifReopened: _, ...e }) => e));
+  const touched = new Map(w.touched);
+  for (const r of w.resolved) {
+    if (await incidents.resolve(r.id, r.at, w.now)) {
+      touched.set(r.id, { created: touched.get(r.id)?.created ?? false, key: r.key });
+      await incidents.addTimeline(r.id, 'correlator', 'resolved', { reason: 'every member resolved and the hold time passed' });
+    }
+  }
+  if (touched.size === 0) return [];
+  await incidents.setRootCausesMany([...touched.keys()].flatMap((id) => (w.rootCauses.has(id) ? [{ id, candidates: w.rootCauses.get(id)! }] : [])));
+  const stream = new StreamRepository(trx);
+  const messages: StreamMessage[] = [];
+  for (const incident of await incidents.getSummaries([...touched.keys()])) {
+    messages.push(await stream.append({ type: touched.get(incident.id)!.created ? 'incident.created' : 'incident.updated', incident }));
+  }
+  return messages;
+}
