@@ -109,6 +109,9 @@ export class CorrelationEngine {
   private readonly unindexPending = new WeakSet<IncidentState>();
   private readonly flapIn = new WeakMap<AlertState, IncidentState>();
   private readonly onIncidentResolved: ((incident: IncidentView) => void) | null;
+  /** EngineConfig.pruneCandidates, where the score bound is sound for the configured weights. */
+  private readonly pruneable: boolean;
+  private readonly roleFactorBound: number;
 
   constructor(deps: CorrelationEngineDeps = {}) {
     this.config = engineConfig(deps.config);
@@ -122,6 +125,11 @@ export class CorrelationEngine {
     this.rules = deps.suppression ?? NO_SUPPRESSION;
     this.inhibition = new InhibitionIndex(this.rules.inhibitRules);
     this.onIncidentResolved = deps.onIncidentResolved ?? null;
+    // The bound assumes every term only adds and the role factor is a non-negative scale.
+    const w = this.config.weights;
+    const roleFactor = this.config.roles.enabled ? this.config.roles.factor : 1;
+    this.pruneable = this.config.pruneCandidates && [w.time, w.topology, w.labels, w.text, w.learned, roleFactor].every((x) => Number.isFinite(x) && x >= 0);
+    this.roleFactorBound = Math.max(1, roleFactor);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -382,7 +390,16 @@ export class CorrelationEngine {
     let rivalExplains = false;
     let rivalOnTime = false;
     let nearestOnTime = Number.POSITIVE_INFINITY;
+    // Candidates without a root fit (found by name or label, or on an implicit item) are never
+    // touched by the judging below, so they can be scored last and skipped when their upper
+    // bound cannot reach the best score by then (see EngineConfig.pruneCandidates).
+    const prune = this.pruneable;
+    const deferred: Array<[IncidentState, TopoHit | null, number]> = [];
     for (const [inc, hit] of this.candidates(a, t)) {
+      if (prune && (hit === null || hit.implicit !== undefined)) {
+        deferred.push([inc, hit, this.scoreBound(inc, hit, t)]);
+        continue;
+      }
       const s = this.score(a, inc, hit, t);
       scored.push([inc, hit, s]);
       if (s.rootFit === 'effect' && s.total >= this.config.linkThreshold) {
@@ -415,6 +432,27 @@ export class CorrelationEngine {
         best = inc;
         bestScore = s;
         bestFrom = hit === null || hit.implicit !== undefined ? null : hit.from;
+      }
+    }
+    if (deferred.length > 0) {
+      // The highest bound first (usually the incident on the alert's own item): its score then
+      // rules out most of the rest. The best only rises, so a bound below it stays below it.
+      let top = 0;
+      for (let i = 1; i < deferred.length; i++) if (deferred[i]![2] > deferred[top]![2]) top = i;
+      for (let n = 0; n < deferred.length; n++) {
+        const i = n === 0 ? top : n <= top ? n - 1 : n;
+        const [inc, hit, bound] = deferred[i]!;
+        if (bestScore !== null && bound < bestScore.total) continue;
+        const s = this.score(a, inc, hit, t);
+        if (
+          bestScore === null ||
+          s.total > bestScore.total ||
+          (s.total === bestScore.total && (inc.firstOnsetMs < best!.firstOnsetMs || (inc.firstOnsetMs === best!.firstOnsetMs && inc.key < best!.key)))
+        ) {
+          best = inc;
+          bestScore = s;
+          bestFrom = null;
+        }
       }
     }
     const cfg = this.config;
@@ -501,6 +539,21 @@ export class CorrelationEngine {
       }
       return;
     }
+  }
+
+  /**
+   * An upper bound on `score(a, inc, hit, t).total` for a candidate without a root fit (hit
+   * null or implicit): the same time and topology terms, computed the same way, and the
+   * largest possible label, text and learned terms (1). Floating-point rounding is monotone,
+   * so with non-negative weights the bound is never below the real total.
+   */
+  private scoreBound(inc: IncidentState, hit: TopoHit | null, t: number): number {
+    const cfg = this.config;
+    const time = Math.exp(-Math.abs(t - inc.lastOnsetMs) / cfg.timeScaleMs);
+    const topology = hit?.affinity ?? 0;
+    const w = cfg.weights;
+    const total = w.time * time + w.topology * topology + w.labels * 1 + w.text * 1 + w.learned * 1;
+    return total * this.roleFactorBound;
   }
 
   /** See EngineConfig.causalLag. */
