@@ -58,6 +58,13 @@ export interface CorrelationEngineDeps {
   onIncidentResolved?: (incident: IncidentView) => void;
 }
 
+/** An incident worth scoring for an alert, how it was found, and (once computed) its score bound. */
+interface Candidate {
+  inc: IncidentState;
+  hit: TopoHit | null;
+  bound: number;
+}
+
 interface TopoHit {
   /** Proximity after the causal-lag scaling. */
   affinity: number;
@@ -98,6 +105,8 @@ export class CorrelationEngine {
   private inhibition: InhibitionIndex;
   private readonly timers = new MinHeap<Timer>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
   private timerSeq = 0;
+  /** Numbers candidate gatherings (IncidentState.candidateStamp). */
+  private candidateStamp = 0;
   private arrivals = 0;
   private clockMs = Number.NEGATIVE_INFINITY;
   /** Alert states in least-recently-seen order (re-inserted on every event). */
@@ -394,10 +403,12 @@ export class CorrelationEngine {
     // touched by the judging below, so they can be scored last and skipped when their upper
     // bound cannot reach the best score by then (see EngineConfig.pruneCandidates).
     const prune = this.pruneable;
-    const deferred: Array<[IncidentState, TopoHit | null, number]> = [];
-    for (const [inc, hit] of this.candidates(a, t)) {
+    const deferred: Candidate[] = [];
+    for (const c of this.candidates(a, t)) {
+      const { inc, hit } = c;
       if (prune && (hit === null || hit.implicit !== undefined)) {
-        deferred.push([inc, hit, this.scoreBound(inc, hit, t)]);
+        c.bound = this.scoreBound(inc, hit, t);
+        deferred.push(c);
         continue;
       }
       const s = this.score(a, inc, hit, t);
@@ -438,10 +449,10 @@ export class CorrelationEngine {
       // The highest bound first (usually the incident on the alert's own item): its score then
       // rules out most of the rest. The best only rises, so a bound below it stays below it.
       let top = 0;
-      for (let i = 1; i < deferred.length; i++) if (deferred[i]![2] > deferred[top]![2]) top = i;
+      for (let i = 1; i < deferred.length; i++) if (deferred[i]!.bound > deferred[top]!.bound) top = i;
       for (let n = 0; n < deferred.length; n++) {
         const i = n === 0 ? top : n <= top ? n - 1 : n;
-        const [inc, hit, bound] = deferred[i]!;
+        const { inc, hit, bound } = deferred[i]!;
         if (bestScore !== null && bound < bestScore.total) continue;
         const s = this.score(a, inc, hit, t);
         if (
@@ -482,59 +493,78 @@ export class CorrelationEngine {
     return out.length === 0 ? '' : `; ${out.join('; ')}`;
   }
 
-  private candidates(a: AlertState, t: number): Map<IncidentState, TopoHit | null> {
-    const found = new Map<IncidentState, TopoHit | null>();
+  /**
+   * The open, recently active incidents worth scoring for `a`: near its items, of its name, on
+   * its index labels (or implicit item), at most `maxCandidates` of them (the strongest topology
+   * hit first, then the most recently active, then by key). In no particular order otherwise:
+   * `place` picks the best by a total order, so the order does not matter.
+   */
+  private candidates(a: AlertState, t: number): Candidate[] {
+    const found: Candidate[] = [];
+    const stamp = ++this.candidateStamp;
+    const minLast = t - this.config.maxGapMs;
+    // Ineligible incidents are left out as they come (the rest only adds or strengthens hits).
+    const add = (inc: IncidentState, hit: TopoHit | null): void => {
+      if (inc.candidateStamp === stamp) {
+        const cur = found[inc.candidateSlot]!;
+        if (hit !== null && (cur.hit === null || hit.affinity > cur.hit.affinity)) cur.hit = hit;
+        return;
+      }
+      if (inc.status !== 'open' || inc.lastOnsetMs < minLast) return;
+      inc.candidateStamp = stamp;
+      inc.candidateSlot = found.length;
+      found.push({ inc, hit, bound: 0 });
+    };
     if (this.reach !== null) {
       for (const from of a.items) {
         for (const r of this.reach.of(from)) {
           const set = this.byItem.get(r.index);
           if (set === undefined) continue;
           for (const inc of set) {
-            const cur = found.get(inc);
-            // The reach list is strongest first, but the lag scaling can reorder, so every entry counts.
-            const affinity = r.affinity * this.lagFactor(r.relation, t - (inc.itemOnsets.get(r.index) ?? t));
-            if (cur === undefined || cur === null || affinity > cur.affinity) {
-              found.set(inc, { affinity, hops: r.hops, relation: r.relation, via: r.index, from, lagMs: t - (inc.itemOnsets.get(r.index) ?? t) });
+            if (inc.candidateStamp === stamp) {
+              // The reach list is strongest first, but the lag scaling can reorder, so every entry counts.
+              const cur = found[inc.candidateSlot]!;
+              const lagMs = t - (inc.itemOnsets.get(r.index) ?? t);
+              const affinity = r.affinity * this.lagFactor(r.relation, lagMs);
+              if (cur.hit === null || affinity > cur.hit.affinity) cur.hit = { affinity, hops: r.hops, relation: r.relation, via: r.index, from, lagMs };
+            } else {
+              if (inc.status !== 'open' || inc.lastOnsetMs < minLast) continue;
+              const lagMs = t - (inc.itemOnsets.get(r.index) ?? t);
+              add(inc, { affinity: r.affinity * this.lagFactor(r.relation, lagMs), hops: r.hops, relation: r.relation, via: r.index, from, lagMs });
             }
           }
         }
       }
     }
     const named = this.byName.get(a.name);
-    if (named) for (const inc of named) if (!found.has(inc)) found.set(inc, null);
+    if (named) for (const inc of named) if (inc.candidateStamp !== stamp) add(inc, null);
     for (const k of this.config.indexLabels) {
       const v = a.labels[k];
       const set = v === undefined ? undefined : this.byPair.get(`${k}=${v}`);
-      if (set) for (const inc of set) if (!found.has(inc)) found.set(inc, null);
+      if (set) for (const inc of set) if (inc.candidateStamp !== stamp) add(inc, null);
     }
-    if (a.items.length === 0) this.implicitHits(a, t, found);
-    for (const inc of found.keys()) {
-      if (inc.status !== 'open' || t - inc.lastOnsetMs > this.config.maxGapMs) found.delete(inc);
-    }
-    if (found.size <= this.config.maxCandidates) return found;
-    const kept = [...found].sort(
-      ([x, hx], [y, hy]) => (hy?.affinity ?? 0) - (hx?.affinity ?? 0) || y.lastOnsetMs - x.lastOnsetMs || (x.key < y.key ? -1 : 1),
-    );
-    return new Map(kept.slice(0, this.config.maxCandidates));
+    if (a.items.length === 0) this.implicitHits(a, t, add);
+    if (found.length <= this.config.maxCandidates) return found;
+    found.sort((x, y) => (y.hit?.affinity ?? 0) - (x.hit?.affinity ?? 0) || y.inc.lastOnsetMs - x.inc.lastOnsetMs || (x.inc.key < y.inc.key ? -1 : 1));
+    found.length = this.config.maxCandidates;
+    return found;
   }
 
   /**
    * An alert on no known item shares an implicit item with incidents filed under the same value
    * of its first implicit-item label (e.g. the same service): as close as the same item.
    */
-  private implicitHits(a: AlertState, t: number, found: Map<IncidentState, TopoHit | null>): void {
+  private implicitHits(a: AlertState, t: number, add: (inc: IncidentState, hit: TopoHit) => void): void {
     for (const k of this.config.implicitItemLabels) {
       const v = a.labels[k];
       if (v === undefined) continue;
       const set = this.byPair.get(`${k}=${v}`);
       if (set) {
+        const implicit = `${k} "${v}"`;
         for (const inc of set) {
           const lagMs = t - inc.firstOnsetMs;
           const affinity = (this.config.topologyAffinity.self[0] ?? 1) * this.lagFactor('self', lagMs);
-          const cur = found.get(inc);
-          if (cur === undefined || cur === null || affinity > cur.affinity) {
-            found.set(inc, { affinity, hops: 0, relation: 'self', via: -1, from: -1, lagMs, implicit: `${k} "${v}"` });
-          }
+          add(inc, { affinity, hops: 0, relation: 'self', via: -1, from: -1, lagMs, implicit });
         }
       }
       return;
@@ -742,6 +772,8 @@ export class CorrelationEngine {
       names: new Map(),
       resolveVersion: 0,
       split: 0,
+      candidateStamp: -1,
+      candidateSlot: -1,
     };
     this.incidents.set(key, inc);
     return inc;
