@@ -34,6 +34,7 @@ import { findSuppression, NO_SUPPRESSION, type SuppressionHit, type SuppressionR
 import type { IncidentView } from './incident-view.ts';
 import { InhibitionIndex } from './inhibition-index.ts';
 import { jaccard } from './jaccard.ts';
+import { keepFirst } from './keep-first.ts';
 import { labelPairs } from './label-pairs.ts';
 import { MinHeap } from './min-heap.ts';
 import { ReachCache } from './reach-cache.ts';
@@ -407,7 +408,7 @@ export class CorrelationEngine {
     for (const c of this.candidates(a, t)) {
       const { inc, hit } = c;
       if (prune && (hit === null || hit.implicit !== undefined)) {
-        c.bound = this.scoreBound(inc, hit, t);
+        c.bound = this.looseScoreBound(hit);
         deferred.push(c);
         continue;
       }
@@ -448,12 +449,13 @@ export class CorrelationEngine {
     if (deferred.length > 0) {
       // The highest bound first (usually the incident on the alert's own item): its score then
       // rules out most of the rest. The best only rises, so a bound below it stays below it.
+      // `bound` holds the loose bound (time term at its most); the exact one only when needed.
       let top = 0;
       for (let i = 1; i < deferred.length; i++) if (deferred[i]!.bound > deferred[top]!.bound) top = i;
       for (let n = 0; n < deferred.length; n++) {
         const i = n === 0 ? top : n <= top ? n - 1 : n;
         const { inc, hit, bound } = deferred[i]!;
-        if (bestScore !== null && bound < bestScore.total) continue;
+        if (bestScore !== null && (bound < bestScore.total || this.scoreBound(inc, hit, t) < bestScore.total)) continue;
         const s = this.score(a, inc, hit, t);
         if (
           bestScore === null ||
@@ -503,50 +505,34 @@ export class CorrelationEngine {
     const found: Candidate[] = [];
     const stamp = ++this.candidateStamp;
     const minLast = t - this.config.maxGapMs;
-    // Ineligible incidents are left out as they come (the rest only adds or strengthens hits).
-    const add = (inc: IncidentState, hit: TopoHit | null): void => {
-      if (inc.candidateStamp === stamp) {
-        const cur = found[inc.candidateSlot]!;
-        if (hit !== null && (cur.hit === null || hit.affinity > cur.hit.affinity)) cur.hit = hit;
-        return;
-      }
-      if (inc.status !== 'open' || inc.lastOnsetMs < minLast) return;
-      inc.candidateStamp = stamp;
-      inc.candidateSlot = found.length;
-      found.push({ inc, hit, bound: 0 });
-    };
     if (this.reach !== null) {
       for (const from of a.items) {
         for (const r of this.reach.of(from)) {
           const set = this.byItem.get(r.index);
           if (set === undefined) continue;
           for (const inc of set) {
+            // The reach list is strongest first, but the lag scaling can reorder, so every entry counts.
+            const lagMs = t - (inc.itemOnsets.get(r.index) ?? t);
+            const affinity = r.affinity * this.lagFactor(r.relation, lagMs);
             if (inc.candidateStamp === stamp) {
-              // The reach list is strongest first, but the lag scaling can reorder, so every entry counts.
               const cur = found[inc.candidateSlot]!;
-              const lagMs = t - (inc.itemOnsets.get(r.index) ?? t);
-              const affinity = r.affinity * this.lagFactor(r.relation, lagMs);
               if (cur.hit === null || affinity > cur.hit.affinity) cur.hit = { affinity, hops: r.hops, relation: r.relation, via: r.index, from, lagMs };
-            } else {
-              if (inc.status !== 'open' || inc.lastOnsetMs < minLast) continue;
-              const lagMs = t - (inc.itemOnsets.get(r.index) ?? t);
-              add(inc, { affinity: r.affinity * this.lagFactor(r.relation, lagMs), hops: r.hops, relation: r.relation, via: r.index, from, lagMs });
+            } else if (eligible(inc, minLast)) {
+              found.push(foundAt(inc, stamp, found.length, { affinity, hops: r.hops, relation: r.relation, via: r.index, from, lagMs }));
             }
           }
         }
       }
     }
     const named = this.byName.get(a.name);
-    if (named) for (const inc of named) if (inc.candidateStamp !== stamp) add(inc, null);
+    if (named) for (const inc of named) if (inc.candidateStamp !== stamp && eligible(inc, minLast)) found.push(foundAt(inc, stamp, found.length, null));
     for (const k of this.config.indexLabels) {
       const v = a.labels[k];
       const set = v === undefined ? undefined : this.byPair.get(`${k}=${v}`);
-      if (set) for (const inc of set) if (inc.candidateStamp !== stamp) add(inc, null);
+      if (set) for (const inc of set) if (inc.candidateStamp !== stamp && eligible(inc, minLast)) found.push(foundAt(inc, stamp, found.length, null));
     }
-    if (a.items.length === 0) this.implicitHits(a, t, add);
-    if (found.length <= this.config.maxCandidates) return found;
-    found.sort((x, y) => (y.hit?.affinity ?? 0) - (x.hit?.affinity ?? 0) || y.inc.lastOnsetMs - x.inc.lastOnsetMs || (x.inc.key < y.inc.key ? -1 : 1));
-    found.length = this.config.maxCandidates;
+    if (a.items.length === 0) this.implicitHits(a, t, found, stamp, minLast);
+    keepFirst(found, this.config.maxCandidates, strongerCandidate);
     return found;
   }
 
@@ -554,7 +540,7 @@ export class CorrelationEngine {
    * An alert on no known item shares an implicit item with incidents filed under the same value
    * of its first implicit-item label (e.g. the same service): as close as the same item.
    */
-  private implicitHits(a: AlertState, t: number, add: (inc: IncidentState, hit: TopoHit) => void): void {
+  private implicitHits(a: AlertState, t: number, found: Candidate[], stamp: number, minLast: number): void {
     for (const k of this.config.implicitItemLabels) {
       const v = a.labels[k];
       if (v === undefined) continue;
@@ -564,7 +550,11 @@ export class CorrelationEngine {
         for (const inc of set) {
           const lagMs = t - inc.firstOnsetMs;
           const affinity = (this.config.topologyAffinity.self[0] ?? 1) * this.lagFactor('self', lagMs);
-          add(inc, { affinity, hops: 0, relation: 'self', via: -1, from: -1, lagMs, implicit });
+          const hit: TopoHit = { affinity, hops: 0, relation: 'self', via: -1, from: -1, lagMs, implicit };
+          if (inc.candidateStamp === stamp) {
+            const cur = found[inc.candidateSlot]!;
+            if (cur.hit === null || affinity > cur.hit.affinity) cur.hit = hit;
+          } else if (eligible(inc, minLast)) found.push(foundAt(inc, stamp, found.length, hit));
         }
       }
       return;
@@ -583,6 +573,13 @@ export class CorrelationEngine {
     const topology = hit?.affinity ?? 0;
     const w = cfg.weights;
     const total = w.time * time + w.topology * topology + w.labels * 1 + w.text * 1 + w.learned * 1;
+    return total * this.roleFactorBound;
+  }
+
+  /** `scoreBound` with the time term at its largest (1): no exponential, never below it. */
+  private looseScoreBound(hit: TopoHit | null): number {
+    const w = this.config.weights;
+    const total = w.time * 1 + w.topology * (hit?.affinity ?? 0) + w.labels * 1 + w.text * 1 + w.learned * 1;
     return total * this.roleFactorBound;
   }
 
@@ -1198,6 +1195,23 @@ interface RootFit {
   silentParent: boolean;
   /** For `effect`: causal hops from the alert's item up to the root. */
   hops: number | null;
+}
+
+/** Open and with a new alert at or after `minLast` (within maxGapMs). */
+function eligible(inc: IncidentState, minLast: number): boolean {
+  return inc.status === 'open' && inc.lastOnsetMs >= minLast;
+}
+
+/** A new candidate, stamped so later index hits on the same incident find its slot. */
+function foundAt(inc: IncidentState, stamp: number, slot: number, hit: TopoHit | null): Candidate {
+  inc.candidateStamp = stamp;
+  inc.candidateSlot = slot;
+  return { inc, hit, bound: 0 };
+}
+
+/** The cap's order: strongest topology hit, then most recently active, then key. */
+function strongerCandidate(x: Candidate, y: Candidate): number {
+  return (y.hit?.affinity ?? 0) - (x.hit?.affinity ?? 0) || y.inc.lastOnsetMs - x.inc.lastOnsetMs || (x.inc.key < y.inc.key ? -1 : 1);
 }
 
 function addTo<K>(map: Map<K, Set<IncidentState>>, key: K, inc: IncidentState): void {
