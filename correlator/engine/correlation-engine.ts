@@ -86,6 +86,9 @@ export interface EngineStats {
   buffered: number;
   timers: number;
   reachCache: number;
+  /** Candidates scored in full, and those ruled out by their score bound (EngineConfig.pruneCandidates), since the start. */
+  candidatesScored: number;
+  candidatesPruned: number;
 }
 
 /** Types of an incident the learned affinity is checked against (its first ones): bounds the cost. */
@@ -108,6 +111,8 @@ export class CorrelationEngine {
   private timerSeq = 0;
   /** Numbers candidate gatherings (IncidentState.candidateStamp). */
   private candidateStamp = 0;
+  private candidatesScored = 0;
+  private candidatesPruned = 0;
   private arrivals = 0;
   private clockMs = Number.NEGATIVE_INFINITY;
   /** Alert states in least-recently-seen order (re-inserted on every event). */
@@ -226,6 +231,8 @@ export class CorrelationEngine {
       buffered: this.buffer.size,
       timers: this.timers.size,
       reachCache: this.reach?.size ?? 0,
+      candidatesScored: this.candidatesScored,
+      candidatesPruned: this.candidatesPruned,
     };
   }
 
@@ -455,7 +462,10 @@ export class CorrelationEngine {
       for (let n = 0; n < deferred.length; n++) {
         const i = n === 0 ? top : n <= top ? n - 1 : n;
         const { inc, hit, bound } = deferred[i]!;
-        if (bestScore !== null && (bound < bestScore.total || this.scoreBound(inc, hit, t) < bestScore.total)) continue;
+        if (bestScore !== null && (bound < bestScore.total || this.scoreBound(inc, hit, t) < bestScore.total)) {
+          this.candidatesPruned++;
+          continue;
+        }
         const s = this.score(a, inc, hit, t);
         if (
           bestScore === null ||
@@ -592,6 +602,7 @@ export class CorrelationEngine {
 
   private score(a: AlertState, inc: IncidentState, hit: TopoHit | null, t: number): ScoreBreakdown {
     const cfg = this.config;
+    this.candidatesScored++;
     const gapMs = t - inc.lastOnsetMs;
     const time = Math.exp(-Math.abs(gapMs) / cfg.timeScaleMs);
     let topology = hit?.affinity ?? 0;
