@@ -33,6 +33,7 @@ import type { AlertState, Exemplar, IncidentState, MemberState, Timer } from './
 import { findSuppression, NO_SUPPRESSION, type SuppressionHit, type SuppressionRules } from './find-suppression.ts';
 import type { IncidentView } from './incident-view.ts';
 import { InhibitionIndex } from './inhibition-index.ts';
+import { flatString } from './flat-string.ts';
 import { jaccard } from './jaccard.ts';
 import { keepFirst } from './keep-first.ts';
 import { labelPairs } from './label-pairs.ts';
@@ -326,7 +327,7 @@ export class CorrelationEngine {
     if (t > this.clockMs) this.clockMs = t;
     const fp = ev.fingerprint;
     let a = this.alerts.get(fp);
-    const id = `${ev.status}|${t}|${ev.startsAt}`;
+    const id = flatString(`${ev.status}|${t}|${ev.startsAt}`);
     if (a !== undefined && a.recent.includes(id)) {
       return this.build(ev, seq, t, late, a, 'duplicate', this.keyOf(a), false, null, 'the same event delivered again', a.suppressed);
     }
@@ -342,8 +343,12 @@ export class CorrelationEngine {
     this.alerts.set(fp, a);
     // After the insert, so the cap holds with this alert counted; the sweep stops at it.
     this.sweep(t, a);
-    a.recent.push(id);
-    if (a.recent.length > 4) a.recent.shift();
+    // A literal for the first entry: `push` on an empty array reserves 17 slots, kept per alert.
+    if (a.recent.length === 0) a.recent = [id];
+    else {
+      a.recent.push(id);
+      if (a.recent.length > 4) a.recent.shift();
+    }
 
     if (ev.status === 'acknowledged') {
       return this.build(ev, seq, t, late, a, 'kept', this.keyOf(a), false, null, 'acknowledged at the source; the incident is unchanged', a.suppressed);
@@ -481,7 +486,7 @@ export class CorrelationEngine {
     const cfg = this.config;
     if (best !== null && bestScore !== null && bestScore.total >= cfg.linkThreshold) {
       const fromId = bestFrom !== null && this.graph ? this.graph.idOf(bestFrom) : null;
-      const reason = `linked: ${describeLink(bestScore, this.graph, fromId, cfg.maxHops, cfg.linkThreshold)}`;
+      const reason = flatString(`linked: ${describeLink(bestScore, this.graph, fromId, cfg.maxHops, cfg.linkThreshold)}`);
       this.link(best, a, t, reason, bestScore);
       return this.build(ev, seq, t, late, a, 'linked', best.key, false, bestScore, reason, null);
     }
@@ -556,7 +561,7 @@ export class CorrelationEngine {
       if (v === undefined) continue;
       const set = this.byPair.get(`${k}=${v}`);
       if (set) {
-        const implicit = `${k} "${v}"`;
+        const implicit = flatString(`${k} "${v}"`);
         for (const inc of set) {
           const lagMs = t - inc.firstOnsetMs;
           const affinity = (this.config.topologyAffinity.self[0] ?? 1) * this.lagFactor('self', lagMs);
@@ -1025,7 +1030,8 @@ export class CorrelationEngine {
   /** Flapping with hysteresis: N changes within the window mark it; a quiet period unmarks it. */
   private stateChange(a: AlertState, t: number): void {
     const f = this.config.flapping;
-    a.changes.push(t);
+    if (a.changes.length === 0) a.changes = [t];
+    else a.changes.push(t);
     if (a.changes.length > f.changes) a.changes.shift();
     a.lastChangeMs = t;
     if (!a.flapping && a.changes.length >= f.changes && t - a.changes[0]! <= f.windowMs) {
