@@ -60,11 +60,16 @@ export interface CorrelationEngineDeps {
   onIncidentResolved?: (incident: IncidentView) => void;
 }
 
-/** An incident worth scoring for an alert, how it was found, and (once computed) its score bound. */
+/**
+ * An incident worth scoring for an alert, how it was found, and (once computed) its score bound.
+ * The entries are reused from event to event (CorrelationEngine.scratch); `inc` is null between.
+ */
 interface Candidate {
-  inc: IncidentState;
+  inc: IncidentState | null;
   hit: TopoHit | null;
   bound: number;
+  /** Scored after the others, and only if its bound can reach the best (EngineConfig.pruneCandidates). */
+  deferred: boolean;
 }
 
 interface TopoHit {
@@ -114,6 +119,8 @@ export class CorrelationEngine {
   private candidateStamp = 0;
   private candidatesScored = 0;
   private candidatesPruned = 0;
+  /** Candidate entries reused by every event: the first `candidates()` of them are this event's. */
+  private readonly scratch: Candidate[] = [];
   private arrivals = 0;
   private clockMs = Number.NEGATIVE_INFINITY;
   /** Alert states in least-recently-seen order (re-inserted on every event). */
@@ -416,12 +423,19 @@ export class CorrelationEngine {
     // touched by the judging below, so they can be scored last and skipped when their upper
     // bound cannot reach the best score by then (see EngineConfig.pruneCandidates).
     const prune = this.pruneable;
-    const deferred: Candidate[] = [];
-    for (const c of this.candidates(a, t)) {
-      const { inc, hit } = c;
-      if (prune && (hit === null || hit.implicit !== undefined)) {
+    const found = this.scratch;
+    const count = this.candidates(a, t);
+    let deferred = 0;
+    let top = -1;
+    for (let i = 0; i < count; i++) {
+      const c = found[i]!;
+      const inc = c.inc!;
+      const hit = c.hit;
+      c.deferred = prune && (hit === null || hit.implicit !== undefined);
+      if (c.deferred) {
         c.bound = this.looseScoreBound(hit);
-        deferred.push(c);
+        if (top < 0 || c.bound > found[top]!.bound) top = i;
+        deferred++;
         continue;
       }
       const s = this.score(a, inc, hit, t);
@@ -458,16 +472,18 @@ export class CorrelationEngine {
         bestFrom = hit === null || hit.implicit !== undefined ? null : hit.from;
       }
     }
-    if (deferred.length > 0) {
+    if (deferred > 0) {
       // The highest bound first (usually the incident on the alert's own item): its score then
       // rules out most of the rest. The best only rises, so a bound below it stays below it.
       // `bound` holds the loose bound (time term at its most); the exact one only when needed.
-      let top = 0;
-      for (let i = 1; i < deferred.length; i++) if (deferred[i]!.bound > deferred[top]!.bound) top = i;
-      for (let n = 0; n < deferred.length; n++) {
-        const i = n === 0 ? top : n <= top ? n - 1 : n;
-        const { inc, hit, bound } = deferred[i]!;
-        if (bestScore !== null && (bound < bestScore.total || this.scoreBound(inc, hit, t) < bestScore.total)) {
+      for (let n = -1; n < count; n++) {
+        const i = n < 0 ? top : n;
+        if (n === top) continue;
+        const c = found[i]!;
+        if (!c.deferred) continue;
+        const inc = c.inc!;
+        const hit = c.hit;
+        if (bestScore !== null && (c.bound < bestScore.total || this.scoreBound(inc, hit, t) < bestScore.total)) {
           this.candidatesPruned++;
           continue;
         }
@@ -482,6 +498,11 @@ export class CorrelationEngine {
           bestFrom = null;
         }
       }
+    }
+    // Nothing outlives the event in the reused entries.
+    for (let i = 0; i < count; i++) {
+      found[i]!.inc = null;
+      found[i]!.hit = null;
     }
     const cfg = this.config;
     if (best !== null && bestScore !== null && bestScore.total >= cfg.linkThreshold) {
@@ -516,8 +537,9 @@ export class CorrelationEngine {
    * hit first, then the most recently active, then by key). In no particular order otherwise:
    * `place` picks the best by a total order, so the order does not matter.
    */
-  private candidates(a: AlertState, t: number): Candidate[] {
-    const found: Candidate[] = [];
+  private candidates(a: AlertState, t: number): number {
+    const found = this.scratch;
+    let n = 0;
     const stamp = ++this.candidateStamp;
     const minLast = t - this.config.maxGapMs;
     if (this.reach !== null) {
@@ -533,29 +555,29 @@ export class CorrelationEngine {
               const cur = found[inc.candidateSlot]!;
               if (cur.hit === null || affinity > cur.hit.affinity) cur.hit = { affinity, hops: r.hops, relation: r.relation, via: r.index, from, lagMs };
             } else if (eligible(inc, minLast)) {
-              found.push(foundAt(inc, stamp, found.length, { affinity, hops: r.hops, relation: r.relation, via: r.index, from, lagMs }));
+              n = putCandidate(found, n, inc, stamp, { affinity, hops: r.hops, relation: r.relation, via: r.index, from, lagMs });
             }
           }
         }
       }
     }
     const named = this.byName.get(a.name);
-    if (named) for (const inc of named) if (inc.candidateStamp !== stamp && eligible(inc, minLast)) found.push(foundAt(inc, stamp, found.length, null));
+    if (named) for (const inc of named) if (inc.candidateStamp !== stamp && eligible(inc, minLast)) n = putCandidate(found, n, inc, stamp, null);
     for (const k of this.config.indexLabels) {
       const v = a.labels[k];
       const set = v === undefined ? undefined : this.byPair.get(`${k}=${v}`);
-      if (set) for (const inc of set) if (inc.candidateStamp !== stamp && eligible(inc, minLast)) found.push(foundAt(inc, stamp, found.length, null));
+      if (set) for (const inc of set) if (inc.candidateStamp !== stamp && eligible(inc, minLast)) n = putCandidate(found, n, inc, stamp, null);
     }
-    if (a.items.length === 0) this.implicitHits(a, t, found, stamp, minLast);
-    keepFirst(found, this.config.maxCandidates, strongerCandidate);
-    return found;
+    if (a.items.length === 0) n = this.implicitHits(a, t, n, stamp, minLast);
+    return keepFirst(found, n, this.config.maxCandidates, strongerCandidate);
   }
 
   /**
    * An alert on no known item shares an implicit item with incidents filed under the same value
    * of its first implicit-item label (e.g. the same service): as close as the same item.
    */
-  private implicitHits(a: AlertState, t: number, found: Candidate[], stamp: number, minLast: number): void {
+  private implicitHits(a: AlertState, t: number, n: number, stamp: number, minLast: number): number {
+    const found = this.scratch;
     for (const k of this.config.implicitItemLabels) {
       const v = a.labels[k];
       if (v === undefined) continue;
@@ -569,11 +591,12 @@ export class CorrelationEngine {
           if (inc.candidateStamp === stamp) {
             const cur = found[inc.candidateSlot]!;
             if (cur.hit === null || affinity > cur.hit.affinity) cur.hit = hit;
-          } else if (eligible(inc, minLast)) found.push(foundAt(inc, stamp, found.length, hit));
+          } else if (eligible(inc, minLast)) n = putCandidate(found, n, inc, stamp, hit);
         }
       }
-      return;
+      return n;
     }
+    return n;
   }
 
   /**
@@ -1219,16 +1242,22 @@ function eligible(inc: IncidentState, minLast: number): boolean {
   return inc.status === 'open' && inc.lastOnsetMs >= minLast;
 }
 
-/** A new candidate, stamped so later index hits on the same incident find its slot. */
-function foundAt(inc: IncidentState, stamp: number, slot: number, hit: TopoHit | null): Candidate {
+/** Files `inc` as candidate `n` (reusing the entry there), stamped so later index hits find its slot. */
+function putCandidate(found: Candidate[], n: number, inc: IncidentState, stamp: number, hit: TopoHit | null): number {
   inc.candidateStamp = stamp;
-  inc.candidateSlot = slot;
-  return { inc, hit, bound: 0 };
+  inc.candidateSlot = n;
+  const c = found[n];
+  if (c === undefined) found.push({ inc, hit, bound: 0, deferred: false });
+  else {
+    c.inc = inc;
+    c.hit = hit;
+  }
+  return n + 1;
 }
 
 /** The cap's order: strongest topology hit, then most recently active, then key. */
 function strongerCandidate(x: Candidate, y: Candidate): number {
-  return (y.hit?.affinity ?? 0) - (x.hit?.affinity ?? 0) || y.inc.lastOnsetMs - x.inc.lastOnsetMs || (x.inc.key < y.inc.key ? -1 : 1);
+  return (y.hit?.affinity ?? 0) - (x.hit?.affinity ?? 0) || y.inc!.lastOnsetMs - x.inc!.lastOnsetMs || (x.inc!.key < y.inc!.key ? -1 : 1);
 }
 
 function addTo<K>(map: Map<K, Set<IncidentState>>, key: K, inc: IncidentState): void {

@@ -1,17 +1,15 @@
 /**
- * Keeps the `k` first items of `items` under `before` (a strict total order: negative when x
- * comes first, never 0 for two different items) and drops the rest, in place. The kept items
- * are those a full sort would keep, in no particular order: a quickselect, linear on average,
- * where sorting to cut a list would be n log n.
+ * Of the first `n` items of `items`, moves the `k` first under `before` (a strict total order:
+ * negative when x comes first, never 0 for two different items) to the front, in place, and
+ * returns how many are kept (min(n, k)). The kept items are those a full sort would keep, in no
+ * particular order: a quickselect, linear on average, where sorting to cut a list would be
+ * n log n. Items from `n` on are not touched.
  */
-export function keepFirst<T>(items: T[], k: number, before: (x: T, y: T) => number): void {
-  if (items.length <= k) return;
-  if (k <= 0) {
-    items.length = 0;
-    return;
-  }
+export function keepFirst<T>(items: T[], n: number, k: number, before: (x: T, y: T) => number): number {
+  if (n <= k) return n;
+  if (k <= 0) return 0;
   let lo = 0;
-  let hi = items.length - 1;
+  let hi = n - 1;
   // Invariant: everything left of lo comes before everything in [lo, hi], everything right of
   // hi after it, and lo <= k <= hi.
   while (lo < hi) {
@@ -26,7 +24,7 @@ export function keepFirst<T>(items: T[], k: number, before: (x: T, y: T) => numb
     if (store < k) lo = store + 1;
     else hi = store - 1;
   }
-  items.length = k;
+  return k;
 }
 
 function swap<T>(items: T[], i: number, j: number): void {

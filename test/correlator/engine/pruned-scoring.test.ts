@@ -149,9 +149,13 @@ describe('keepFirst', () => {
       const items = Array.from({ length: rng.int(0, 120) }, (_, i) => ({ v: rng.int(0, 10), i }));
       const before = (x: { v: number; i: number }, y: { v: number; i: number }): number => y.v - x.v || x.i - y.i;
       const k = rng.int(0, 60);
-      const kept = [...items];
-      keepFirst(kept, k, before);
-      expect(kept.sort(before)).toEqual([...items].sort(before).slice(0, k));
+      // A prefix of the array, as the engine uses it (entries past `n` are reused scratch).
+      const tail = [{ v: -1, i: -1 }];
+      const kept = [...items, ...tail];
+      const count = keepFirst(kept, items.length, k, before);
+      expect(count).toBe(Math.min(k, items.length));
+      expect(kept.slice(0, count).sort(before)).toEqual([...items].sort(before).slice(0, k));
+      expect(kept.slice(items.length)).toEqual(tail);
     }
   });
 });
