@@ -72,6 +72,13 @@ interface Candidate {
   deferred: boolean;
 }
 
+/** The outcome of `pick`: the best candidate, its score, and the item its topology hit came from. */
+interface Picked {
+  best: IncidentState | null;
+  bestScore: ScoreBreakdown | null;
+  bestFrom: number | null;
+}
+
 interface TopoHit {
   /** Proximity after the causal-lag scaling. */
   affinity: number;
@@ -95,6 +102,8 @@ export interface EngineStats {
   /** Candidates scored in full, and those ruled out by their score bound (EngineConfig.pruneCandidates), since the start. */
   candidatesScored: number;
   candidatesPruned: number;
+  /** Events whose name and label index entries were not read: a topology hit beat them all. */
+  indexScansSkipped: number;
 }
 
 /** Types of an incident the learned affinity is checked against (its first ones): bounds the cost. */
@@ -119,6 +128,7 @@ export class CorrelationEngine {
   private candidateStamp = 0;
   private candidatesScored = 0;
   private candidatesPruned = 0;
+  private indexScansSkipped = 0;
   /** Candidate entries reused by every event: the first `candidates()` of them are this event's. */
   private readonly scratch: Candidate[] = [];
   private arrivals = 0;
@@ -135,6 +145,8 @@ export class CorrelationEngine {
   /** EngineConfig.pruneCandidates, where the score bound is sound for the configured weights. */
   private readonly pruneable: boolean;
   private readonly roleFactorBound: number;
+  /** The most a candidate without a topology hit can score (looseScoreBound(null)). */
+  private readonly hitlessBound: number;
 
   constructor(deps: CorrelationEngineDeps = {}) {
     this.config = engineConfig(deps.config);
@@ -153,6 +165,7 @@ export class CorrelationEngine {
     const roleFactor = this.config.roles.enabled ? this.config.roles.factor : 1;
     this.pruneable = this.config.pruneCandidates && [w.time, w.topology, w.labels, w.text, w.learned, roleFactor].every((x) => Number.isFinite(x) && x >= 0);
     this.roleFactorBound = Math.max(1, roleFactor);
+    this.hitlessBound = this.looseScoreBound(null);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -241,6 +254,7 @@ export class CorrelationEngine {
       reachCache: this.reach?.size ?? 0,
       candidatesScored: this.candidatesScored,
       candidatesPruned: this.candidatesPruned,
+      indexScansSkipped: this.indexScansSkipped,
     };
   }
 
@@ -411,6 +425,51 @@ export class CorrelationEngine {
   }
 
   private place(ev: AlertEvent, a: AlertState, t: number, seq: number, late: boolean): Decision {
+    const found = this.scratch;
+    const cap = this.config.maxCandidates;
+    const stamp = ++this.candidateStamp;
+    let gathered = this.gatherHits(a, t, stamp);
+    let picked: Picked | null = null;
+    // Candidates found by name or label alone (no topology hit) score at most `hitlessBound`.
+    // When the ones with a hit all survive the cap whatever else is found (at most `cap` of
+    // them, all ranked ahead of hit-less ones), and the best of them scores above that bound,
+    // no hit-less candidate can win and the name and label indexes need not be read.
+    if (this.pruneable && gathered <= cap && allStrong(found, gathered)) {
+      picked = this.pick(a, t, gathered);
+      if (picked.bestScore === null || !(picked.bestScore.total > this.hitlessBound)) picked = null;
+      else this.indexScansSkipped++;
+    }
+    if (picked === null) {
+      gathered = this.gatherIndexed(a, t, stamp, gathered);
+      picked = this.pick(a, t, keepFirst(found, gathered, cap, strongerCandidate));
+    }
+    // Nothing outlives the event in the reused entries.
+    for (let i = 0; i < gathered; i++) {
+      found[i]!.inc = null;
+      found[i]!.hit = null;
+    }
+    const { best, bestScore, bestFrom } = picked;
+    const cfg = this.config;
+    if (best !== null && bestScore !== null && bestScore.total >= cfg.linkThreshold) {
+      const fromId = bestFrom !== null && this.graph ? this.graph.idOf(bestFrom) : null;
+      const reason = flatString(`linked: ${describeLink(bestScore, this.graph, fromId, cfg.maxHops, cfg.linkThreshold)}`);
+      this.link(best, a, t, reason, bestScore);
+      return this.build(ev, seq, t, late, a, 'linked', best.key, false, bestScore, reason, null);
+    }
+    const inc = this.newIncident(`${a.fingerprint}@${t}`, t);
+    const why =
+      best === null || bestScore === null
+        ? `opened: no active incident within ${cfg.maxHops} hops, of the same name or on the same ${cfg.indexLabels.join('/')}`
+        : `opened: the best candidate ${best.key} scored ${bestScore.total.toFixed(2)} < ${cfg.linkThreshold.toFixed(2)} (topology ${bestScore.topology.toFixed(2)}, time ${bestScore.time.toFixed(2)}, labels ${bestScore.labels.toFixed(2)}, text ${bestScore.text.toFixed(2)}, learned ${bestScore.learned.toFixed(2)}${this.penalties(bestScore)})`;
+    this.link(inc, a, t, why, null);
+    return this.build(ev, seq, t, late, a, 'opened', inc.key, true, bestScore, why, null);
+  }
+
+  /**
+   * The best of the first `count` candidates in `scratch`, judged together (root fit against
+   * rivals), with the best score even when it is below the link threshold (for the reason).
+   */
+  private pick(a: AlertState, t: number, count: number): Picked {
     let best: IncidentState | null = null;
     let bestScore: ScoreBreakdown | null = null;
     let bestFrom: number | null = null;
@@ -424,7 +483,6 @@ export class CorrelationEngine {
     // bound cannot reach the best score by then (see EngineConfig.pruneCandidates).
     const prune = this.pruneable;
     const found = this.scratch;
-    const count = this.candidates(a, t);
     let deferred = 0;
     let top = -1;
     for (let i = 0; i < count; i++) {
@@ -499,25 +557,7 @@ export class CorrelationEngine {
         }
       }
     }
-    // Nothing outlives the event in the reused entries.
-    for (let i = 0; i < count; i++) {
-      found[i]!.inc = null;
-      found[i]!.hit = null;
-    }
-    const cfg = this.config;
-    if (best !== null && bestScore !== null && bestScore.total >= cfg.linkThreshold) {
-      const fromId = bestFrom !== null && this.graph ? this.graph.idOf(bestFrom) : null;
-      const reason = flatString(`linked: ${describeLink(bestScore, this.graph, fromId, cfg.maxHops, cfg.linkThreshold)}`);
-      this.link(best, a, t, reason, bestScore);
-      return this.build(ev, seq, t, late, a, 'linked', best.key, false, bestScore, reason, null);
-    }
-    const inc = this.newIncident(`${a.fingerprint}@${t}`, t);
-    const why =
-      best === null || bestScore === null
-        ? `opened: no active incident within ${cfg.maxHops} hops, of the same name or on the same ${cfg.indexLabels.join('/')}`
-        : `opened: the best candidate ${best.key} scored ${bestScore.total.toFixed(2)} < ${cfg.linkThreshold.toFixed(2)} (topology ${bestScore.topology.toFixed(2)}, time ${bestScore.time.toFixed(2)}, labels ${bestScore.labels.toFixed(2)}, text ${bestScore.text.toFixed(2)}, learned ${bestScore.learned.toFixed(2)}${this.penalties(bestScore)})`;
-    this.link(inc, a, t, why, null);
-    return this.build(ev, seq, t, late, a, 'opened', inc.key, true, bestScore, why, null);
+    return { best, bestScore, bestFrom };
   }
 
   /** The root-fit and role factors that lowered a candidate's score, for an `opened` reason. */
@@ -532,15 +572,15 @@ export class CorrelationEngine {
   }
 
   /**
-   * The open, recently active incidents worth scoring for `a`: near its items, of its name, on
-   * its index labels (or implicit item), at most `maxCandidates` of them (the strongest topology
-   * hit first, then the most recently active, then by key). In no particular order otherwise:
-   * `place` picks the best by a total order, so the order does not matter.
+   * Candidates for `a`, gathered into `scratch` from `n` on (returns the new count): the open,
+   * recently active incidents near its items, or on its implicit item, with their topology
+   * hit. `gatherIndexed` adds those of its name and index labels. Together, cut to
+   * `maxCandidates` (the strongest topology hit first, then the most recently active, then by
+   * key), they are the candidates; in no particular order: `pick` judges by a total order.
    */
-  private candidates(a: AlertState, t: number): number {
+  private gatherHits(a: AlertState, t: number, stamp: number): number {
     const found = this.scratch;
     let n = 0;
-    const stamp = ++this.candidateStamp;
     const minLast = t - this.config.maxGapMs;
     if (this.reach !== null) {
       for (const from of a.items) {
@@ -561,6 +601,14 @@ export class CorrelationEngine {
         }
       }
     }
+    if (a.items.length === 0) n = this.implicitHits(a, t, n, stamp, minLast);
+    return n;
+  }
+
+  /** See gatherHits: adds the incidents filed under `a`'s name and index labels not found yet. */
+  private gatherIndexed(a: AlertState, t: number, stamp: number, n: number): number {
+    const found = this.scratch;
+    const minLast = t - this.config.maxGapMs;
     const named = this.byName.get(a.name);
     if (named) for (const inc of named) if (inc.candidateStamp !== stamp && eligible(inc, minLast)) n = putCandidate(found, n, inc, stamp, null);
     for (const k of this.config.indexLabels) {
@@ -568,8 +616,7 @@ export class CorrelationEngine {
       const set = v === undefined ? undefined : this.byPair.get(`${k}=${v}`);
       if (set) for (const inc of set) if (inc.candidateStamp !== stamp && eligible(inc, minLast)) n = putCandidate(found, n, inc, stamp, null);
     }
-    if (a.items.length === 0) n = this.implicitHits(a, t, n, stamp, minLast);
-    return keepFirst(found, n, this.config.maxCandidates, strongerCandidate);
+    return n;
   }
 
   /**
@@ -1253,6 +1300,12 @@ function putCandidate(found: Candidate[], n: number, inc: IncidentState, stamp: 
     c.hit = hit;
   }
   return n + 1;
+}
+
+/** Whether every one of the first `n` candidates has a topology hit of positive strength. */
+function allStrong(found: Candidate[], n: number): boolean {
+  for (let i = 0; i < n; i++) if (!(found[i]!.hit !== null && found[i]!.hit!.affinity > 0)) return false;
+  return true;
 }
 
 /** The cap's order: strongest topology hit, then most recently active, then key. */
