@@ -85,6 +85,14 @@ export class CoOccurrenceModel {
     this.pair(a, b, true).feedback += delta;
   }
 
+  /**
+   * False when `affinity(type, x)` is null for every x: the type is too rare for PMI and never
+   * had operator feedback. Lets a caller skip asking pair by pair.
+   */
+  hasEvidence(type: string): boolean {
+    return (this.typeCounts.get(type) ?? 0) >= this.opts.minSupport || this.feedbackTypes.has(type);
+  }
+
   /** Evidence about a type pair, or null when there is none (unknown or too rare types, same type). */
   affinity(a: string, b: string): LearnedAffinity | null {
     if (a === b) return null;

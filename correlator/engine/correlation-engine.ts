@@ -106,6 +106,8 @@ export interface EngineStats {
   indexScansSkipped: number;
 }
 
+/** secondRoot's answer when the role model has nothing to say (shared: only read). */
+const NO_ROLE: { share: number | null; factor: number; item: number | null } = Object.freeze({ share: null, factor: 1, item: null });
 /** Types of an incident the learned affinity is checked against (its first ones): bounds the cost. */
 const LEARNED_TYPES_CHECKED = 12;
 /** Old alert states looked at per event for retention and staleness; amortises the sweep. */
@@ -712,7 +714,7 @@ export class CorrelationEngine {
     }
     let learned = 0;
     let learnedWith: string | null = null;
-    if (cfg.learning.enabled) {
+    if (cfg.learning.enabled && this.model.hasEvidence(a.type)) {
       let bestValue = Number.NEGATIVE_INFINITY;
       let checked = 0;
       for (const type of inc.types.keys()) {
@@ -806,7 +808,7 @@ export class CorrelationEngine {
    */
   private secondRoot(a: AlertState, inc: IncidentState, learned: number): { share: number | null; factor: number; item: number | null } {
     const cfg = this.config.roles;
-    if (!cfg.enabled || a.items.length === 0) return { share: null, factor: 1, item: null };
+    if (!cfg.enabled || a.items.length === 0) return NO_ROLE;
     const share = this.roles.role(a.type)?.rootShare ?? null;
     // Learned co-occurrence with the incident's types vouches for the pair: a type that is
     // usually a root can still be a known symptom of this kind of fault.
