@@ -75,7 +75,8 @@ function asciiTokens(text: string): string[] {
     for (let r = 1; r < out.length; r++) if (out[r] !== out[w - 1]) out[w++] = out[r]!;
     out.length = w;
   }
-  return out;
+  // Kept per alert: a right-sized copy, not the array `push` grew with room to spare.
+  return out.slice();
 }
 
 function take(text: string, from: number, to: number, out: string[]): void {
