@@ -47,7 +47,14 @@ interface PairStat {
 export class CoOccurrenceModel {
   private readonly opts: CoOccurrenceOptions;
   private readonly typeCounts = new Map<string, number>();
-  private readonly pairs = new Map<string, PairStat>();
+  /**
+   * Pair counts by the smaller type, then the larger: looked up per scored candidate and type,
+   * so without building a joined key string each time.
+   */
+  private readonly pairs = new Map<string, Map<string, PairStat>>();
+  private pairCount = 0;
+  /** Types that ever got operator feedback: only their pairs can have evidence without support. */
+  private readonly feedbackTypes = new Set<string>();
   private total = 0;
 
   constructor(options: Partial<CoOccurrenceOptions> = {}) {
@@ -73,18 +80,30 @@ export class CoOccurrenceModel {
   /** Operator feedback on a pair of types: +1 for each merge that joined them, -1 for a split. */
   feedback(a: string, b: string, delta: number): void {
     if (a === b) return;
+    this.feedbackTypes.add(a);
+    this.feedbackTypes.add(b);
     this.pair(a, b, true).feedback += delta;
+  }
+
+  /**
+   * False when `affinity(type, x)` is null for every x: the type is too rare for PMI and never
+   * had operator feedback. Lets a caller skip asking pair by pair.
+   */
+  hasEvidence(type: string): boolean {
+    return (this.typeCounts.get(type) ?? 0) >= this.opts.minSupport || this.feedbackTypes.has(type);
   }
 
   /** Evidence about a type pair, or null when there is none (unknown or too rare types, same type). */
   affinity(a: string, b: string): LearnedAffinity | null {
     if (a === b) return null;
-    const stat = this.pair(a, b, false);
     const countA = this.typeCounts.get(a) ?? 0;
     const countB = this.typeCounts.get(b) ?? 0;
+    const supported = countA >= this.opts.minSupport && countB >= this.opts.minSupport;
+    // The common case on a cold or sparse model: no support and no feedback, so no pair look-up.
+    if (!supported && !(this.feedbackTypes.has(a) && this.feedbackTypes.has(b))) return null;
+    const stat = this.pair(a, b, false);
     const feedback = stat?.feedback ?? 0;
     const together = stat?.together ?? 0;
-    const supported = countA >= this.opts.minSupport && countB >= this.opts.minSupport;
     if (!supported && feedback === 0) return null;
     const k = this.opts.smoothing;
     const pmi = supported ? Math.log(((together + k) * (this.total + k)) / ((countA + k) * (countB + k))) : null;
@@ -95,20 +114,35 @@ export class CoOccurrenceModel {
   private pair(a: string, b: string, create: true): PairStat;
   private pair(a: string, b: string, create: false): PairStat | undefined;
   private pair(a: string, b: string, create: boolean): PairStat | undefined {
-    const key = a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`;
-    let stat = this.pairs.get(key);
+    const lo = a < b ? a : b;
+    const hi = a < b ? b : a;
+    let row = this.pairs.get(lo);
+    if (row === undefined) {
+      if (!create) return undefined;
+      row = new Map();
+      this.pairs.set(lo, row);
+    }
+    let stat = row.get(hi);
     if (stat === undefined && create) {
       stat = { together: 0, feedback: 0 };
-      this.pairs.set(key, stat);
+      row.set(hi, stat);
+      this.pairCount++;
     }
     return stat;
   }
 
   private prune(): void {
-    if (this.pairs.size <= this.opts.maxPairs) return;
+    if (this.pairCount <= this.opts.maxPairs) return;
     // Pairs with feedback are never dropped, so the floor is bounded to end the loop.
-    for (let floor = 1; this.pairs.size > this.opts.maxPairs * 0.9 && floor < 1 << 20; floor *= 2) {
-      for (const [key, stat] of this.pairs) if (stat.feedback === 0 && stat.together <= floor) this.pairs.delete(key);
+    for (let floor = 1; this.pairCount > this.opts.maxPairs * 0.9 && floor < 1 << 20; floor *= 2) {
+      for (const [lo, row] of this.pairs) {
+        for (const [hi, stat] of row) {
+          if (stat.feedback !== 0 || stat.together > floor) continue;
+          row.delete(hi);
+          this.pairCount--;
+        }
+        if (row.size === 0) this.pairs.delete(lo);
+      }
     }
   }
 }

@@ -33,7 +33,9 @@ import type { AlertState, Exemplar, IncidentState, MemberState, Timer } from './
 import { findSuppression, NO_SUPPRESSION, type SuppressionHit, type SuppressionRules } from './find-suppression.ts';
 import type { IncidentView } from './incident-view.ts';
 import { InhibitionIndex } from './inhibition-index.ts';
+import { flatString } from './flat-string.ts';
 import { jaccard } from './jaccard.ts';
+import { keepFirst } from './keep-first.ts';
 import { labelPairs } from './label-pairs.ts';
 import { MinHeap } from './min-heap.ts';
 import { ReachCache } from './reach-cache.ts';
@@ -58,6 +60,25 @@ export interface CorrelationEngineDeps {
   onIncidentResolved?: (incident: IncidentView) => void;
 }
 
+/**
+ * An incident worth scoring for an alert, how it was found, and (once computed) its score bound.
+ * The entries are reused from event to event (CorrelationEngine.scratch); `inc` is null between.
+ */
+interface Candidate {
+  inc: IncidentState | null;
+  hit: TopoHit | null;
+  bound: number;
+  /** Scored after the others, and only if its bound can reach the best (EngineConfig.pruneCandidates). */
+  deferred: boolean;
+}
+
+/** The outcome of `pick`: the best candidate, its score, and the item its topology hit came from. */
+interface Picked {
+  best: IncidentState | null;
+  bestScore: ScoreBreakdown | null;
+  bestFrom: number | null;
+}
+
 interface TopoHit {
   /** Proximity after the causal-lag scaling. */
   affinity: number;
@@ -78,8 +99,15 @@ export interface EngineStats {
   buffered: number;
   timers: number;
   reachCache: number;
+  /** Candidates scored in full, and those ruled out by their score bound (EngineConfig.pruneCandidates), since the start. */
+  candidatesScored: number;
+  candidatesPruned: number;
+  /** Events whose name and label index entries were not read: a topology hit beat them all. */
+  indexScansSkipped: number;
 }
 
+/** secondRoot's answer when the role model has nothing to say (shared: only read). */
+const NO_ROLE: { share: number | null; factor: number; item: number | null } = Object.freeze({ share: null, factor: 1, item: null });
 /** Types of an incident the learned affinity is checked against (its first ones): bounds the cost. */
 const LEARNED_TYPES_CHECKED = 12;
 /** Old alert states looked at per event for retention and staleness; amortises the sweep. */
@@ -98,6 +126,13 @@ export class CorrelationEngine {
   private inhibition: InhibitionIndex;
   private readonly timers = new MinHeap<Timer>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
   private timerSeq = 0;
+  /** Numbers candidate gatherings (IncidentState.candidateStamp). */
+  private candidateStamp = 0;
+  private candidatesScored = 0;
+  private candidatesPruned = 0;
+  private indexScansSkipped = 0;
+  /** Candidate entries reused by every event: the first `candidates()` of them are this event's. */
+  private readonly scratch: Candidate[] = [];
   private arrivals = 0;
   private clockMs = Number.NEGATIVE_INFINITY;
   /** Alert states in least-recently-seen order (re-inserted on every event). */
@@ -109,6 +144,11 @@ export class CorrelationEngine {
   private readonly unindexPending = new WeakSet<IncidentState>();
   private readonly flapIn = new WeakMap<AlertState, IncidentState>();
   private readonly onIncidentResolved: ((incident: IncidentView) => void) | null;
+  /** EngineConfig.pruneCandidates, where the score bound is sound for the configured weights. */
+  private readonly pruneable: boolean;
+  private readonly roleFactorBound: number;
+  /** The most a candidate without a topology hit can score (looseScoreBound(null)). */
+  private readonly hitlessBound: number;
 
   constructor(deps: CorrelationEngineDeps = {}) {
     this.config = engineConfig(deps.config);
@@ -122,6 +162,12 @@ export class CorrelationEngine {
     this.rules = deps.suppression ?? NO_SUPPRESSION;
     this.inhibition = new InhibitionIndex(this.rules.inhibitRules);
     this.onIncidentResolved = deps.onIncidentResolved ?? null;
+    // The bound assumes every term only adds and the role factor is a non-negative scale.
+    const w = this.config.weights;
+    const roleFactor = this.config.roles.enabled ? this.config.roles.factor : 1;
+    this.pruneable = this.config.pruneCandidates && [w.time, w.topology, w.labels, w.text, w.learned, roleFactor].every((x) => Number.isFinite(x) && x >= 0);
+    this.roleFactorBound = Math.max(1, roleFactor);
+    this.hitlessBound = this.looseScoreBound(null);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -208,6 +254,9 @@ export class CorrelationEngine {
       buffered: this.buffer.size,
       timers: this.timers.size,
       reachCache: this.reach?.size ?? 0,
+      candidatesScored: this.candidatesScored,
+      candidatesPruned: this.candidatesPruned,
+      indexScansSkipped: this.indexScansSkipped,
     };
   }
 
@@ -301,7 +350,7 @@ export class CorrelationEngine {
     if (t > this.clockMs) this.clockMs = t;
     const fp = ev.fingerprint;
     let a = this.alerts.get(fp);
-    const id = `${ev.status}|${t}|${ev.startsAt}`;
+    const id = flatString(`${ev.status}|${t}|${ev.startsAt}`);
     if (a !== undefined && a.recent.includes(id)) {
       return this.build(ev, seq, t, late, a, 'duplicate', this.keyOf(a), false, null, 'the same event delivered again', a.suppressed);
     }
@@ -317,8 +366,12 @@ export class CorrelationEngine {
     this.alerts.set(fp, a);
     // After the insert, so the cap holds with this alert counted; the sweep stops at it.
     this.sweep(t, a);
-    a.recent.push(id);
-    if (a.recent.length > 4) a.recent.shift();
+    // A literal for the first entry: `push` on an empty array reserves 17 slots, kept per alert.
+    if (a.recent.length === 0) a.recent = [id];
+    else {
+      a.recent.push(id);
+      if (a.recent.length > 4) a.recent.shift();
+    }
 
     if (ev.status === 'acknowledged') {
       return this.build(ev, seq, t, late, a, 'kept', this.keyOf(a), false, null, 'acknowledged at the source; the incident is unchanged', a.suppressed);
@@ -374,6 +427,51 @@ export class CorrelationEngine {
   }
 
   private place(ev: AlertEvent, a: AlertState, t: number, seq: number, late: boolean): Decision {
+    const found = this.scratch;
+    const cap = this.config.maxCandidates;
+    const stamp = ++this.candidateStamp;
+    let gathered = this.gatherHits(a, t, stamp);
+    let picked: Picked | null = null;
+    // Candidates found by name or label alone (no topology hit) score at most `hitlessBound`.
+    // When the ones with a hit all survive the cap whatever else is found (at most `cap` of
+    // them, all ranked ahead of hit-less ones), and the best of them scores above that bound,
+    // no hit-less candidate can win and the name and label indexes need not be read.
+    if (this.pruneable && gathered <= cap && allStrong(found, gathered)) {
+      picked = this.pick(a, t, gathered);
+      if (picked.bestScore === null || !(picked.bestScore.total > this.hitlessBound)) picked = null;
+      else this.indexScansSkipped++;
+    }
+    if (picked === null) {
+      gathered = this.gatherIndexed(a, t, stamp, gathered);
+      picked = this.pick(a, t, keepFirst(found, gathered, cap, strongerCandidate));
+    }
+    // Nothing outlives the event in the reused entries.
+    for (let i = 0; i < gathered; i++) {
+      found[i]!.inc = null;
+      found[i]!.hit = null;
+    }
+    const { best, bestScore, bestFrom } = picked;
+    const cfg = this.config;
+    if (best !== null && bestScore !== null && bestScore.total >= cfg.linkThreshold) {
+      const fromId = bestFrom !== null && this.graph ? this.graph.idOf(bestFrom) : null;
+      const reason = flatString(`linked: ${describeLink(bestScore, this.graph, fromId, cfg.maxHops, cfg.linkThreshold)}`);
+      this.link(best, a, t, reason, bestScore);
+      return this.build(ev, seq, t, late, a, 'linked', best.key, false, bestScore, reason, null);
+    }
+    const inc = this.newIncident(`${a.fingerprint}@${t}`, t);
+    const why =
+      best === null || bestScore === null
+        ? `opened: no active incident within ${cfg.maxHops} hops, of the same name or on the same ${cfg.indexLabels.join('/')}`
+        : `opened: the best candidate ${best.key} scored ${bestScore.total.toFixed(2)} < ${cfg.linkThreshold.toFixed(2)} (topology ${bestScore.topology.toFixed(2)}, time ${bestScore.time.toFixed(2)}, labels ${bestScore.labels.toFixed(2)}, text ${bestScore.text.toFixed(2)}, learned ${bestScore.learned.toFixed(2)}${this.penalties(bestScore)})`;
+    this.link(inc, a, t, why, null);
+    return this.build(ev, seq, t, late, a, 'opened', inc.key, true, bestScore, why, null);
+  }
+
+  /**
+   * The best of the first `count` candidates in `scratch`, judged together (root fit against
+   * rivals), with the best score even when it is below the link threshold (for the reason).
+   */
+  private pick(a: AlertState, t: number, count: number): Picked {
     let best: IncidentState | null = null;
     let bestScore: ScoreBreakdown | null = null;
     let bestFrom: number | null = null;
@@ -382,7 +480,24 @@ export class CorrelationEngine {
     let rivalExplains = false;
     let rivalOnTime = false;
     let nearestOnTime = Number.POSITIVE_INFINITY;
-    for (const [inc, hit] of this.candidates(a, t)) {
+    // Candidates without a root fit (found by name or label, or on an implicit item) are never
+    // touched by the judging below, so they can be scored last and skipped when their upper
+    // bound cannot reach the best score by then (see EngineConfig.pruneCandidates).
+    const prune = this.pruneable;
+    const found = this.scratch;
+    let deferred = 0;
+    let top = -1;
+    for (let i = 0; i < count; i++) {
+      const c = found[i]!;
+      const inc = c.inc!;
+      const hit = c.hit;
+      c.deferred = prune && (hit === null || hit.implicit !== undefined);
+      if (c.deferred) {
+        c.bound = this.looseScoreBound(hit);
+        if (top < 0 || c.bound > found[top]!.bound) top = i;
+        deferred++;
+        continue;
+      }
       const s = this.score(a, inc, hit, t);
       scored.push([inc, hit, s]);
       if (s.rootFit === 'effect' && s.total >= this.config.linkThreshold) {
@@ -417,20 +532,34 @@ export class CorrelationEngine {
         bestFrom = hit === null || hit.implicit !== undefined ? null : hit.from;
       }
     }
-    const cfg = this.config;
-    if (best !== null && bestScore !== null && bestScore.total >= cfg.linkThreshold) {
-      const fromId = bestFrom !== null && this.graph ? this.graph.idOf(bestFrom) : null;
-      const reason = `linked: ${describeLink(bestScore, this.graph, fromId, cfg.maxHops, cfg.linkThreshold)}`;
-      this.link(best, a, t, reason, bestScore);
-      return this.build(ev, seq, t, late, a, 'linked', best.key, false, bestScore, reason, null);
+    if (deferred > 0) {
+      // The highest bound first (usually the incident on the alert's own item): its score then
+      // rules out most of the rest. The best only rises, so a bound below it stays below it.
+      // `bound` holds the loose bound (time term at its most); the exact one only when needed.
+      for (let n = -1; n < count; n++) {
+        const i = n < 0 ? top : n;
+        if (n === top) continue;
+        const c = found[i]!;
+        if (!c.deferred) continue;
+        const inc = c.inc!;
+        const hit = c.hit;
+        if (bestScore !== null && (c.bound < bestScore.total || this.scoreBound(inc, hit, t) < bestScore.total)) {
+          this.candidatesPruned++;
+          continue;
+        }
+        const s = this.score(a, inc, hit, t);
+        if (
+          bestScore === null ||
+          s.total > bestScore.total ||
+          (s.total === bestScore.total && (inc.firstOnsetMs < best!.firstOnsetMs || (inc.firstOnsetMs === best!.firstOnsetMs && inc.key < best!.key)))
+        ) {
+          best = inc;
+          bestScore = s;
+          bestFrom = null;
+        }
+      }
     }
-    const inc = this.newIncident(`${a.fingerprint}@${t}`, t);
-    const why =
-      best === null || bestScore === null
-        ? `opened: no active incident within ${cfg.maxHops} hops, of the same name or on the same ${cfg.indexLabels.join('/')}`
-        : `opened: the best candidate ${best.key} scored ${bestScore.total.toFixed(2)} < ${cfg.linkThreshold.toFixed(2)} (topology ${bestScore.topology.toFixed(2)}, time ${bestScore.time.toFixed(2)}, labels ${bestScore.labels.toFixed(2)}, text ${bestScore.text.toFixed(2)}, learned ${bestScore.learned.toFixed(2)}${this.penalties(bestScore)})`;
-    this.link(inc, a, t, why, null);
-    return this.build(ev, seq, t, late, a, 'opened', inc.key, true, bestScore, why, null);
+    return { best, bestScore, bestFrom };
   }
 
   /** The root-fit and role factors that lowered a candidate's score, for an `opened` reason. */
@@ -444,63 +573,101 @@ export class CorrelationEngine {
     return out.length === 0 ? '' : `; ${out.join('; ')}`;
   }
 
-  private candidates(a: AlertState, t: number): Map<IncidentState, TopoHit | null> {
-    const found = new Map<IncidentState, TopoHit | null>();
+  /**
+   * Candidates for `a`, gathered into `scratch` from `n` on (returns the new count): the open,
+   * recently active incidents near its items, or on its implicit item, with their topology
+   * hit. `gatherIndexed` adds those of its name and index labels. Together, cut to
+   * `maxCandidates` (the strongest topology hit first, then the most recently active, then by
+   * key), they are the candidates; in no particular order: `pick` judges by a total order.
+   */
+  private gatherHits(a: AlertState, t: number, stamp: number): number {
+    const found = this.scratch;
+    let n = 0;
+    const minLast = t - this.config.maxGapMs;
     if (this.reach !== null) {
       for (const from of a.items) {
         for (const r of this.reach.of(from)) {
           const set = this.byItem.get(r.index);
           if (set === undefined) continue;
           for (const inc of set) {
-            const cur = found.get(inc);
             // The reach list is strongest first, but the lag scaling can reorder, so every entry counts.
-            const affinity = r.affinity * this.lagFactor(r.relation, t - (inc.itemOnsets.get(r.index) ?? t));
-            if (cur === undefined || cur === null || affinity > cur.affinity) {
-              found.set(inc, { affinity, hops: r.hops, relation: r.relation, via: r.index, from, lagMs: t - (inc.itemOnsets.get(r.index) ?? t) });
+            const lagMs = t - (inc.itemOnsets.get(r.index) ?? t);
+            const affinity = r.affinity * this.lagFactor(r.relation, lagMs);
+            if (inc.candidateStamp === stamp) {
+              const cur = found[inc.candidateSlot]!;
+              if (cur.hit === null || affinity > cur.hit.affinity) cur.hit = { affinity, hops: r.hops, relation: r.relation, via: r.index, from, lagMs };
+            } else if (eligible(inc, minLast)) {
+              n = putCandidate(found, n, inc, stamp, { affinity, hops: r.hops, relation: r.relation, via: r.index, from, lagMs });
             }
           }
         }
       }
     }
+    if (a.items.length === 0) n = this.implicitHits(a, t, n, stamp, minLast);
+    return n;
+  }
+
+  /** See gatherHits: adds the incidents filed under `a`'s name and index labels not found yet. */
+  private gatherIndexed(a: AlertState, t: number, stamp: number, n: number): number {
+    const found = this.scratch;
+    const minLast = t - this.config.maxGapMs;
     const named = this.byName.get(a.name);
-    if (named) for (const inc of named) if (!found.has(inc)) found.set(inc, null);
+    if (named) for (const inc of named) if (inc.candidateStamp !== stamp && eligible(inc, minLast)) n = putCandidate(found, n, inc, stamp, null);
     for (const k of this.config.indexLabels) {
       const v = a.labels[k];
       const set = v === undefined ? undefined : this.byPair.get(`${k}=${v}`);
-      if (set) for (const inc of set) if (!found.has(inc)) found.set(inc, null);
+      if (set) for (const inc of set) if (inc.candidateStamp !== stamp && eligible(inc, minLast)) n = putCandidate(found, n, inc, stamp, null);
     }
-    if (a.items.length === 0) this.implicitHits(a, t, found);
-    for (const inc of found.keys()) {
-      if (inc.status !== 'open' || t - inc.lastOnsetMs > this.config.maxGapMs) found.delete(inc);
-    }
-    if (found.size <= this.config.maxCandidates) return found;
-    const kept = [...found].sort(
-      ([x, hx], [y, hy]) => (hy?.affinity ?? 0) - (hx?.affinity ?? 0) || y.lastOnsetMs - x.lastOnsetMs || (x.key < y.key ? -1 : 1),
-    );
-    return new Map(kept.slice(0, this.config.maxCandidates));
+    return n;
   }
 
   /**
    * An alert on no known item shares an implicit item with incidents filed under the same value
    * of its first implicit-item label (e.g. the same service): as close as the same item.
    */
-  private implicitHits(a: AlertState, t: number, found: Map<IncidentState, TopoHit | null>): void {
+  private implicitHits(a: AlertState, t: number, n: number, stamp: number, minLast: number): number {
+    const found = this.scratch;
     for (const k of this.config.implicitItemLabels) {
       const v = a.labels[k];
       if (v === undefined) continue;
       const set = this.byPair.get(`${k}=${v}`);
       if (set) {
+        const implicit = flatString(`${k} "${v}"`);
         for (const inc of set) {
           const lagMs = t - inc.firstOnsetMs;
           const affinity = (this.config.topologyAffinity.self[0] ?? 1) * this.lagFactor('self', lagMs);
-          const cur = found.get(inc);
-          if (cur === undefined || cur === null || affinity > cur.affinity) {
-            found.set(inc, { affinity, hops: 0, relation: 'self', via: -1, from: -1, lagMs, implicit: `${k} "${v}"` });
-          }
+          const hit: TopoHit = { affinity, hops: 0, relation: 'self', via: -1, from: -1, lagMs, implicit };
+          if (inc.candidateStamp === stamp) {
+            const cur = found[inc.candidateSlot]!;
+            if (cur.hit === null || affinity > cur.hit.affinity) cur.hit = hit;
+          } else if (eligible(inc, minLast)) n = putCandidate(found, n, inc, stamp, hit);
         }
       }
-      return;
+      return n;
     }
+    return n;
+  }
+
+  /**
+   * An upper bound on `score(a, inc, hit, t).total` for a candidate without a root fit (hit
+   * null or implicit): the same time and topology terms, computed the same way, and the
+   * largest possible label, text and learned terms (1). Floating-point rounding is monotone,
+   * so with non-negative weights the bound is never below the real total.
+   */
+  private scoreBound(inc: IncidentState, hit: TopoHit | null, t: number): number {
+    const cfg = this.config;
+    const time = Math.exp(-Math.abs(t - inc.lastOnsetMs) / cfg.timeScaleMs);
+    const topology = hit?.affinity ?? 0;
+    const w = cfg.weights;
+    const total = w.time * time + w.topology * topology + w.labels * 1 + w.text * 1 + w.learned * 1;
+    return total * this.roleFactorBound;
+  }
+
+  /** `scoreBound` with the time term at its largest (1): no exponential, never below it. */
+  private looseScoreBound(hit: TopoHit | null): number {
+    const w = this.config.weights;
+    const total = w.time * 1 + w.topology * (hit?.affinity ?? 0) + w.labels * 1 + w.text * 1 + w.learned * 1;
+    return total * this.roleFactorBound;
   }
 
   /** See EngineConfig.causalLag. */
@@ -512,6 +679,7 @@ export class CorrelationEngine {
 
   private score(a: AlertState, inc: IncidentState, hit: TopoHit | null, t: number): ScoreBreakdown {
     const cfg = this.config;
+    this.candidatesScored++;
     const gapMs = t - inc.lastOnsetMs;
     const time = Math.exp(-Math.abs(gapMs) / cfg.timeScaleMs);
     let topology = hit?.affinity ?? 0;
@@ -546,7 +714,7 @@ export class CorrelationEngine {
     }
     let learned = 0;
     let learnedWith: string | null = null;
-    if (cfg.learning.enabled) {
+    if (cfg.learning.enabled && this.model.hasEvidence(a.type)) {
       let bestValue = Number.NEGATIVE_INFINITY;
       let checked = 0;
       for (const type of inc.types.keys()) {
@@ -640,7 +808,7 @@ export class CorrelationEngine {
    */
   private secondRoot(a: AlertState, inc: IncidentState, learned: number): { share: number | null; factor: number; item: number | null } {
     const cfg = this.config.roles;
-    if (!cfg.enabled || a.items.length === 0) return { share: null, factor: 1, item: null };
+    if (!cfg.enabled || a.items.length === 0) return NO_ROLE;
     const share = this.roles.role(a.type)?.rootShare ?? null;
     // Learned co-occurrence with the incident's types vouches for the pair: a type that is
     // usually a root can still be a known symptom of this kind of fault.
@@ -689,6 +857,8 @@ export class CorrelationEngine {
       names: new Map(),
       resolveVersion: 0,
       split: 0,
+      candidateStamp: -1,
+      candidateSlot: -1,
     };
     this.incidents.set(key, inc);
     return inc;
@@ -932,7 +1102,8 @@ export class CorrelationEngine {
   /** Flapping with hysteresis: N changes within the window mark it; a quiet period unmarks it. */
   private stateChange(a: AlertState, t: number): void {
     const f = this.config.flapping;
-    a.changes.push(t);
+    if (a.changes.length === 0) a.changes = [t];
+    else a.changes.push(t);
     if (a.changes.length > f.changes) a.changes.shift();
     a.lastChangeMs = t;
     if (!a.flapping && a.changes.length >= f.changes && t - a.changes[0]! <= f.windowMs) {
@@ -1113,6 +1284,35 @@ interface RootFit {
   silentParent: boolean;
   /** For `effect`: causal hops from the alert's item up to the root. */
   hops: number | null;
+}
+
+/** Open and with a new alert at or after `minLast` (within maxGapMs). */
+function eligible(inc: IncidentState, minLast: number): boolean {
+  return inc.status === 'open' && inc.lastOnsetMs >= minLast;
+}
+
+/** Files `inc` as candidate `n` (reusing the entry there), stamped so later index hits find its slot. */
+function putCandidate(found: Candidate[], n: number, inc: IncidentState, stamp: number, hit: TopoHit | null): number {
+  inc.candidateStamp = stamp;
+  inc.candidateSlot = n;
+  const c = found[n];
+  if (c === undefined) found.push({ inc, hit, bound: 0, deferred: false });
+  else {
+    c.inc = inc;
+    c.hit = hit;
+  }
+  return n + 1;
+}
+
+/** Whether every one of the first `n` candidates has a topology hit of positive strength. */
+function allStrong(found: Candidate[], n: number): boolean {
+  for (let i = 0; i < n; i++) if (!(found[i]!.hit !== null && found[i]!.hit!.affinity > 0)) return false;
+  return true;
+}
+
+/** The cap's order: strongest topology hit, then most recently active, then key. */
+function strongerCandidate(x: Candidate, y: Candidate): number {
+  return (y.hit?.affinity ?? 0) - (x.hit?.affinity ?? 0) || y.inc!.lastOnsetMs - x.inc!.lastOnsetMs || (x.inc!.key < y.inc!.key ? -1 : 1);
 }
 
 function addTo<K>(map: Map<K, Set<IncidentState>>, key: K, inc: IncidentState): void {

@@ -108,6 +108,13 @@ export interface EngineConfig {
   };
   /** Candidates scored per event, nearest first: keeps the per-event cost flat in a storm. */
   maxCandidates: number;
+  /**
+   * Skip the full scoring of a candidate whose upper bound (exact time and topology terms, the
+   * best possible label, text and learned terms) is below the best score already found: the
+   * same decisions at a fraction of the cost when many incidents share names or labels. Off
+   * only to check that claim (test/correlator/engine/pruned-scoring.test.ts).
+   */
+  pruneCandidates: boolean;
   /** Incidents kept per alert name and per label pair in the candidate index, most recently active. */
   indexFanout: number;
   /** Members an incident is compared with for label and text similarity: its first and latest ones. */
@@ -149,6 +156,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = Object.freeze({
   holdMs: 5 * 60_000,
   flapping: { changes: 3, windowMs: 15 * 60_000, quietMs: 15 * 60_000 },
   maxCandidates: 48,
+  pruneCandidates: true,
   indexFanout: 64,
   exemplars: 4,
   alertRetentionMs: 60 * 60_000,

@@ -77,6 +77,9 @@ export interface IncidentState {
   /** Bumped to cancel a pending resolve timer. */
   resolveVersion: number;
   split: number;
+  /** Scratch for candidate gathering: the event that last found it, and its slot then. */
+  candidateStamp: number;
+  candidateSlot: number;
 }
 
 export type TimerKind = 'unindex' | 'resolve' | 'unflap' | 'evict-incident';

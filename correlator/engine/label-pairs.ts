@@ -10,5 +10,6 @@ export function labelPairs(labels: Readonly<Record<string, string>>, volatile: R
     if (k === 'alertname' || volatile.has(k)) continue;
     out.push(`${k}=${labels[k]}`);
   }
-  return out.sort();
+  // Kept per alert: a right-sized copy, not the array `push` grew with room to spare.
+  return out.sort().slice();
 }
