@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import type { AlertEvent, AlertRecord, SuppressionRef } from './alert.ts';
 import { type Executor, iso, isoOrNull } from '../db/executor.ts';
 import { dedupKeyOf } from './alert-state.ts';
+import { freshRecord } from './alert-state.ts';
 
 export interface RecordResult {
   /** False when this exact event was seen before (a redelivery or a repeat), or was ignored. */
@@ -112,7 +113,7 @@ export class AlertRepository {
       const eventId = eventIds.get(ev.fingerprint);
       const previous = before ? { status: before.status, severity: before.severity } : undefined;
       if (created.has(ev.fingerprint)) {
-        results[i] = { isNewEvent: eventId !== undefined, alert: recordOf(ev, receivedAt), previous: undefined, eventId };
+        results[i] = { isNewEvent: eventId !== undefined, alert: freshRecord(ev, receivedAt), previous: undefined, eventId };
       } else if (eventId === undefined) {
         repeats.push(ev.fingerprint);
         results[i] = { isNewEvent: false, alert: before, previous };
@@ -369,29 +370,6 @@ function newAlertRow(ev: AlertEvent & { status: AlertRecord['status'] }, receive
     last_event_at: ev.eventTime,
     first_seen_at: receivedAt,
     last_seen_at: receivedAt,
-  };
-}
-
-/** The state of an alert just created from its first event. */
-function recordOf(ev: AlertEvent, receivedAt: string): AlertRecord {
-  return {
-    fingerprint: ev.fingerprint,
-    source: ev.source,
-    sourceFingerprint: ev.sourceFingerprint,
-    name: ev.name,
-    severity: ev.severity,
-    status: ev.status as AlertRecord['status'],
-    labels: ev.labels,
-    annotations: ev.annotations,
-    startsAt: iso(ev.startsAt),
-    endsAt: ev.endsAt === null ? null : iso(ev.endsAt),
-    lastEventAt: iso(ev.eventTime),
-    acknowledgedAt: null,
-    firstSeenAt: iso(receivedAt),
-    lastSeenAt: iso(receivedAt),
-    repeatCount: 0,
-    suppressedBy: null,
-    flapping: false,
   };
 }
 

@@ -5,10 +5,10 @@
  * cursor for the next one, null on the last. Read-only; the correlator never calls this.
  */
 import { sql } from 'kysely';
-import { type Executor, iso } from '../db/executor.ts';
+import type { Executor } from '../db/executor.ts';
 import { badRequest } from '../errors/app-error.ts';
 import type { Incident, IncidentMember } from './incident.ts';
-import { IncidentRepository } from './incident-repository.ts';
+import { IncidentRepository, MEMBER_COLUMNS, memberOf } from './incident-repository.ts';
 
 export const MEMBER_PAGE_DEFAULT = 200;
 export const MEMBER_PAGE_MAX = 1000;
@@ -29,22 +29,9 @@ export async function memberPage(db: Executor, incidentId: string, limit: number
   let q = db
     .selectFrom('incident_alerts')
     .innerJoin('alerts', 'alerts.fingerprint', 'incident_alerts.fingerprint')
-    .select([
-      'alerts.fingerprint',
-      'alerts.source',
-      'alerts.source_fingerprint',
-      'alerts.name',
-      'alerts.status',
-      'alerts.severity',
-      'alerts.labels',
-      'incident_alerts.link_reason',
-      'incident_alerts.linked_at',
-      // The exact stored time (microseconds) for the cursor: a JS Date would round it.
-      sql<string>`incident_alerts.linked_at::text`.as('linked_at_text'),
-      'incident_alerts.score',
-      'alerts.suppressed_by',
-      'alerts.flapping',
-    ])
+    .select(MEMBER_COLUMNS)
+    // The exact stored time (microseconds) for the cursor: a JS Date would round it.
+    .select(sql<string>`incident_alerts.linked_at::text`.as('linked_at_text'))
     .where('incident_alerts.incident_id', '=', incidentId);
   if (after) q = q.where(sql<boolean>`(incident_alerts.linked_at, incident_alerts.fingerprint) > (${after.at}::timestamptz, ${after.fingerprint})`);
   const rows = await q.orderBy('incident_alerts.linked_at').orderBy('incident_alerts.fingerprint').limit(limit + 1).execute();
@@ -52,20 +39,7 @@ export async function memberPage(db: Executor, incidentId: string, limit: number
   const page = more ? rows.slice(0, limit) : rows;
   const last = page.at(-1);
   return {
-    members: page.map((r) => ({
-      fingerprint: r.fingerprint,
-      source: r.source,
-      sourceFingerprint: r.source_fingerprint,
-      name: r.name,
-      status: r.status,
-      severity: r.severity,
-      labels: r.labels,
-      linkReason: r.link_reason,
-      linkedAt: iso(r.linked_at),
-      linkScore: r.score,
-      suppressedBy: r.suppressed_by,
-      flapping: r.flapping,
-    })),
+    members: page.map(memberOf),
     next: more && last ? encodeCursor({ at: last.linked_at_text, fingerprint: last.fingerprint }) : null,
   };
 }

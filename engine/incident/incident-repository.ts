@@ -2,7 +2,7 @@
  * Incidents and their members. Returns domain types; the caller owns the transaction.
  */
 import { randomUUID } from 'node:crypto';
-import { type SelectQueryBuilder, sql } from 'kysely';
+import { type Selectable, type SelectQueryBuilder, sql } from 'kysely';
 import { type Incident, type IncidentMember, type IncidentStatus, type IncidentSummary, type RootCauseCandidateView, SUMMARY_FINGERPRINT_LIMIT } from './incident.ts';
 import { type SeverityLevel, levelRank, rankedWords, wordsOfRank, worstSeverity } from './severity.ts';
 import { type Executor, iso, isoOrNull } from '../db/executor.ts';
@@ -369,38 +369,12 @@ export class IncidentRepository {
     const rows = await this.db
       .selectFrom('incident_alerts')
       .innerJoin('alerts', 'alerts.fingerprint', 'incident_alerts.fingerprint')
-      .select([
-        'alerts.fingerprint',
-        'alerts.source',
-        'alerts.source_fingerprint',
-        'alerts.name',
-        'alerts.status',
-        'alerts.severity',
-        'alerts.labels',
-        'incident_alerts.link_reason',
-        'incident_alerts.linked_at',
-        'incident_alerts.score',
-        'alerts.suppressed_by',
-        'alerts.flapping',
-      ])
+      .select(MEMBER_COLUMNS)
       .where('incident_alerts.incident_id', '=', id)
       .orderBy('incident_alerts.linked_at')
       .orderBy('alerts.fingerprint')
       .execute();
-    const members: IncidentMember[] = rows.map((r) => ({
-      fingerprint: r.fingerprint,
-      source: r.source,
-      sourceFingerprint: r.source_fingerprint,
-      name: r.name,
-      status: r.status,
-      severity: r.severity,
-      labels: r.labels,
-      linkReason: r.link_reason,
-      linkedAt: iso(r.linked_at),
-      linkScore: r.score,
-      suppressedBy: r.suppressed_by,
-      flapping: r.flapping,
-    }));
+    const members: IncidentMember[] = rows.map(memberOf);
     const extra = await this.db.selectFrom('incidents').select('root_causes').where('id', '=', id).executeTakeFirst();
     return { ...summary, members, rootCauses: (extra?.root_causes ?? []) as Incident['rootCauses'], timeline: await this.timeline(id, 500) };
   }
@@ -561,5 +535,42 @@ function toSummary(row: IncidentRow, sourceFingerprints: string[]): IncidentSumm
     acknowledgedAt: isoOrNull(row.acknowledged_at),
     acknowledgedBy: row.acknowledged_by,
     mergedInto: row.merged_into,
+  };
+}
+
+/** The columns a member is read from (incident_alerts joined with alerts). */
+export const MEMBER_COLUMNS = [
+  'alerts.fingerprint',
+  'alerts.source',
+  'alerts.source_fingerprint',
+  'alerts.name',
+  'alerts.status',
+  'alerts.severity',
+  'alerts.labels',
+  'incident_alerts.link_reason',
+  'incident_alerts.linked_at',
+  'incident_alerts.score',
+  'alerts.suppressed_by',
+  'alerts.flapping',
+] as const;
+
+type MemberRow = Pick<Selectable<DB['alerts']>, 'fingerprint' | 'source' | 'source_fingerprint' | 'name' | 'status' | 'severity' | 'labels' | 'suppressed_by' | 'flapping'> &
+  Pick<Selectable<DB['incident_alerts']>, 'link_reason' | 'linked_at' | 'score'>;
+
+/** A member as the API shows it, from a row with MEMBER_COLUMNS. */
+export function memberOf(r: MemberRow): IncidentMember {
+  return {
+    fingerprint: r.fingerprint,
+    source: r.source,
+    sourceFingerprint: r.source_fingerprint,
+    name: r.name,
+    status: r.status,
+    severity: r.severity,
+    labels: r.labels,
+    linkReason: r.link_reason,
+    linkedAt: iso(r.linked_at),
+    linkScore: r.score,
+    suppressedBy: r.suppressed_by,
+    flapping: r.flapping,
   };
 }
