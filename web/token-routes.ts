@@ -15,6 +15,7 @@ import { notFound } from '../engine/errors/app-error.ts';
 import { stringEnum } from '../engine/http/string-enum.ts';
 import { requirePermission } from './access-plugin.ts';
 import { audit } from './audit.ts';
+import { OffsetPageQuery, UuidParams } from './common-schemas.ts';
 
 const CreateBody = Type.Object(
   {
@@ -24,14 +25,6 @@ const CreateBody = Type.Object(
   },
   { additionalProperties: false },
 );
-const ListQuery = Type.Object(
-  {
-    limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
-    offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
-  },
-  { additionalProperties: false },
-);
-const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
 
 export interface TokenRoutesOptions {
   database: Database;
@@ -51,13 +44,13 @@ export const tokenRoutes: FastifyPluginAsync<TokenRoutesOptions> = async (app, {
     return reply.code(201).send({ ...token, token: secret });
   });
 
-  app.get<{ Querystring: Static<typeof ListQuery> }>('/api/v1/tokens', { schema: { querystring: ListQuery } }, async (request) => {
+  app.get<{ Querystring: Static<typeof OffsetPageQuery> }>('/api/v1/tokens', { schema: { querystring: OffsetPageQuery } }, async (request) => {
     const { limit, offset } = request.query;
     const items = await new TokenRepository(database.db).list({ limit, offset });
     return { items, limit, offset };
   });
 
-  app.delete<{ Params: Static<typeof IdParams> }>('/api/v1/tokens/:id', { schema: { params: IdParams } }, async (request, reply) => {
+  app.delete<{ Params: Static<typeof UuidParams> }>('/api/v1/tokens/:id', { schema: { params: UuidParams } }, async (request, reply) => {
     const outcome = await database.db.transaction().execute(async (trx) => {
       const result = await new TokenRepository(trx).revoke(request.params.id);
       if (result === 'revoked') await audit(request, 'token.revoked', { type: 'token', id: request.params.id }, {}, { db: trx });

@@ -18,6 +18,7 @@ import { AppError, badRequest, notFound } from '../engine/errors/app-error.ts';
 import { stringEnum } from '../engine/http/string-enum.ts';
 import { accessOf, requireActor, requirePermission } from './access-plugin.ts';
 import { changeContext } from './audit.ts';
+import { OffsetPageQuery, UuidParams } from './common-schemas.ts';
 
 const Password = Type.String({ minLength: MIN_PASSWORD_LENGTH, maxLength: MAX_PASSWORD_LENGTH });
 const DisplayName = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
@@ -46,14 +47,6 @@ const PasswordBody = Type.Object(
   },
   { additionalProperties: false },
 );
-const ListQuery = Type.Object(
-  {
-    limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
-    offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
-  },
-  { additionalProperties: false },
-);
-const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
 
 export interface UserRoutesOptions {
   /** Shared with the login route: guessing a current password counts as failed logins. */
@@ -68,7 +61,7 @@ export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (app, { t
   await app.register(async (admin) => {
     admin.addHook('onRequest', requirePermission('admin'));
 
-    admin.get<{ Querystring: Static<typeof ListQuery> }>('/api/v1/users', { schema: { querystring: ListQuery } }, async (request) => {
+    admin.get<{ Querystring: Static<typeof OffsetPageQuery> }>('/api/v1/users', { schema: { querystring: OffsetPageQuery } }, async (request) => {
       const { limit, offset } = request.query;
       const items = await new UserRepository(accessOf(request).database.db).list({ limit, offset });
       return { items, limit, offset };
@@ -79,15 +72,15 @@ export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (app, { t
       return reply.code(201).send(user);
     });
 
-    admin.get<{ Params: Static<typeof IdParams> }>('/api/v1/users/:id', { schema: { params: IdParams } }, async (request) => {
+    admin.get<{ Params: Static<typeof UuidParams> }>('/api/v1/users/:id', { schema: { params: UuidParams } }, async (request) => {
       const user = await new UserRepository(accessOf(request).database.db).get(request.params.id);
       if (!user) throw notFound(`user ${request.params.id}`);
       return user;
     });
 
-    admin.patch<{ Params: Static<typeof IdParams>; Body: Static<typeof PatchBody> }>(
+    admin.patch<{ Params: Static<typeof UuidParams>; Body: Static<typeof PatchBody> }>(
       '/api/v1/users/:id',
-      { schema: { params: IdParams, body: PatchBody } },
+      { schema: { params: UuidParams, body: PatchBody } },
       async (request) => {
         const user = await service(request).update(request.params.id, request.body, changeContext(request));
         if (user.disabledAt !== null) await sessionsEnded({ type: 'sessions.ended', reason: 'user disabled', userId: user.id });
@@ -96,9 +89,9 @@ export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (app, { t
     );
   });
 
-  app.put<{ Params: Static<typeof IdParams>; Body: Static<typeof PasswordBody> }>(
+  app.put<{ Params: Static<typeof UuidParams>; Body: Static<typeof PasswordBody> }>(
     '/api/v1/users/:id/password',
-    { schema: { params: IdParams, body: PasswordBody }, onRequest: requireActor() },
+    { schema: { params: UuidParams, body: PasswordBody }, onRequest: requireActor() },
     async (request, reply) => {
       const actor = request.actor!;
       const self = actor.kind === 'user' && actor.id === request.params.id;
