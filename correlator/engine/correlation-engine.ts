@@ -58,6 +58,26 @@ export interface CorrelationEngineDeps {
    * persist it or rank its root causes before the engine forgets it after its retention.
    */
   onIncidentResolved?: (incident: IncidentView) => void;
+  /**
+   * What a resolved incident taught the learned models, as it is learned: the moment to store
+   * it, so a restarted engine knows it (see `learn`).
+   */
+  onLesson?: (lesson: Lesson) => void;
+  /** Incidents already learned from (their lessons stored and given to `learn`): not learned again when they resolve anew in a replay. */
+  learned?: ReadonlySet<string>;
+}
+
+/**
+ * What one confirmed incident teaches: its alert types (co-occurrence), and which of them fired
+ * on its root items (roles; both empty when it had no root item).
+ */
+export interface Lesson {
+  key: string;
+  /** Engine time of the resolve, ms. */
+  atMs: number;
+  types: string[];
+  onRoot: string[];
+  elsewhere: string[];
 }
 
 /**
@@ -144,6 +164,8 @@ export class CorrelationEngine {
   private readonly unindexPending = new WeakSet<IncidentState>();
   private readonly flapIn = new WeakMap<AlertState, IncidentState>();
   private readonly onIncidentResolved: ((incident: IncidentView) => void) | null;
+  private readonly onLesson: ((lesson: Lesson) => void) | null;
+  private readonly learned: ReadonlySet<string>;
   /** EngineConfig.pruneCandidates, where the score bound is sound for the configured weights. */
   private readonly pruneable: boolean;
   private readonly roleFactorBound: number;
@@ -162,6 +184,8 @@ export class CorrelationEngine {
     this.rules = deps.suppression ?? NO_SUPPRESSION;
     this.inhibition = new InhibitionIndex(this.rules.inhibitRules);
     this.onIncidentResolved = deps.onIncidentResolved ?? null;
+    this.onLesson = deps.onLesson ?? null;
+    this.learned = deps.learned ?? new Set();
     // The bound assumes every term only adds and the role factor is a non-negative scale.
     const w = this.config.weights;
     const roleFactor = this.config.roles.enabled ? this.config.roles.factor : 1;
@@ -1034,25 +1058,39 @@ export class CorrelationEngine {
     inc.status = 'resolved';
     inc.resolvedAtMs = at;
     this.unindex(inc);
-    // A resolved incident nobody split is taken as a confirmed grouping of its alert types.
-    if (this.config.learning.enabled) this.model.observeIncident(inc.types.keys());
-    if (this.config.roles.enabled) this.observeRoles(inc);
+    // A resolved incident is taken as a confirmed grouping of its alert types (operators' splits
+    // and merges teach the model through feedback).
+    if (!this.learned.has(inc.key)) {
+      const lesson = this.lessonOf(inc, at);
+      this.learn(lesson);
+      this.onLesson?.(lesson);
+    }
     this.schedule('evict-incident', at + this.config.incidentRetentionMs, { incident: inc }, at);
     this.onIncidentResolved?.(this.view(inc));
   }
 
-  /** Teaches the role model which of a confirmed incident's types fired on its roots. */
-  private observeRoles(inc: IncidentState): void {
-    if (inc.roots.size === 0) return;
+  /**
+   * Teaches the learned models one confirmed incident: live when it resolves, or a stored
+   * lesson when an engine is rebuilt (before replaying recent events).
+   */
+  learn(lesson: Lesson): void {
+    if (this.config.learning.enabled) this.model.observeIncident(lesson.types);
+    if (this.config.roles.enabled && lesson.onRoot.length + lesson.elsewhere.length > 0) this.roles.observeIncident(lesson.onRoot, lesson.elsewhere);
+  }
+
+  /** Which of a confirmed incident's types fired on its roots, and which elsewhere. */
+  private lessonOf(inc: IncidentState, at: number): Lesson {
     const onRoot: string[] = [];
     const elsewhere: string[] = [];
-    for (const m of inc.members.values()) {
-      const items = m.alert.items;
-      if (items.length === 0) continue;
-      if (items.some((i) => inc.roots.has(i))) onRoot.push(m.alert.type);
-      else elsewhere.push(m.alert.type);
+    if (inc.roots.size > 0) {
+      for (const m of inc.members.values()) {
+        const items = m.alert.items;
+        if (items.length === 0) continue;
+        if (items.some((i) => inc.roots.has(i))) onRoot.push(m.alert.type);
+        else elsewhere.push(m.alert.type);
+      }
     }
-    this.roles.observeIncident(onRoot, elsewhere);
+    return { key: inc.key, atMs: at, types: [...inc.types.keys()], onRoot: [...new Set(onRoot)], elsewhere: [...new Set(elsewhere)] };
   }
 
   // ---------------------------------------------------------------------------------------

@@ -17,6 +17,8 @@ import type { StreamMessage } from '../../engine/bus/events.ts';
 import type { Executor } from '../../engine/db/executor.ts';
 import { IncidentRepository, type MemberChange } from '../../engine/incident/incident-repository.ts';
 import { StreamRepository } from '../../engine/stream/stream-repository.ts';
+import type { Lesson } from '../engine/correlation-engine.ts';
+import { LessonRepository } from './lesson-repository.ts';
 
 type Opened = Parameters<IncidentRepository['createMany']>[0][number];
 type TimelineEntry = Parameters<IncidentRepository['addTimelineMany']>[0][number];
@@ -47,6 +49,10 @@ export interface DecidedWrite {
   touched: Map<string, { created: boolean; key: string }>;
   /** Ranked root-cause candidates per incident, for those touched (resolved ones included). */
   rootCauses: Map<string, unknown[]>;
+  /** What incidents the engine resolved taught its learned models, in learned order. */
+  lessons: Lesson[];
+  /** Also delete all but the latest stored lessons (now and then, to keep the table bounded). */
+  pruneLessons: boolean;
 }
 
 export async function writeDecided(trx: Executor, w: DecidedWrite): Promise<StreamMessage[]> {
@@ -58,6 +64,9 @@ export async function writeDecided(trx: Executor, w: DecidedWrite): Promise<Stre
   await incidents.applyChanges(w.changes, w.now);
   const reopened = new Set<string>();
   for (const id of w.reopen) if (await incidents.reopen(id, w.now)) reopened.add(id);
+  const lessons = new LessonRepository(trx);
+  await lessons.addMany(w.lessons);
+  if (w.pruneLessons) await lessons.prune();
   await incidents.addTimelineMany(w.timeline.filter((e) => !e.ifReopened || reopened.has(e.incidentId)).map(({ ifReopened: _, ...e }) => e));
   const touched = new Map(w.touched);
   for (const r of w.resolved) {

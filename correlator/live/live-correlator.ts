@@ -37,7 +37,8 @@ import { ItemMatcher } from '../../engine/topology/item-matcher.ts';
 import { TopologyGraph } from '../../engine/topology/topology-graph.ts';
 import { TopologyRepository } from '../../engine/topology/topology-repository.ts';
 import { CoOccurrenceModel } from '../engine/co-occurrence-model.ts';
-import { CorrelationEngine } from '../engine/correlation-engine.ts';
+import { CorrelationEngine, type Lesson } from '../engine/correlation-engine.ts';
+import { LESSONS_KEPT, LessonRepository } from './lesson-repository.ts';
 import type { Decision } from '../engine/decision.ts';
 import type { EngineConfig } from '../engine/engine-config.ts';
 import { NO_SUPPRESSION, type SuppressionRules } from '../engine/find-suppression.ts';
@@ -150,6 +151,10 @@ export class LiveCorrelator {
   private lastEventWallMs = Number.NEGATIVE_INFINITY;
   /** Incidents the current engine resolved and no write has taken yet (one array per engine). */
   private resolved: IncidentView[] = [];
+  /** Lessons the current engine learned and no write has taken yet (one array per engine). */
+  private lessons: Lesson[] = [];
+  /** Lessons written since the table was last pruned. */
+  private lessonsSincePrune = 0;
   /** Tail of the write queue (never rejects); the latest write enqueued. */
   private writing: Promise<unknown> = Promise.resolve();
   private lastWrite: Promise<unknown> | null = null;
@@ -437,6 +442,11 @@ export class LiveCorrelator {
       .execute();
   }
 
+  /** The engine's learned models (for tests and diagnostics); null before the first build. */
+  learnedModels(): Pick<CorrelationEngine, 'model' | 'roles'> | null {
+    return this.engine;
+  }
+
   /** Open incidents as the engine holds them (for tests and diagnostics). */
   openIncidents(): IncidentView[] {
     return this.engine?.openIncidents() ?? [];
@@ -454,6 +464,7 @@ export class LiveCorrelator {
   private forget(): void {
     this.engine = null;
     this.resolved = [];
+    this.lessons = [];
     this.epoch++;
     this.pendingAlerts.clear();
     this.pendingEvents.clear();
@@ -511,6 +522,8 @@ export class LiveCorrelator {
     this.forget();
     const resolved: IncidentView[] = [];
     this.resolved = resolved;
+    const lessons: Lesson[] = [];
+    this.lessons = lessons;
     this.itemByChangeTarget = new Map();
     for (const item of topology.items) {
       for (const k of [item.labels.service, item.name, item.id]) if (k !== undefined && !this.itemByChangeTarget.has(k)) this.itemByChangeTarget.set(k, item.id);
@@ -522,6 +535,9 @@ export class LiveCorrelator {
     for (const f of await db.selectFrom('correlation_feedback').select(['type_a', 'type_b', 'weight']).orderBy('id').execute()) model.feedback(f.type_a, f.type_b, f.weight);
     model.replaying = false;
     this.model = model;
+    // What confirmed incidents taught before: learned again first, and not twice when their
+    // incidents resolve anew in the replay below.
+    const stored = await new LessonRepository(db).latest();
     const engine = new CorrelationEngine({
       graph,
       matcher,
@@ -529,7 +545,10 @@ export class LiveCorrelator {
       config: this.engineConfig,
       suppression: await this.suppressionRules(),
       onIncidentResolved: (view) => resolved.push(view),
+      onLesson: (lesson) => lessons.push(lesson),
+      learned: new Set(stored.map((l) => l.key)),
     });
+    for (const lesson of stored) engine.learn(lesson);
     const cfg = engine.config;
     const alerts = new AlertRepository(db);
     const latest = await db.selectFrom('alert_events').select((eb) => eb.fn.max('event_time').as('t')).executeTakeFirst();
@@ -553,7 +572,7 @@ export class LiveCorrelator {
     this.engine = engine;
     this.topologyVersion = topology.version;
     // Incidents whose hold ran out while nobody led are resolved now.
-    if (this.resolved.length === 0) return emptyOutcome();
+    if (this.resolved.length === 0 && this.lessons.length === 0) return emptyOutcome();
     return this.enqueueWrite(await this.decided(() => this.plan([], new Map())));
   }
 
@@ -714,6 +733,10 @@ export class LiveCorrelator {
       timeline.splice(f.at, 0, { incidentId: f.id, actor: 'correlator', kind: 'reopened', detail: { fingerprint: f.fingerprint, reason: f.reason }, ifReopened: true });
     }
     const resolved = this.resolved.splice(0).map((view) => ({ id: incidentIdOf(view.key), key: view.key, at: new Date(view.resolvedAtMs ?? this.now()).toISOString() }));
+    const lessons = this.lessons.splice(0);
+    this.lessonsSincePrune += lessons.length;
+    const pruneLessons = this.lessonsSincePrune >= LESSONS_KEPT / 10;
+    if (pruneLessons) this.lessonsSincePrune = 0;
     const rootCauses = new Map<string, unknown[]>();
     const ranked = new Map(touched);
     for (const r of resolved) if (!ranked.has(r.id)) ranked.set(r.id, { created: false, key: r.key });
@@ -731,7 +754,7 @@ export class LiveCorrelator {
       }
     }
     return {
-      write: { now, alerts: { created: [], updated: [], events: [] }, opened, changes, timeline, reopen: [...reopen], resolved, touched, rootCauses },
+      write: { now, alerts: { created: [], updated: [], events: [] }, opened, changes, timeline, reopen: [...reopen], resolved, touched, rootCauses, lessons, pruneLessons },
       epoch,
       id: this.nextPlanId++,
       duplicates: 0,
@@ -778,7 +801,7 @@ export class LiveCorrelator {
 }
 
 function isEmpty(w: DecidedWrite): boolean {
-  return w.alerts.created.length + w.alerts.updated.length + w.alerts.events.length + w.opened.length + w.changes.length + w.timeline.length + w.resolved.length + w.touched.size === 0;
+  return w.alerts.created.length + w.alerts.updated.length + w.alerts.events.length + w.opened.length + w.changes.length + w.timeline.length + w.resolved.length + w.touched.size + w.lessons.length === 0;
 }
 
 function yieldToIo(): Promise<void> {

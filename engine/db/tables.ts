@@ -107,6 +107,16 @@ export interface CorrelationFeedbackTable {
   created_at: ColumnType<Date, Date | string | undefined, never>;
 }
 
+export interface CorrelationLessonsTable {
+  id: Generated<number>;
+  incident_key: string;
+  learned_at: Timestamp;
+  types: Json<string[]>;
+  on_root: Json<string[]>;
+  elsewhere: Json<string[]>;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+}
+
 export interface IncidentAlertsTable {
   incident_id: string;
   fingerprint: string;
@@ -311,6 +321,7 @@ export interface DB {
   incident_timeline: IncidentTimelineTable;
   incident_commands: IncidentCommandsTable;
   correlation_feedback: CorrelationFeedbackTable;
+  correlation_lessons: CorrelationLessonsTable;
   alerts: AlertsTable;
   alert_events: AlertEventsTable;
   incidents: IncidentsTable;
