@@ -27,6 +27,7 @@
  * method, plus throughput and scaling points).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { barChart, lineChart } from './support/svg-chart.ts';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -337,3 +338,38 @@ writeFileSync(
   )}\n`,
 );
 console.log(`\nwrote ${RESULTS}`);
+
+// Pictures of the same figures, beside the JSON.
+const chartFile = (name: string) => RESULTS.replace(/\.json$/, `-${name}.svg`);
+const quality = chartFile('f1');
+writeFileSync(
+  quality,
+  barChart({
+    title: `Pairwise F1 per scenario, mean of ${seedCount} ${args.dev ? 'dev ' : ''}seed${seedCount === 1 ? '' : 's'} (npm run eval:correlation)`,
+    categories: specs.map((s) => s.name),
+    series: METHODS.map((x) => ({ name: x, values: specs.map((s) => m(s.name, x, (r) => r.f1)) })),
+    yLabel: 'pairwise F1',
+    yMin: 0,
+    yMax: 1,
+    target: { value: 0.95, label: 'target 0.95' },
+  }),
+);
+console.log(`wrote ${quality}`);
+if (scaling.length > 1) {
+  const cost = chartFile('scaling');
+  writeFileSync(
+    cost,
+    lineChart({
+      title: 'Engine cost as history grows (microservice-large blocks replayed)',
+      series: [
+        { name: 'µs per event', points: scaling.map((p) => [p.events, p.usPerEvent] as const) },
+        { name: 'heap MB', points: scaling.map((p) => [p.events, p.heapMB] as const) },
+      ],
+      xLabel: 'events replayed so far (log scale)',
+      yLabel: 'µs per event · heap MB',
+      logX: true,
+      yMin: 0,
+    }),
+  );
+  console.log(`wrote ${cost}`);
+}
