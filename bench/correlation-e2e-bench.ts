@@ -12,13 +12,13 @@
  * request to its incident on the stream (p50, p95, p99). `--correlators 2` adds a second
  * process with the correlator role (a hot standby: one leads, docs/adr/0005).
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import path from 'node:path';
 import { baseEnv, REPO_ROOT, startApp, startOnFreePort, startProcess, tempDir, type AppProcess, type ManagedProcess } from '../test/e2e/processes.ts';
 import { createTestDatabase, REDIS_URL, uniqueQueuePrefix } from '../test/support/isolation.ts';
+import { cpuSeconds, postgresCpuSeconds, rssMiB } from './support/process-cpu.ts';
 import { fmt, percentile, progressLine } from './support/figures.ts';
 
 const { values } = parseArgs({
@@ -38,29 +38,6 @@ const NAMES = 20;
 /** Stop waiting for the last incidents after this long without one completing (some faults' alerts join another fault's incident). */
 const STALL_MS = 15_000;
 
-/** CPU seconds (user + system) a process has used, from /proc (Linux); NaN elsewhere or once it is gone. */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** CPU seconds of every Postgres server process on this machine (others' work included). */
-function postgresCpuSeconds(): number {
-  let sum = 0;
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'postgres') sum += cpuSeconds(Number(d));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return sum;
-}
 
 
 async function main(): Promise<void> {

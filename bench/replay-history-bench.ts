@@ -13,7 +13,7 @@
  * Writes bench/results/replay-history.json and replay-history.svg.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -24,6 +24,7 @@ import { createTestDatabase, REDIS_URL, uniqueQueuePrefix } from '../test/suppor
 import { SCENARIOS } from './scenarios/scenario-catalog.ts';
 import { generateScenario } from './scenarios/generate-scenario.ts';
 import { tileStream } from './scenarios/tile-stream.ts';
+import { cpuSeconds, postgresCpuSeconds, rssMiB } from './support/process-cpu.ts';
 import { fmt, progressLine } from './support/figures.ts';
 import { lineChart } from './support/svg-chart.ts';
 
@@ -42,36 +43,6 @@ const CHECKPOINTS = [10_000, 100_000, 500_000, 1_000_000, 2_000_000, 5_000_000].
 const WINDOW = 50_000;
 const RESULTS = fileURLToPath(new URL('./results/replay-history.json', import.meta.url));
 
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-function postgresCpuSeconds(): number {
-  let sum = 0;
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'postgres') sum += cpuSeconds(Number(d));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return sum;
-}
-
-function rssMiB(pid: number): number {
-  try {
-    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb === undefined ? Number.NaN : Number(kb) / 1024;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 /** Our generic webhook's shape for one generated event. */
 function genericAlert(ev: AlertEvent): Record<string, unknown> {

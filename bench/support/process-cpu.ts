@@ -1,0 +1,39 @@
+/**
+ * CPU and memory of processes on this machine, from /proc (Linux), for the end-to-end
+ * benchmarks' per-alert cost figures. NaN elsewhere or once a process is gone.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** CPU seconds (user + system) a process has used. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU seconds of every Postgres server process on this machine (others' work included). */
+export function postgresCpuSeconds(): number {
+  let sum = 0;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'postgres') sum += cpuSeconds(Number(d));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return sum;
+}
+
+/** Resident memory of a process, MiB. */
+export function rssMiB(pid: number): number {
+  try {
+    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? Number.NaN : Number(kb) / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
