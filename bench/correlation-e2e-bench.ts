@@ -18,7 +18,7 @@ import WebSocket from 'ws';
 import path from 'node:path';
 import { baseEnv, REPO_ROOT, startApp, startOnFreePort, startProcess, tempDir, type AppProcess, type ManagedProcess } from '../test/e2e/processes.ts';
 import { createTestDatabase, REDIS_URL, uniqueQueuePrefix } from '../test/support/isolation.ts';
-import { cpuSeconds, postgresCpuSeconds, rssMiB } from './support/process-cpu.ts';
+import { commandCpuSeconds, cpuSeconds, ownCpuSeconds, postgresCpuSeconds } from './support/process-cpu.ts';
 import { fmt, percentile, progressLine } from './support/figures.ts';
 
 const { values } = parseArgs({
@@ -86,6 +86,11 @@ async function main(): Promise<void> {
     const pgCpu0 = postgresCpuSeconds();
     let appCpuAtDone = appCpu0;
     let pgCpuAtDone = pgCpu0;
+    // The rest of the 2 cores' budget: this client (sending, the websocket) and Redis.
+    const clientCpu0 = ownCpuSeconds();
+    const redisCpu0 = commandCpuSeconds('redis-server');
+    let clientCpuAtDone = clientCpu0;
+    let redisCpuAtDone = redisCpu0;
     const ws = new WebSocket(`${app.baseUrl.replace('http', 'ws')}/api/v1/stream`);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
@@ -104,6 +109,8 @@ async function main(): Promise<void> {
       if (latencies.length % 20 === 0) {
         appCpuAtDone = cpuSeconds(app.proc.pid);
         pgCpuAtDone = postgresCpuSeconds();
+        clientCpuAtDone = ownCpuSeconds();
+        redisCpuAtDone = commandCpuSeconds('redis-server');
       }
     });
 
@@ -190,6 +197,10 @@ async function main(): Promise<void> {
       [
         'CPU until then',
         `app ${fmt(appCpuAtDone - appCpu0, 1)} s (${fmt(((appCpuAtDone - appCpu0) * 1e6) / Math.max(1, latencies.length * PER_REQUEST))} µs an alert), Postgres ${fmt(pgCpuAtDone - pgCpu0, 1)} s (${fmt(((pgCpuAtDone - pgCpu0) * 1e6) / Math.max(1, latencies.length * PER_REQUEST))} µs an alert; every server process on the machine)`,
+      ],
+      [
+        'other CPU until then',
+        `this client ${fmt(clientCpuAtDone - clientCpu0, 1)} s (${fmt(((clientCpuAtDone - clientCpu0) * 1e6) / Math.max(1, latencies.length * PER_REQUEST))} µs an alert), Redis ${fmt(redisCpuAtDone - redisCpu0, 1)} s (${fmt(((redisCpuAtDone - redisCpu0) * 1e6) / Math.max(1, latencies.length * PER_REQUEST))} µs an alert)`,
       ],
     ];
     const w = Math.max(...rows.map((r) => r[0]!.length));

@@ -14,18 +14,29 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
-/** CPU seconds of every Postgres server process on this machine (others' work included). */
-export function postgresCpuSeconds(): number {
+/** CPU seconds of every process with this command name (`comm`) on this machine. */
+export function commandCpuSeconds(comm: string): number {
   let sum = 0;
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
-      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'postgres') sum += cpuSeconds(Number(d));
+      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === comm) sum += cpuSeconds(Number(d));
     } catch {
       // gone meanwhile
     }
   }
   return sum;
+}
+
+/** CPU seconds of every Postgres server process on this machine (others' work included). */
+export function postgresCpuSeconds(): number {
+  return commandCpuSeconds('postgres');
+}
+
+/** CPU seconds of this process, user and system. */
+export function ownCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
 
 /** Resident memory of a process, MiB. */
