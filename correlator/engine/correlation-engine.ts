@@ -405,6 +405,13 @@ export class CorrelationEngine {
     if (current !== null && a.flapping) {
       const reopen = current.status === 'resolved' && current.resolvedAtMs !== null && t - current.resolvedAtMs <= this.config.flapping.windowMs;
       if (current.status === 'open' || reopen) {
+        // Nothing else of its incident fires steadily: that fault looks over, and a new fault
+        // nearby may have raised it again. It goes there if that incident wins the scoring;
+        // otherwise it stays (a flap never opens an incident of its own).
+        if (this.config.flapping.followNewFault && !firesSteadily(current)) {
+          const moved = this.placeFlap(ev, a, t, seq, late, current);
+          if (moved !== null) return moved;
+        }
         if (reopen) this.reopen(current);
         current.firing++;
         current.resolveVersion++;
@@ -426,7 +433,41 @@ export class CorrelationEngine {
     return this.build(ev, seq, t, late, a, usable ? 'linked' : 'opened', inc.key, !usable, null, reason, null);
   }
 
+  /**
+   * A flapping alert fired again while nothing of `current` fires steadily: linked like a new alert
+   * if another incident scores at least the threshold and beats `current`; null to keep it.
+   */
+  private placeFlap(ev: AlertEvent, a: AlertState, t: number, seq: number, late: boolean, current: IncidentState): Decision | null {
+    const { best, bestScore, bestFrom } = this.choose(a, t);
+    const cfg = this.config;
+    if (best === null || best === current || bestScore === null || bestScore.total < cfg.linkThreshold) return null;
+    const fromId = bestFrom !== null && this.graph ? this.graph.idOf(bestFrom) : null;
+    const quiet = `fired again while flapping, but nothing in its incident ${current.key} fires steadily any more (that fault looks over), so placed as a new alert`;
+    const reason = flatString(`linked: ${quiet}: ${describeLink(bestScore, this.graph, fromId, cfg.maxHops, cfg.linkThreshold)}`);
+    this.link(best, a, t, reason, bestScore);
+    return this.build(ev, seq, t, late, a, 'linked', best.key, false, bestScore, reason, null);
+  }
+
   private place(ev: AlertEvent, a: AlertState, t: number, seq: number, late: boolean): Decision {
+    const { best, bestScore, bestFrom } = this.choose(a, t);
+    const cfg = this.config;
+    if (best !== null && bestScore !== null && bestScore.total >= cfg.linkThreshold) {
+      const fromId = bestFrom !== null && this.graph ? this.graph.idOf(bestFrom) : null;
+      const reason = flatString(`linked: ${describeLink(bestScore, this.graph, fromId, cfg.maxHops, cfg.linkThreshold)}`);
+      this.link(best, a, t, reason, bestScore);
+      return this.build(ev, seq, t, late, a, 'linked', best.key, false, bestScore, reason, null);
+    }
+    const inc = this.newIncident(`${a.fingerprint}@${t}`, t);
+    const why =
+      best === null || bestScore === null
+        ? `opened: no active incident within ${cfg.maxHops} hops, of the same name or on the same ${cfg.indexLabels.join('/')}`
+        : `opened: the best candidate ${best.key} scored ${bestScore.total.toFixed(2)} < ${cfg.linkThreshold.toFixed(2)} (topology ${bestScore.topology.toFixed(2)}, time ${bestScore.time.toFixed(2)}, labels ${bestScore.labels.toFixed(2)}, text ${bestScore.text.toFixed(2)}, learned ${bestScore.learned.toFixed(2)}${this.penalties(bestScore)})`;
+    this.link(inc, a, t, why, null);
+    return this.build(ev, seq, t, late, a, 'opened', inc.key, true, bestScore, why, null);
+  }
+
+  /** Gathers `a`'s candidates and picks the best of them (see gatherHits, pick). */
+  private choose(a: AlertState, t: number): Picked {
     const found = this.scratch;
     const cap = this.config.maxCandidates;
     const stamp = ++this.candidateStamp;
@@ -450,21 +491,7 @@ export class CorrelationEngine {
       found[i]!.inc = null;
       found[i]!.hit = null;
     }
-    const { best, bestScore, bestFrom } = picked;
-    const cfg = this.config;
-    if (best !== null && bestScore !== null && bestScore.total >= cfg.linkThreshold) {
-      const fromId = bestFrom !== null && this.graph ? this.graph.idOf(bestFrom) : null;
-      const reason = flatString(`linked: ${describeLink(bestScore, this.graph, fromId, cfg.maxHops, cfg.linkThreshold)}`);
-      this.link(best, a, t, reason, bestScore);
-      return this.build(ev, seq, t, late, a, 'linked', best.key, false, bestScore, reason, null);
-    }
-    const inc = this.newIncident(`${a.fingerprint}@${t}`, t);
-    const why =
-      best === null || bestScore === null
-        ? `opened: no active incident within ${cfg.maxHops} hops, of the same name or on the same ${cfg.indexLabels.join('/')}`
-        : `opened: the best candidate ${best.key} scored ${bestScore.total.toFixed(2)} < ${cfg.linkThreshold.toFixed(2)} (topology ${bestScore.topology.toFixed(2)}, time ${bestScore.time.toFixed(2)}, labels ${bestScore.labels.toFixed(2)}, text ${bestScore.text.toFixed(2)}, learned ${bestScore.learned.toFixed(2)}${this.penalties(bestScore)})`;
-    this.link(inc, a, t, why, null);
-    return this.build(ev, seq, t, late, a, 'opened', inc.key, true, bestScore, why, null);
+    return picked;
   }
 
   /**
@@ -1284,6 +1311,16 @@ interface RootFit {
   silentParent: boolean;
   /** For `effect`: causal hops from the alert's item up to the root. */
   hops: number | null;
+}
+
+/**
+ * Whether a member of `inc` fires without flapping (its fault still going). Looks at members
+ * only while some fire, stopping at the first steady one; called only on flapping re-fires.
+ */
+function firesSteadily(inc: IncidentState): boolean {
+  if (inc.firing === 0) return false;
+  for (const m of inc.members.values()) if (m.alert.incident === inc && m.alert.firing && !m.alert.flapping && m.alert.suppressed === null) return true;
+  return false;
 }
 
 /** Open and with a new alert at or after `minLast` (within maxGapMs). */

@@ -105,6 +105,13 @@ export interface EngineConfig {
     windowMs: number;
     /** …and it stays marked until it has been quiet this long (hysteresis). */
     quietMs: number;
+    /**
+     * A flapping alert that fires again while no member of its incident fires steadily (none,
+     * or only flapping ones: that fault looks over) is scored like a new alert, and joins another incident that scores at
+     * least linkThreshold and beats its own: a new fault nearby raised it again. Otherwise it
+     * stays where it is, as every flap does.
+     */
+    followNewFault: boolean;
   };
   /** Candidates scored per event, nearest first: keeps the per-event cost flat in a storm. */
   maxCandidates: number;
@@ -154,7 +161,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = Object.freeze({
   indexLabels: ['service', 'app', 'application', 'job', 'host', 'node', 'device'],
   implicitItemLabels: ['service', 'app', 'application', 'job'],
   holdMs: 5 * 60_000,
-  flapping: { changes: 3, windowMs: 15 * 60_000, quietMs: 15 * 60_000 },
+  flapping: { changes: 3, windowMs: 15 * 60_000, quietMs: 15 * 60_000, followNewFault: true },
   maxCandidates: 48,
   pruneCandidates: true,
   indexFanout: 64,
