@@ -595,6 +595,7 @@ export class CorrelationEngine {
     const out: string[] = [];
     if (s.rootFactor < 1) out.push(`×${s.rootFactor.toFixed(2)}: ${s.rootFit === 'cause' ? 'a late cause of' : s.rootFit === 'effect' ? 'a late effect of' : 'neither cause nor effect of'} its root ${rootName}`);
     if (s.nearerRoot < 1) out.push(`×${s.nearerRoot.toFixed(2)}: its root ${rootName} is ${s.rootHops} causal hops away, another incident's is nearer`);
+    if (s.unseenPath < 1) out.push(`×${s.unseenPath.toFixed(2)}: its root ${rootName} is ${s.rootHops} causal hops away and nothing between them alerts yet`);
     const second = describeSecondRoot(s, this.graph);
     if (second !== null) out.push(second);
     return out.length === 0 ? '' : `; ${out.join('; ')}`;
@@ -761,6 +762,8 @@ export class CorrelationEngine {
     // (An `apart` fit is scaled in `place`, only when a rival explains the alert as an effect.)
     const rootFactor = fit === null || fit.kind === 'apart' || fit.kind === 'effect' ? 1 : fit.factor;
     total *= rootFactor;
+    const unseenPath = fit?.unseen ?? 1;
+    total *= unseenPath;
     const role = this.secondRoot(a, inc, learned);
     total *= role.factor;
     return {
@@ -784,6 +787,7 @@ export class CorrelationEngine {
       lateEffect: fit !== null && fit.kind === 'effect' ? fit.factor : 1,
       rootHops: fit?.hops ?? null,
       nearerRoot: 1,
+      unseenPath,
       roleShare: role.share,
       roleFactor: role.factor,
       roleItem: role.item !== null && this.graph ? this.graph.idOf(role.item) : null,
@@ -812,7 +816,8 @@ export class CorrelationEngine {
           // Later than the cascade needs to come this far: plausible alone, weaker than a rival that is on time.
           const excess = t - onset - cfg.effectGraceMs - h * cfg.hopMs;
           const late = excess <= 0 ? 1 : 1 / (1 + excess / cfg.causeScaleMs);
-          return { kind: 'effect', root, lagMs: t - onset, factor: late, silentParent: false, hops: h };
+          const unseen = h >= 2 && cfg.unseenPathFactor < 1 && !this.seenBetween(inc, i, h) ? cfg.unseenPathFactor : 1;
+          return { kind: 'effect', root, lagMs: t - onset, factor: late, silentParent: false, hops: h, unseen };
         }
         if (this.reach.ancestors(root).has(i)) {
           if (cause === null || onset < cause.onset) cause = { root, onset };
@@ -822,11 +827,29 @@ export class CorrelationEngine {
     if (cause !== null) {
       const lagMs = t - cause.onset;
       const excess = lagMs - cfg.causeGraceMs;
-      return { kind: 'cause', root: cause.root, lagMs, factor: excess <= 0 ? 1 : 1 / (1 + excess / cfg.causeScaleMs), silentParent: false, hops: null };
+      return { kind: 'cause', root: cause.root, lagMs, factor: excess <= 0 ? 1 : 1 / (1 + excess / cfg.causeScaleMs), silentParent: false, hops: null, unseen: 1 };
     }
     if (apart === null) return null;
     const silentParent = a.items.some((i) => this.reach!.parents(i).some((p) => this.reach!.parents(apart.root).includes(p)));
-    return { kind: 'apart', root: apart.root, lagMs: t - apart.onset, factor: cfg.apartFactor, silentParent, hops: null };
+    return { kind: 'apart', root: apart.root, lagMs: t - apart.onset, factor: cfg.apartFactor, silentParent, hops: null, unseen: 1 };
+  }
+
+  /**
+   * Whether `inc` has an alerting item on `item` or among its causal ancestors fewer than
+   * `rootHops` hops up (between it and the root the fault would have come through). Walks the
+   * smaller of the two sets.
+   */
+  private seenBetween(inc: IncidentState, item: number, rootHops: number): boolean {
+    const up = this.reach!.hopsUp(item);
+    if (inc.itemOnsets.size < up.size) {
+      for (const u of inc.itemOnsets.keys()) {
+        const h = up.get(u);
+        if (h !== undefined && h < rootHops) return true;
+      }
+      return false;
+    }
+    for (const [u, h] of up) if (h < rootHops && inc.itemOnsets.has(u)) return true;
+    return false;
   }
 
   /**
@@ -1311,6 +1334,8 @@ interface RootFit {
   silentParent: boolean;
   /** For `effect`: causal hops from the alert's item up to the root. */
   hops: number | null;
+  /** For `effect`: EngineConfig.rootFit.unseenPathFactor when nothing between it and the root alerts yet, else 1. */
+  unseen: number;
 }
 
 /**
