@@ -213,7 +213,7 @@ export class CorrelationEngine {
     const seq = this.arrivals++;
     const t = Date.parse(event.eventTime);
     if (!Number.isFinite(t)) return this.build(event, seq, t, false, null, 'ignored', null, false, null, 'event time is not a valid date', null);
-    return this.decideAt(event, t, seq, t < this.clockMs, pin);
+    return this.decideAt(event, t, seq, t < this.clockMs, pin, true);
   }
 
   /** Decides one event now; the caller guarantees event-time order (ingest does that for you). */
@@ -345,7 +345,7 @@ export class CorrelationEngine {
   // ---------------------------------------------------------------------------------------
   // The decision
 
-  private decideAt(ev: AlertEvent, t: number, seq: number, late: boolean, pin: string | null = null): Decision {
+  private decideAt(ev: AlertEvent, t: number, seq: number, late: boolean, pin: string | null = null, restoring = false): Decision {
     this.runTimers(t);
     if (t > this.clockMs) this.clockMs = t;
     const fp = ev.fingerprint;
@@ -409,8 +409,13 @@ export class CorrelationEngine {
         // nearby may have raised it again. It goes there if that incident wins the scoring;
         // otherwise it stays (a flap never opens an incident of its own).
         if (this.config.flapping.followNewFault && !firesSteadily(current)) {
-          const moved = this.placeFlap(ev, a, t, seq, late, current);
-          if (moved !== null) return moved;
+          // Restoring, the record decides: linked elsewhere (pinned there) or kept (no pin).
+          if (restoring) {
+            if (pin !== null && pin !== current.key) return this.placePinned(ev, a, t, seq, late, pin);
+          } else {
+            const moved = this.placeFlap(ev, a, t, seq, late, current);
+            if (moved !== null) return moved;
+          }
         }
         if (reopen) this.reopen(current);
         current.firing++;

@@ -78,3 +78,28 @@ describe('a flapping alert raised again by a new fault', () => {
     expect(again).toMatchObject({ action: 'kept', incidentKey: a.incidentKey, isNewIncident: false });
   });
 });
+
+describe('a flapping alert raised again by a new fault, rebuilt after a restart', () => {
+  /** The events of `run`, replayed through `restore` with the incidents they were recorded in. */
+  function replay(e: CorrelationEngine, lastPin: (keys: { a: string; b: string }) => string | null) {
+    const a = e.restore(alert({ name: 'HostDown', labels: { host: 'host-1' }, at: 0 }), 'A');
+    e.restore(errors(10), 'A');
+    e.restore(errors(60, 'resolved', 10), null);
+    e.restore(errors(120), null);
+    e.restore(errors(200, 'resolved', 120), null);
+    e.restore(alert({ name: 'HostDown', labels: { host: 'host-1' }, at: 300, status: 'resolved', startedAt: 0 }), null);
+    const b = e.restore(alert({ name: 'DBDown', labels: { db: 'orders-db' }, at: 900 }), 'B');
+    const again = e.restore(errors(920), lastPin({ a: a.incidentKey!, b: b.incidentKey! }));
+    return { a, b, again };
+  }
+
+  it('follows the record: into the new fault\'s incident when it was linked there', () => {
+    const { b, again } = replay(engine(), (k) => k.b);
+    expect(again).toMatchObject({ action: 'linked', incidentKey: b.incidentKey });
+  });
+
+  it('follows the record: kept in its incident when it was kept, even though scoring would move it', () => {
+    const { a, again } = replay(engine(), () => null);
+    expect(again).toMatchObject({ action: 'kept', incidentKey: a.incidentKey, flapping: true });
+  });
+});
