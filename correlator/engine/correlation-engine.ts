@@ -867,8 +867,7 @@ export class CorrelationEngine {
     const share = this.roles.role(a.type)?.rootShare ?? null;
     // Learned co-occurrence with the incident's types vouches for the pair: a type that is
     // usually a root can still be a known symptom of this kind of fault.
-    const from = Math.min(cfg.rampFrom, cfg.minRootShare);
-    if (share === null || (share < cfg.minRootShare && share <= from) || inc.rootTyped.size === 0 || learned >= cfg.vouchedAt) return { share, factor: 1, item: null };
+    if (share === null || share < cfg.minRootShare || inc.rootTyped.size === 0 || learned >= cfg.vouchedAt) return { share, factor: 1, item: null };
     let other: number | null = null;
     let otherOnset = Number.POSITIVE_INFINITY;
     for (const [i, onset] of inc.rootTyped) {
@@ -878,9 +877,7 @@ export class CorrelationEngine {
         otherOnset = onset;
       }
     }
-    // Full strength from minRootShare on, rising linearly to no change at rampFrom.
-    const factor = share >= cfg.minRootShare ? cfg.factor : 1 - ((share - from) / (cfg.minRootShare - from)) * (1 - cfg.factor);
-    return { share, factor, item: other };
+    return { share, factor: cfg.factor, item: other };
   }
 
   /** Whether `a`'s type is root-like now (EngineConfig.roles). */

@@ -88,12 +88,8 @@ export interface EngineConfig {
    * alert joining an incident that already has one on another item would give it a second
    * root: the link score is multiplied by `factor`, unless the learned affinity of its type
    * with the incident's types reaches `vouchedAt` (a known symptom of this kind of fault).
-   * Below `minRootShare` the penalty fades linearly, to none at `rampFrom` (set it to
-   * minRootShare for a hard cut): a type on the root in 70% of confirmed incidents is scaled
-   * by 0.75 with the defaults. Only items whose type reaches minRootShare count as the
-   * incident's root-like alerts.
    */
-  roles: AlertRoleOptions & { enabled: boolean; minRootShare: number; rampFrom: number; factor: number; vouchedAt: number };
+  roles: AlertRoleOptions & { enabled: boolean; minRootShare: number; factor: number; vouchedAt: number };
   /** Labels that differ between replicas of one thing; left out of label similarity. */
   volatileLabels: readonly string[];
   /**
@@ -166,7 +162,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = Object.freeze({
   causalLag: { graceMs: 120_000, effectGraceMs: 180_000, scaleMs: 180_000 },
   causalConsistency: { hops: 8, factor: 0.15 },
   rootFit: { causeGraceMs: 20_000, causeScaleMs: 60_000, apartFactor: 0.6, effectGraceMs: 30_000, hopMs: 45_000, nearerRootDecay: 0.9, unseenPathFactor: 0.85 },
-  roles: { ...ALERT_ROLE_DEFAULTS, enabled: true, minRootShare: 0.8, rampFrom: 0.6, factor: 0.5, vouchedAt: 0.3 },
+  roles: { ...ALERT_ROLE_DEFAULTS, enabled: true, minRootShare: 0.8, factor: 0.5, vouchedAt: 0.3 },
   volatileLabels: ['instance', 'pod', 'pod_name', 'container', 'container_id', 'ip', 'pod_ip', 'uid', 'replica', 'ifIndex'],
   indexLabels: ['service', 'app', 'application', 'job', 'host', 'node', 'device'],
   implicitItemLabels: ['service', 'app', 'application', 'job'],

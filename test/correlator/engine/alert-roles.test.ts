@@ -84,34 +84,3 @@ describe('second root', () => {
     expect(e.roles.role('HighLatency@service')).toMatchObject({ onRoot: 0, elsewhere: 1 });
   });
 });
-
-describe('second root: the penalty fades below minRootShare', () => {
-  /** OOM kills as before; HighErrorRate on the root in 6 of 8 incidents: smoothed share (6 + 1) / (8 + 2) = 0.7. */
-  function mixed(): AlertRoleModel {
-    const m = taught();
-    for (let i = 0; i < 6; i++) m.observeIncident(['HighErrorRate@service'], []);
-    for (let i = 0; i < 2; i++) m.observeIncident([], ['HighErrorRate@service']);
-    return m;
-  }
-  const run = (config: Partial<EngineConfig>) => {
-    const e = engine(config, mixed());
-    const orders = e.decide(alert({ name: 'ContainerOOMKilled', labels: { service: 'orders' }, at: 0 }));
-    const web = e.decide(alert({ name: 'HighErrorRate', labels: { service: 'web' }, at: 20 }));
-    return { orders, web };
-  };
-
-  it('scales a type that is on the root in 70% of incidents halfway (×0.75 with the defaults), and says so', () => {
-    const { web } = run({});
-    expect(web.score!.roleShare).toBeCloseTo(0.7);
-    expect(web.score!.roleFactor).toBeCloseTo(0.75);
-    expect(web.score).toMatchObject({ roleItem: 'svc:orders' });
-    expect(web.reason).toContain('a root-like alert (its type fired on the root in 70% of confirmed incidents) while orders already has one, score ×0.75');
-  });
-
-  it('leaves it alone with a hard cut at minRootShare, or below rampFrom', () => {
-    expect(run({ roles: { ...engineConfig().roles, rampFrom: 0.8 } }).web.score!.roleFactor).toBe(1);
-    expect(run({ roles: { ...engineConfig().roles, rampFrom: 0.72 } }).web.score!.roleFactor).toBe(1);
-    // A hard cut still applies in full at the share itself.
-    expect(run({ roles: { ...engineConfig().roles, minRootShare: 0.7, rampFrom: 0.7 } }).web.score!.roleFactor).toBe(0.5);
-  });
-});
