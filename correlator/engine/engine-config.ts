@@ -159,7 +159,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = Object.freeze({
     sibling: [1, 1, 0.65, 0.4],
     linked: [1, 0.8, 0.55, 0.3],
   },
-  causalLag: { graceMs: 120_000, effectGraceMs: 180_000, scaleMs: 180_000 },
+  causalLag: { graceMs: 120_000, effectGraceMs: 300_000, scaleMs: 180_000 },
   causalConsistency: { hops: 8, factor: 0.15 },
   rootFit: { causeGraceMs: 20_000, causeScaleMs: 60_000, apartFactor: 0.6, effectGraceMs: 30_000, hopMs: 45_000, nearerRootDecay: 0.9, unseenPathFactor: 0.85 },
   roles: { ...ALERT_ROLE_DEFAULTS, enabled: true, minRootShare: 0.8, factor: 0.5, vouchedAt: 0.3 },
