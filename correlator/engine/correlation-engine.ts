@@ -237,7 +237,7 @@ export class CorrelationEngine {
     const seq = this.arrivals++;
     const t = Date.parse(event.eventTime);
     if (!Number.isFinite(t)) return this.build(event, seq, t, false, null, 'ignored', null, false, null, 'event time is not a valid date', null);
-    return this.decideAt(event, t, seq, t < this.clockMs, pin);
+    return this.decideAt(event, t, seq, t < this.clockMs, pin, true);
   }
 
   /** Decides one event now; the caller guarantees event-time order (ingest does that for you). */
@@ -369,7 +369,7 @@ export class CorrelationEngine {
   // ---------------------------------------------------------------------------------------
   // The decision
 
-  private decideAt(ev: AlertEvent, t: number, seq: number, late: boolean, pin: string | null = null): Decision {
+  private decideAt(ev: AlertEvent, t: number, seq: number, late: boolean, pin: string | null = null, restoring = false): Decision {
     this.runTimers(t);
     if (t > this.clockMs) this.clockMs = t;
     const fp = ev.fingerprint;
@@ -429,6 +429,18 @@ export class CorrelationEngine {
     if (current !== null && a.flapping) {
       const reopen = current.status === 'resolved' && current.resolvedAtMs !== null && t - current.resolvedAtMs <= this.config.flapping.windowMs;
       if (current.status === 'open' || reopen) {
+        // Nothing else of its incident fires steadily: that fault looks over, and a new fault
+        // nearby may have raised it again. It goes there if that incident wins the scoring;
+        // otherwise it stays (a flap never opens an incident of its own).
+        if (this.config.flapping.followNewFault && !firesSteadily(current)) {
+          // Restoring, the record decides: linked elsewhere (pinned there) or kept (no pin).
+          if (restoring) {
+            if (pin !== null && pin !== current.key) return this.placePinned(ev, a, t, seq, late, pin);
+          } else {
+            const moved = this.placeFlap(ev, a, t, seq, late, current);
+            if (moved !== null) return moved;
+          }
+        }
         if (reopen) this.reopen(current);
         current.firing++;
         current.resolveVersion++;
@@ -450,7 +462,41 @@ export class CorrelationEngine {
     return this.build(ev, seq, t, late, a, usable ? 'linked' : 'opened', inc.key, !usable, null, reason, null);
   }
 
+  /**
+   * A flapping alert fired again while nothing of `current` fires steadily: linked like a new alert
+   * if another incident scores at least the threshold and beats `current`; null to keep it.
+   */
+  private placeFlap(ev: AlertEvent, a: AlertState, t: number, seq: number, late: boolean, current: IncidentState): Decision | null {
+    const { best, bestScore, bestFrom } = this.choose(a, t);
+    const cfg = this.config;
+    if (best === null || best === current || bestScore === null || bestScore.total < cfg.linkThreshold) return null;
+    const fromId = bestFrom !== null && this.graph ? this.graph.idOf(bestFrom) : null;
+    const quiet = `fired again while flapping, but nothing in its incident ${current.key} fires steadily any more (that fault looks over), so placed as a new alert`;
+    const reason = flatString(`linked: ${quiet}: ${describeLink(bestScore, this.graph, fromId, cfg.maxHops, cfg.linkThreshold)}`);
+    this.link(best, a, t, reason, bestScore);
+    return this.build(ev, seq, t, late, a, 'linked', best.key, false, bestScore, reason, null);
+  }
+
   private place(ev: AlertEvent, a: AlertState, t: number, seq: number, late: boolean): Decision {
+    const { best, bestScore, bestFrom } = this.choose(a, t);
+    const cfg = this.config;
+    if (best !== null && bestScore !== null && bestScore.total >= cfg.linkThreshold) {
+      const fromId = bestFrom !== null && this.graph ? this.graph.idOf(bestFrom) : null;
+      const reason = flatString(`linked: ${describeLink(bestScore, this.graph, fromId, cfg.maxHops, cfg.linkThreshold)}`);
+      this.link(best, a, t, reason, bestScore);
+      return this.build(ev, seq, t, late, a, 'linked', best.key, false, bestScore, reason, null);
+    }
+    const inc = this.newIncident(`${a.fingerprint}@${t}`, t);
+    const why =
+      best === null || bestScore === null
+        ? `opened: no active incident within ${cfg.maxHops} hops, of the same name or on the same ${cfg.indexLabels.join('/')}`
+        : `opened: the best candidate ${best.key} scored ${bestScore.total.toFixed(2)} < ${cfg.linkThreshold.toFixed(2)} (topology ${bestScore.topology.toFixed(2)}, time ${bestScore.time.toFixed(2)}, labels ${bestScore.labels.toFixed(2)}, text ${bestScore.text.toFixed(2)}, learned ${bestScore.learned.toFixed(2)}${this.penalties(bestScore)})`;
+    this.link(inc, a, t, why, null);
+    return this.build(ev, seq, t, late, a, 'opened', inc.key, true, bestScore, why, null);
+  }
+
+  /** Gathers `a`'s candidates and picks the best of them (see gatherHits, pick). */
+  private choose(a: AlertState, t: number): Picked {
     const found = this.scratch;
     const cap = this.config.maxCandidates;
     const stamp = ++this.candidateStamp;
@@ -474,21 +520,7 @@ export class CorrelationEngine {
       found[i]!.inc = null;
       found[i]!.hit = null;
     }
-    const { best, bestScore, bestFrom } = picked;
-    const cfg = this.config;
-    if (best !== null && bestScore !== null && bestScore.total >= cfg.linkThreshold) {
-      const fromId = bestFrom !== null && this.graph ? this.graph.idOf(bestFrom) : null;
-      const reason = flatString(`linked: ${describeLink(bestScore, this.graph, fromId, cfg.maxHops, cfg.linkThreshold)}`);
-      this.link(best, a, t, reason, bestScore);
-      return this.build(ev, seq, t, late, a, 'linked', best.key, false, bestScore, reason, null);
-    }
-    const inc = this.newIncident(`${a.fingerprint}@${t}`, t);
-    const why =
-      best === null || bestScore === null
-        ? `opened: no active incident within ${cfg.maxHops} hops, of the same name or on the same ${cfg.indexLabels.join('/')}`
-        : `opened: the best candidate ${best.key} scored ${bestScore.total.toFixed(2)} < ${cfg.linkThreshold.toFixed(2)} (topology ${bestScore.topology.toFixed(2)}, time ${bestScore.time.toFixed(2)}, labels ${bestScore.labels.toFixed(2)}, text ${bestScore.text.toFixed(2)}, learned ${bestScore.learned.toFixed(2)}${this.penalties(bestScore)})`;
-    this.link(inc, a, t, why, null);
-    return this.build(ev, seq, t, late, a, 'opened', inc.key, true, bestScore, why, null);
+    return picked;
   }
 
   /**
@@ -592,6 +624,7 @@ export class CorrelationEngine {
     const out: string[] = [];
     if (s.rootFactor < 1) out.push(`×${s.rootFactor.toFixed(2)}: ${s.rootFit === 'cause' ? 'a late cause of' : s.rootFit === 'effect' ? 'a late effect of' : 'neither cause nor effect of'} its root ${rootName}`);
     if (s.nearerRoot < 1) out.push(`×${s.nearerRoot.toFixed(2)}: its root ${rootName} is ${s.rootHops} causal hops away, another incident's is nearer`);
+    if (s.unseenPath < 1) out.push(`×${s.unseenPath.toFixed(2)}: its root ${rootName} is ${s.rootHops} causal hops away and nothing between them alerts yet`);
     const second = describeSecondRoot(s, this.graph);
     if (second !== null) out.push(second);
     return out.length === 0 ? '' : `; ${out.join('; ')}`;
@@ -758,6 +791,8 @@ export class CorrelationEngine {
     // (An `apart` fit is scaled in `place`, only when a rival explains the alert as an effect.)
     const rootFactor = fit === null || fit.kind === 'apart' || fit.kind === 'effect' ? 1 : fit.factor;
     total *= rootFactor;
+    const unseenPath = fit?.unseen ?? 1;
+    total *= unseenPath;
     const role = this.secondRoot(a, inc, learned);
     total *= role.factor;
     return {
@@ -781,6 +816,7 @@ export class CorrelationEngine {
       lateEffect: fit !== null && fit.kind === 'effect' ? fit.factor : 1,
       rootHops: fit?.hops ?? null,
       nearerRoot: 1,
+      unseenPath,
       roleShare: role.share,
       roleFactor: role.factor,
       roleItem: role.item !== null && this.graph ? this.graph.idOf(role.item) : null,
@@ -809,7 +845,8 @@ export class CorrelationEngine {
           // Later than the cascade needs to come this far: plausible alone, weaker than a rival that is on time.
           const excess = t - onset - cfg.effectGraceMs - h * cfg.hopMs;
           const late = excess <= 0 ? 1 : 1 / (1 + excess / cfg.causeScaleMs);
-          return { kind: 'effect', root, lagMs: t - onset, factor: late, silentParent: false, hops: h };
+          const unseen = h >= 2 && cfg.unseenPathFactor < 1 && !this.seenBetween(inc, i, h) ? cfg.unseenPathFactor : 1;
+          return { kind: 'effect', root, lagMs: t - onset, factor: late, silentParent: false, hops: h, unseen };
         }
         if (this.reach.ancestors(root).has(i)) {
           if (cause === null || onset < cause.onset) cause = { root, onset };
@@ -819,11 +856,29 @@ export class CorrelationEngine {
     if (cause !== null) {
       const lagMs = t - cause.onset;
       const excess = lagMs - cfg.causeGraceMs;
-      return { kind: 'cause', root: cause.root, lagMs, factor: excess <= 0 ? 1 : 1 / (1 + excess / cfg.causeScaleMs), silentParent: false, hops: null };
+      return { kind: 'cause', root: cause.root, lagMs, factor: excess <= 0 ? 1 : 1 / (1 + excess / cfg.causeScaleMs), silentParent: false, hops: null, unseen: 1 };
     }
     if (apart === null) return null;
     const silentParent = a.items.some((i) => this.reach!.parents(i).some((p) => this.reach!.parents(apart.root).includes(p)));
-    return { kind: 'apart', root: apart.root, lagMs: t - apart.onset, factor: cfg.apartFactor, silentParent, hops: null };
+    return { kind: 'apart', root: apart.root, lagMs: t - apart.onset, factor: cfg.apartFactor, silentParent, hops: null, unseen: 1 };
+  }
+
+  /**
+   * Whether `inc` has an alerting item on `item` or among its causal ancestors fewer than
+   * `rootHops` hops up (between it and the root the fault would have come through). Walks the
+   * smaller of the two sets.
+   */
+  private seenBetween(inc: IncidentState, item: number, rootHops: number): boolean {
+    const up = this.reach!.hopsUp(item);
+    if (inc.itemOnsets.size < up.size) {
+      for (const u of inc.itemOnsets.keys()) {
+        const h = up.get(u);
+        if (h !== undefined && h < rootHops) return true;
+      }
+      return false;
+    }
+    for (const [u, h] of up) if (h < rootHops && inc.itemOnsets.has(u)) return true;
+    return false;
   }
 
   /**
@@ -1322,6 +1377,18 @@ interface RootFit {
   silentParent: boolean;
   /** For `effect`: causal hops from the alert's item up to the root. */
   hops: number | null;
+  /** For `effect`: EngineConfig.rootFit.unseenPathFactor when nothing between it and the root alerts yet, else 1. */
+  unseen: number;
+}
+
+/**
+ * Whether a member of `inc` fires without flapping (its fault still going). Looks at members
+ * only while some fire, stopping at the first steady one; called only on flapping re-fires.
+ */
+function firesSteadily(inc: IncidentState): boolean {
+  if (inc.firing === 0) return false;
+  for (const m of inc.members.values()) if (m.alert.incident === inc && m.alert.firing && !m.alert.flapping && m.alert.suppressed === null) return true;
+  return false;
 }
 
 /** Open and with a new alert at or after `minLast` (within maxGapMs). */

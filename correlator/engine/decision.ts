@@ -45,6 +45,11 @@ export interface ScoreBreakdown {
   rootHops: number | null;
   /** Below 1 when a rival incident explains the alert with a nearer root (EngineConfig.rootFit.nearerRootDecay). */
   nearerRoot: number;
+  /**
+   * For `effect`: below 1 when the root is two or more causal hops away and none of the items
+   * between alerts in the incident yet (EngineConfig.rootFit.unseenPathFactor).
+   */
+  unseenPath: number;
   /** Learned share of confirmed incidents in which the alert's type fired on the root; null when unknown. */
   roleShare: number | null;
   /** Below 1 when a root-like alert would give the incident a second root (EngineConfig.roles), on `roleItem`. */

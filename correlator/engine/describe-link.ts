@@ -39,7 +39,10 @@ export function describeLink(
     const factor = score.rootFactor < 1 ? `, score ×${score.rootFactor.toFixed(2)}` : '';
     if (score.rootFit === 'effect') {
       const base = score.relation === 'self' && score.viaItem === score.rootItem ? `on the incident's root ${root}` : `an effect of the incident's root ${root}`;
-      parts.push(score.nearerRoot < 1 ? `${base}, ${score.rootHops} causal hops away while another incident's root is nearer, score ×${score.nearerRoot.toFixed(2)}` : base);
+      const words = [base];
+      if (score.nearerRoot < 1) words.push(`${score.rootHops} causal hops away while another incident's root is nearer, score ×${score.nearerRoot.toFixed(2)}`);
+      if (score.unseenPath < 1) words.push(`${score.rootHops} causal hops away with nothing between them alerting yet, score ×${score.unseenPath.toFixed(2)}`);
+      parts.push(words.join(', '));
     }
     else if (score.rootFit === 'cause') parts.push(`would be a cause of the incident's root ${root}, ${formatGap(score.rootLagMs)} its first alert${factor}`);
     else if (score.rootFit === 'apart') parts.push(`neither cause nor effect of the incident's root ${root}${score.silentParent ? ' (both need a common item that is not alerting)' : ''}${factor}`);

@@ -67,6 +67,11 @@ export interface EngineConfig {
    * When several incidents explain the alert as an effect in time, the one whose root is nearer
    * wins: each extra hop to a rival's root scales that rival by `nearerRootDecay` (a fault
    * reaches fewer items the further it has to spread, so the nearer root is the likelier cause).
+   *
+   * A fault reaches an item two or more causal hops from its root through the items between.
+   * An effect whose item has none of its causal ancestors nearer than the root alerting in the
+   * incident yet (the fault would have skipped them) is scaled by `unseenPathFactor`: often a
+   * second fault starting there, sometimes only an effect whose neighbours alert a little later.
    */
   rootFit: {
     causeGraceMs: number;
@@ -75,6 +80,7 @@ export interface EngineConfig {
     effectGraceMs: number;
     hopMs: number;
     nearerRootDecay: number;
+    unseenPathFactor: number;
   };
   /**
    * Learned alert roles (AlertRoleModel): a type that fired on the root item in at least
@@ -105,6 +111,13 @@ export interface EngineConfig {
     windowMs: number;
     /** …and it stays marked until it has been quiet this long (hysteresis). */
     quietMs: number;
+    /**
+     * A flapping alert that fires again while no member of its incident fires steadily (none,
+     * or only flapping ones: that fault looks over) is scored like a new alert, and joins another incident that scores at
+     * least linkThreshold and beats its own: a new fault nearby raised it again. Otherwise it
+     * stays where it is, as every flap does.
+     */
+    followNewFault: boolean;
   };
   /** Candidates scored per event, nearest first: keeps the per-event cost flat in a storm. */
   maxCandidates: number;
@@ -148,13 +161,13 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = Object.freeze({
   },
   causalLag: { graceMs: 120_000, effectGraceMs: 300_000, scaleMs: 180_000 },
   causalConsistency: { hops: 8, factor: 0.15 },
-  rootFit: { causeGraceMs: 30_000, causeScaleMs: 60_000, apartFactor: 0.6, effectGraceMs: 30_000, hopMs: 60_000, nearerRootDecay: 0.9 },
+  rootFit: { causeGraceMs: 20_000, causeScaleMs: 60_000, apartFactor: 0.6, effectGraceMs: 30_000, hopMs: 45_000, nearerRootDecay: 0.9, unseenPathFactor: 0.85 },
   roles: { ...ALERT_ROLE_DEFAULTS, enabled: true, minRootShare: 0.8, factor: 0.5, vouchedAt: 0.3 },
   volatileLabels: ['instance', 'pod', 'pod_name', 'container', 'container_id', 'ip', 'pod_ip', 'uid', 'replica', 'ifIndex'],
   indexLabels: ['service', 'app', 'application', 'job', 'host', 'node', 'device'],
   implicitItemLabels: ['service', 'app', 'application', 'job'],
   holdMs: 5 * 60_000,
-  flapping: { changes: 3, windowMs: 15 * 60_000, quietMs: 15 * 60_000 },
+  flapping: { changes: 3, windowMs: 15 * 60_000, quietMs: 15 * 60_000, followNewFault: true },
   maxCandidates: 48,
   pruneCandidates: true,
   indexFanout: 64,

@@ -106,7 +106,7 @@ describe('resolve and hold time', () => {
   });
 
   it('places a re-fire after a resolve like a new alert: back in its incident while that is active', () => {
-    const e = engine({ holdMs: 60_000, flapping: { changes: 3, windowMs: 60_000, quietMs: 60_000 } });
+    const e = engine({ holdMs: 60_000, flapping: { changes: 3, windowMs: 60_000, quietMs: 60_000, followNewFault: true } });
     const a = e.decide(alert({ name: 'DBDown', labels: { db: 'orders-db' }, at: 0 }));
     e.decide(alert({ name: 'HighErrorRate', labels: { service: 'orders' }, at: 10 }));
     e.decide(alert({ name: 'DBDown', labels: { db: 'orders-db' }, at: 100, status: 'resolved', startedAt: 0 }));
@@ -123,7 +123,7 @@ describe('flapping', () => {
 
   it('marks an alert flapping after N changes and keeps its re-fires in one incident, reopening it', () => {
     const resolved: string[] = [];
-    const e = engine({ holdMs: 60_000, flapping: { changes: 3, windowMs: 15 * 60_000, quietMs: 15 * 60_000 } }, (v) => resolved.push(v.key));
+    const e = engine({ holdMs: 60_000, flapping: { changes: 3, windowMs: 15 * 60_000, quietMs: 15 * 60_000, followNewFault: true } }, (v) => resolved.push(v.key));
     const first = e.decide(disk(0));
     e.decide(disk(60, 'resolved', 0));
     // 300 s: the hold has passed, the incident resolved…
