@@ -3,7 +3,8 @@
  * history (microservice-large blocks, each shifted past the last with new fingerprints, the
  * same stream the engine-only scaling run in eval:correlation uses) are replayed through the
  * generic webhook into one app process with every role, as fast as it correlates (the client
- * keeps at most `--backlog` alerts accepted and not yet recorded). At each checkpoint it prints
+ * keeps at most `--backlog` alerts accepted and not yet recorded) until `--events` distinct
+ * events are recorded (duplicate deliveries come on top). At each checkpoint it prints
  * the CPU per alert of the app and of Postgres over the window before it, the app's resident
  * memory and the tables' size; then it restarts the app on that history and times the rebuild
  * (start to the first new alert recorded).
@@ -138,7 +139,7 @@ async function main(): Promise<void> {
       last = await sample();
       samples.push(last);
       const el = (last.at - start) / 1000;
-      progress(`[replay] ${fmt(el, 0)} s  sent ${fmt(sent)} / ${fmt(TOTAL)}  recorded ${fmt(last.events)}  ${fmt(last.events / Math.max(el, 0.001))} alerts/s  app RSS ${fmt(last.rss)} MiB`, final);
+      progress(`[replay] ${fmt(el, 0)} s  sent ${fmt(sent)}  recorded ${fmt(last.events)} / ${fmt(TOTAL)}  ${fmt(last.events / Math.max(el, 0.001))} alerts/s  app RSS ${fmt(last.rss)} MiB`, final);
     };
     let batch: Record<string, unknown>[] = [];
     const flush = async () => {
@@ -158,7 +159,9 @@ async function main(): Promise<void> {
     let distinct = 0;
     let seen = new Set<string>();
     let blockTag = '';
-    for (const ev of tileStream(block.events, TOTAL)) {
+    // `--events` distinct events (what the store records); duplicate deliveries come on top.
+    for (const ev of tileStream(block.events, Number.POSITIVE_INFINITY)) {
+      if (distinct >= TOTAL) break;
       const tag = /#\d+$/.exec(ev.sourceFingerprint)?.[0] ?? '';
       if (tag !== blockTag) {
         blockTag = tag;
