@@ -53,8 +53,13 @@ export const emptyAfter = (): AfterCommit => ({ messages: [], jobs: [], stream: 
 
 /** Appends the incident's SLA state to the stream log; call last in the transaction (the log's lock is held to its end). */
 export async function appendSlaState(tx: Transaction<DB> | Kysely<DB>, incidentId: string, now: number): Promise<IncidentSlaMessage> {
-  const sla = (await slaStates(tx, [incidentId], now)).get(incidentId) ?? NO_SLA;
-  return new StreamRepository(tx).append<IncidentSlaMessage>({ type: 'incident.sla', incidentId, sla });
+  return (await appendSlaStates(tx, [incidentId], now))[0]!;
+}
+
+/** `appendSlaState` for many incidents: two reads and one append, whatever their number; messages in the given order. */
+export async function appendSlaStates(tx: Transaction<DB> | Kysely<DB>, incidentIds: readonly string[], now: number): Promise<IncidentSlaMessage[]> {
+  const states = await slaStates(tx, incidentIds, now);
+  return new StreamRepository(tx).appendMany<IncidentSlaMessage>(incidentIds.map((incidentId) => ({ type: 'incident.sla', incidentId, sla: states.get(incidentId) ?? NO_SLA })));
 }
 
 export class EscalationService {
