@@ -164,9 +164,7 @@ export class EscalationService {
         .add('sla.escalate', { incidentId: j.incidentId, level: j.level }, { jobId: `esc-${jobIdPart(j.incidentId)}-${j.level}-${j.dueMs}`, delayMs: Math.max(0, j.dueMs - this.deps.now()), attempts: 5, backoffMs: 10_000 })
         .catch((err: unknown) => this.deps.logger.warn({ err, incident: j.incidentId }, 'could not queue an escalation level; the SLA reconcile will run it'));
     }
-    for (const m of after.stream) {
-      await this.deps.bus?.publish(STREAM_TOPIC, m).catch((err: unknown) => this.deps.logger.warn({ err }, 'could not publish an SLA change; consoles read it from the log'));
-    }
+    await this.deps.bus?.publishMany(STREAM_TOPIC, after.stream).catch((err: unknown) => this.deps.logger.warn({ err }, 'could not publish an SLA change; consoles read it from the log'));
   }
 
   private async cancelIn(tx: Transaction<DB>, incidentId: string, reason: string, now: number, after: AfterCommit): Promise<number> {

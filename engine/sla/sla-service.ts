@@ -79,7 +79,6 @@ export class SlaService {
    * number: one read of their timers (unless `known`), their jobs added together, one upsert of
    * the rows, and one stream append of their SLA states. An incident given more than once is
    * handled once per mention, in order (a later mention sees what the earlier one stored).
-   * When some jobs cannot be added, the others' rows and messages are still written, then it throws.
    */
   async ensureTimersMany(incidents: readonly TimedIncident[], known?: Map<string, Map<SlaKind, SlaTimer>>): Promise<number> {
     let scheduled = 0;
@@ -107,22 +106,17 @@ export class SlaService {
       }
     }
     if (planned.length === 0) return 0;
-    const added = await Promise.allSettled(
-      planned.map((p) =>
-        p.due === null ? undefined : this.opts.queue.add('sla.check', { incidentId: p.incident.id, kind: p.kind }, { jobId: p.jobId, delayMs: Math.max(0, p.due - this.now()), attempts: 5, backoffMs: 10_000 }),
-      ),
+    // Jobs first, all at once: a row without its job would hide the gap from the reconcile.
+    const jobs = planned.filter((p) => p.due !== null);
+    await this.opts.queue.addMany(
+      'sla.check',
+      jobs.map((p) => ({ data: { incidentId: p.incident.id, kind: p.kind }, opts: { jobId: p.jobId, delayMs: Math.max(0, p.due! - this.now()), attempts: 5, backoffMs: 10_000 } })),
     );
-    // Rows only for jobs that were added: a row without its job would hide the gap from the reconcile.
-    const done = planned.filter((_, i) => added[i]!.status === 'fulfilled');
-    await repo.upsertMany(done.map((p) => ({ incidentId: p.incident.id, kind: p.kind, severity: p.incident.severity, dueAt: p.due === null ? null : new Date(p.due) })));
-    if (done.length > 0) {
-      const after = emptyAfter();
-      after.stream.push(...(await appendSlaStates(this.opts.db, [...new Set(done.map((p) => p.incident.id))], this.now())));
-      await this.escalations.afterCommit(after);
-    }
-    const failed = added.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    return done.length;
+    await repo.upsertMany(planned.map((p) => ({ incidentId: p.incident.id, kind: p.kind, severity: p.incident.severity, dueAt: p.due === null ? null : new Date(p.due) })));
+    const after = emptyAfter();
+    after.stream.push(...(await appendSlaStates(this.opts.db, [...new Set(planned.map((p) => p.incident.id))], this.now())));
+    await this.escalations.afterCommit(after);
+    return planned.length;
   }
 
   /** The `sla.check` job: settles the timer if it is due, else makes sure it is scheduled. */
