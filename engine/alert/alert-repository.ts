@@ -163,7 +163,9 @@ export class AlertRepository {
    * and the new events with the engine's decision, in recorded order. One statement each. Throws
    * when the store disagrees with what was read (an event already there, an alert gone), so the
    * caller's transaction rolls back and the batch is decided anew. Rows come as one `json`
-   * parameter (not `jsonb`): read once, it need not be built and key-sorted as a jsonb value first.
+   * parameter (not `jsonb`): read once, it need not be built and key-sorted as a jsonb value
+   * first (measured: 15 → 12–16 µs of Postgres CPU an alert row; where a row is mostly one
+   * nested jsonb value, as members' scores and stream payloads, jsonb is the cheaper input).
    */
   async writeDecided(plan: {
     created: readonly AlertRecord[];

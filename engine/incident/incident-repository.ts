@@ -124,7 +124,7 @@ export class IncidentRepository {
       const inserted = await sql<{ incident_id: string; fingerprint: string }>`
         insert into incident_alerts (incident_id, fingerprint, link_reason, linked_at, score)
         select incident_id, fingerprint, link_reason, ${now}::timestamptz, score
-        from json_to_recordset(${JSON.stringify(members)}::json) as x(incident_id text, fingerprint text, link_reason text, score jsonb)
+        from jsonb_to_recordset(${JSON.stringify(members)}::jsonb) as x(incident_id text, fingerprint text, link_reason text, score jsonb)
         on conflict (incident_id, fingerprint) do nothing
         returning incident_id, fingerprint`.execute(this.db);
       for (const r of inserted.rows) fresh.add(`${r.incident_id}\u0000${r.fingerprint}`);
@@ -184,7 +184,7 @@ export class IncidentRepository {
     await sql`
       update incidents i set alert_count = x.alert_count, firing_count = x.firing_count, severity_counts = x.severity_counts, severity = x.severity,
         started_at = x.started_at, last_event_at = x.last_event_at, updated_at = ${now}::timestamptz
-      from json_to_recordset(${JSON.stringify(updates)}::json)
+      from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb)
         as x(id text, alert_count integer, firing_count integer, severity_counts jsonb, severity text, started_at timestamptz, last_event_at timestamptz)
       where i.id = x.id`.execute(this.db);
   }
@@ -322,7 +322,7 @@ export class IncidentRepository {
     if (entries.length === 0) return;
     await sql`
       update incidents i set root_causes = x.root_causes
-      from json_to_recordset(${JSON.stringify(entries.map((e) => ({ id: e.id, root_causes: e.candidates })))}::json) as x(id text, root_causes jsonb)
+      from jsonb_to_recordset(${JSON.stringify(entries.map((e) => ({ id: e.id, root_causes: e.candidates })))}::jsonb) as x(id text, root_causes jsonb)
       where i.id = x.id`.execute(this.db);
   }
 

@@ -53,9 +53,9 @@ export class StreamRepository {
     // The lock is taken before any row is produced; numbers are drawn above the sort, so they follow `n`.
     const result = await sql<{ seq: string | number; created_at: Date }>`
       insert into stream_events (type, payload)
-      select m.payload ->> 'type', m.payload::jsonb
+      select m.payload ->> 'type', m.payload
       from (select pg_advisory_xact_lock(${APPEND_LOCK})) as serialized,
-        json_array_elements(${JSON.stringify(messages)}::json) with ordinality as m(payload, n)
+        jsonb_array_elements(${JSON.stringify(messages)}::jsonb) with ordinality as m(payload, n)
       order by m.n
       returning seq, created_at`.execute(this.db);
     const rows = result.rows.map((r) => ({ seq: Number(r.seq), at: iso(r.created_at) })).sort((a, b) => a.seq - b.seq);
