@@ -60,12 +60,11 @@ export async function startCorrelator(deps: CorrelatorDeps): Promise<CorrelatorH
     loadSuppression: deps.loadSuppression,
   });
   const publish = async (outcome: BatchOutcome) => {
-    for (const m of outcome.messages) {
-      try {
-        await deps.bus.publish(STREAM_TOPIC, m);
-      } catch (err) {
-        deps.logger.warn({ err, seq: m.seq }, 'could not publish a stream message; consoles will resume it');
-      }
+    try {
+      // A group's messages together: one round trip, and subscribers receive them as one burst.
+      await deps.bus.publishMany(STREAM_TOPIC, outcome.messages);
+    } catch (err) {
+      deps.logger.warn({ err, seqs: outcome.messages.map((m) => m.seq) }, 'could not publish stream messages; consoles will resume them');
     }
   };
   const count = (outcome: BatchOutcome) => {

@@ -8,7 +8,7 @@
  * update of changed known alerts, one insert of events (with the decision and incident key),
  * one insert of incidents, one of members, one locking read and one update of touched
  * incidents, one insert of timeline entries, one update of root causes, two reads for the
- * summaries; then one stream message per touched incident (StreamRepository.append).
+ * summaries; then one append of a stream message per touched incident (StreamRepository.appendMany).
  * Incidents resolved by the engine and flapping reopens add one statement each (rare).
  */
 import type { AlertRecord } from '../../engine/alert/alert.ts';
@@ -77,10 +77,6 @@ export async function writeDecided(trx: Executor, w: DecidedWrite): Promise<Stre
   }
   if (touched.size === 0) return [];
   await incidents.setRootCausesMany([...touched.keys()].flatMap((id) => (w.rootCauses.has(id) ? [{ id, candidates: w.rootCauses.get(id)! }] : [])));
-  const stream = new StreamRepository(trx);
-  const messages: StreamMessage[] = [];
-  for (const incident of await incidents.getSummaries([...touched.keys()])) {
-    messages.push(await stream.append({ type: touched.get(incident.id)!.created ? 'incident.created' : 'incident.updated', incident }));
-  }
-  return messages;
+  const summaries = await incidents.getSummaries([...touched.keys()]);
+  return new StreamRepository(trx).appendMany<StreamMessage>(summaries.map((incident) => ({ type: touched.get(incident.id)!.created ? 'incident.created' : 'incident.updated', incident })));
 }

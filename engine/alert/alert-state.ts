@@ -74,6 +74,9 @@ export function applyAlertEvent(current: AlertRecord | undefined, ev: AlertEvent
 
 /** The state of an alert created by its first (firing or resolved) event. */
 export function freshRecord(ev: AlertEvent, receivedAt: string): AlertRecord {
+  // Each normalization parses a date: done once where two fields share their input (usual for a first event).
+  const lastEventAt = iso(ev.eventTime);
+  const seenAt = iso(receivedAt);
   return {
     fingerprint: ev.fingerprint,
     source: ev.source,
@@ -83,12 +86,12 @@ export function freshRecord(ev: AlertEvent, receivedAt: string): AlertRecord {
     status: ev.status as AlertRecord['status'],
     labels: ev.labels,
     annotations: ev.annotations,
-    startsAt: iso(ev.startsAt),
+    startsAt: ev.startsAt === ev.eventTime ? lastEventAt : iso(ev.startsAt),
     endsAt: ev.endsAt === null ? null : iso(ev.endsAt),
-    lastEventAt: iso(ev.eventTime),
+    lastEventAt,
     acknowledgedAt: null,
-    firstSeenAt: iso(receivedAt),
-    lastSeenAt: iso(receivedAt),
+    firstSeenAt: seenAt,
+    lastSeenAt: seenAt,
     repeatCount: 0,
     suppressedBy: null,
     flapping: false,

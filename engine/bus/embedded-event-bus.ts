@@ -47,6 +47,10 @@ export class EmbeddedEventBus implements EventBus {
     });
   }
 
+  async publishMany(topic: string, messages: readonly BusMessage[]): Promise<void> {
+    for (const m of messages) await this.publish(topic, m);
+  }
+
   async subscribe(topic: string, handler: (message: BusMessage) => void): Promise<Unsubscribe> {
     if (this.closed) throw new Error('the event bus is closed');
     const sub: Subscription = { handler, active: true };

@@ -15,6 +15,8 @@ export type Unsubscribe = () => Promise<void>;
 
 export interface EventBus {
   publish(topic: string, message: BusMessage): Promise<void>;
+  /** Publishes the messages in order, as many `publish` calls would, in one round trip where the bus allows. */
+  publishMany(topic: string, messages: readonly BusMessage[]): Promise<void>;
   /** A handler may return a promise; its rejection is logged like a throw. */
   subscribe(topic: string, handler: (message: BusMessage) => unknown): Promise<Unsubscribe>;
   ping(): Promise<void>;

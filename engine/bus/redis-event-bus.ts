@@ -54,6 +54,19 @@ export class RedisEventBus implements EventBus {
     await withTimeout(this.publisher.publish(this.channel(topic), JSON.stringify(message)), this.timeoutMs, 'publish');
   }
 
+  async publishMany(topic: string, messages: readonly BusMessage[]): Promise<void> {
+    if (this.closed) throw new Error('the event bus is closed');
+    if (messages.length === 0) return;
+    await waitForReady(this.publisher, this.timeoutMs);
+    // One pipeline: one write, and Redis fans the burst out to subscribers together.
+    const pipeline = this.publisher.pipeline();
+    const channel = this.channel(topic);
+    for (const m of messages) pipeline.publish(channel, JSON.stringify(m));
+    const replies = (await withTimeout(pipeline.exec(), this.timeoutMs, 'publish')) ?? [];
+    const failed = replies.find(([err]) => err);
+    if (failed) throw failed[0];
+  }
+
   subscribe(topic: string, handler: (message: BusMessage) => void): Promise<Unsubscribe> {
     if (this.closed) return Promise.reject(new Error('the event bus is closed'));
     const channel = this.channel(topic);

@@ -48,7 +48,8 @@ export async function startKnownErrorMatching(deps: { bus: EventBus; database: D
     }
   };
   const kick = () => {
-    draining ??= drain().finally(() => {
+    // Started on the next turn: the messages of one commit arrive together and are matched in one round.
+    draining ??= new Promise<void>((resolve) => setImmediate(resolve)).then(drain).finally(() => {
       draining = null;
       if (pending.size > 0 && !stopped) kick();
     });

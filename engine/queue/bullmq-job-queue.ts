@@ -8,11 +8,11 @@
  * workers that waits out outages (BullMQ requires maxRetriesPerRequest: null there).
  */
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
-import type { Job } from 'bullmq';
+import type { Job, JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { unavailable } from '../errors/app-error.ts';
-import { UnrecoverableJobError } from './job-queue.ts';
+import { UnrecoverableJobError, assertDistinctJobIds } from './job-queue.ts';
 import type { AddJobOptions, JobHandler, JobQueue, WorkerOptions } from './job-queue.ts';
 import type { JobMap, JobName } from './jobs.ts';
 import { waitForReady } from '../redis/wait-for-ready.ts';
@@ -74,12 +74,7 @@ export class BullmqJobQueue implements JobQueue {
     try {
       await waitForReady(this.producer, this.timeoutMs);
       const job = await withTimeout(
-        queue.add(name, data, {
-          jobId: opts.jobId,
-          delay: opts.delayMs,
-          attempts: opts.attempts ?? 5,
-          backoff: { type: opts.backoff ?? 'fixed', delay: opts.backoffMs ?? 1000 },
-        }),
+        queue.add(name, data, bullmqOptions(opts)),
         this.timeoutMs,
         'job add',
       );
@@ -90,6 +85,35 @@ export class BullmqJobQueue implements JobQueue {
       const stored = await withTimeout(queue.getJob(id), this.timeoutMs, 'job lookup');
       const added = stored === undefined || (stored.timestamp === job.timestamp && JSON.stringify(stored.data) === JSON.stringify(job.data));
       return { id, added };
+    } catch (err) {
+      throw unavailable('the job queue cannot be reached', 5, err);
+    }
+  }
+
+  async addMany<N extends JobName>(name: N, jobs: ReadonlyArray<{ data: JobMap[N]['data']; opts?: AddJobOptions }>): Promise<Array<{ id: string; added: boolean }>> {
+    if (this.closing) throw unavailable('the job queue is closing');
+    for (const j of jobs) if (j.opts?.jobId !== undefined) assertValidJobId(j.opts.jobId);
+    assertDistinctJobIds(jobs);
+    if (jobs.length === 0) return [];
+    const queue = this.queueFor(name);
+    try {
+      await waitForReady(this.producer, this.timeoutMs);
+      // One MULTI for every job, instead of a round trip each.
+      const added = await withTimeout(queue.addBulk(jobs.map((j) => ({ name, data: j.data, opts: bullmqOptions(j.opts ?? {}) }))), this.timeoutMs, 'job add');
+      // As in `add`: on a known id BullMQ hands back our own job unstored; what is stored tells which
+      // ones this call created. Read in one pipeline.
+      const known = added.flatMap((job, i) => (jobs[i]!.opts?.jobId === undefined ? [] : [job]));
+      const pipeline = this.producer.pipeline();
+      for (const job of known) pipeline.hmget(queue.toKey(job.id!), 'timestamp', 'data');
+      const stored = known.length === 0 ? [] : ((await withTimeout(pipeline.exec(), this.timeoutMs, 'job lookup')) ?? []);
+      const createdHere = new Set<Job>();
+      for (const [i, job] of known.entries()) {
+        const [err, fields] = stored[i] ?? [new Error('no reply')];
+        if (err) throw err;
+        const [timestamp, data] = fields as [string | null, string | null];
+        if (timestamp === null || (Number(timestamp) === job.timestamp && data === JSON.stringify(job.data))) createdHere.add(job);
+      }
+      return added.map((job, i) => ({ id: job.id!, added: jobs[i]!.opts?.jobId === undefined || createdHere.has(job) }));
     } catch (err) {
       throw unavailable('the job queue cannot be reached', 5, err);
     }
@@ -185,6 +209,10 @@ export class BullmqJobQueue implements JobQueue {
       throw err instanceof Error ? err : new Error(String(err));
     }
   }
+}
+
+function bullmqOptions(opts: AddJobOptions): JobsOptions {
+  return { jobId: opts.jobId, delay: opts.delayMs, attempts: opts.attempts ?? 5, backoff: { type: opts.backoff ?? 'fixed', delay: opts.backoffMs ?? 1000 } };
 }
 
 /** BullMQ refuses custom ids that are integers or contain ':'; say so before touching Redis. */

@@ -13,7 +13,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { unavailable } from '../errors/app-error.ts';
-import { UnrecoverableJobError, backoffDelay } from './job-queue.ts';
+import { UnrecoverableJobError, assertDistinctJobIds, backoffDelay } from './job-queue.ts';
 import type { AddJobOptions, BackoffKind, JobHandler, JobQueue, WorkerOptions } from './job-queue.ts';
 import type { JobMap, JobName } from './jobs.ts';
 
@@ -120,6 +120,12 @@ export class EmbeddedJobQueue implements JobQueue {
     this.jobs.set(id, job);
     this.schedule(job);
     return { id, added: true };
+  }
+
+  async addMany<N extends JobName>(name: N, jobs: ReadonlyArray<{ data: JobMap[N]['data']; opts?: AddJobOptions }>): Promise<Array<{ id: string; added: boolean }>> {
+    assertDistinctJobIds(jobs);
+    // In memory there is no round trip to save; each is journaled as `add` does.
+    return Promise.all(jobs.map((j) => this.add(name, j.data, j.opts)));
   }
 
   async process<N extends JobName>(name: N, handler: JobHandler<N>, opts: WorkerOptions = {}): Promise<void> {

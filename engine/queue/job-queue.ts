@@ -3,7 +3,8 @@
  *
  * Contract (checked by test/contract/job-queue.contract.test.ts against every adapter):
  * - `add` resolves only once the job is durably stored; if it cannot be, it rejects
- *   with an AppError 503 carrying Retry-After, within a bounded time.
+ *   with an AppError 503 carrying Retry-After, within a bounded time. `addMany` is the
+ *   same for many jobs at once.
  * - A `jobId` must not be an integer string nor contain `:` (BullMQ reserves both);
  *   both adapters reject such ids with a TypeError.
  * - A job added with a `jobId` that is already known (waiting, delayed, active, or
@@ -52,6 +53,13 @@ export interface WorkerOptions {
 
 export interface JobQueue {
   add<N extends JobName>(name: N, data: JobMap[N]['data'], opts?: AddJobOptions): Promise<{ id: string; added: boolean }>;
+  /**
+   * Adds many jobs of one name as `add` adds each (same outcome, in the given order), in one
+   * round trip where the backend allows. Resolves once every job is stored; on a rejection some
+   * may have been (job ids make the retry safe). Job ids within one call must be distinct
+   * (TypeError otherwise).
+   */
+  addMany<N extends JobName>(name: N, jobs: ReadonlyArray<{ data: JobMap[N]['data']; opts?: AddJobOptions }>): Promise<Array<{ id: string; added: boolean }>>;
   /** Starts consuming jobs of this name in this process. */
   process<N extends JobName>(name: N, handler: JobHandler<N>, opts?: WorkerOptions): Promise<void>;
   /** Jobs waiting or delayed (not yet active), for backpressure and the queue-depth gauge. */
@@ -67,5 +75,16 @@ export class UnrecoverableJobError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'UnrecoverableJobError';
+  }
+}
+
+/** Job ids given to one `addMany` call must differ: which of two would win is not defined. */
+export function assertDistinctJobIds(jobs: ReadonlyArray<{ opts?: AddJobOptions }>): void {
+  const ids = new Set<string>();
+  for (const j of jobs) {
+    const id = j.opts?.jobId;
+    if (id === undefined) continue;
+    if (ids.has(id)) throw new TypeError(`jobId ${JSON.stringify(id)} is given twice in one addMany`);
+    ids.add(id);
   }
 }

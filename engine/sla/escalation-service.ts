@@ -53,8 +53,13 @@ export const emptyAfter = (): AfterCommit => ({ messages: [], jobs: [], stream: 
 
 /** Appends the incident's SLA state to the stream log; call last in the transaction (the log's lock is held to its end). */
 export async function appendSlaState(tx: Transaction<DB> | Kysely<DB>, incidentId: string, now: number): Promise<IncidentSlaMessage> {
-  const sla = (await slaStates(tx, [incidentId], now)).get(incidentId) ?? NO_SLA;
-  return new StreamRepository(tx).append<IncidentSlaMessage>({ type: 'incident.sla', incidentId, sla });
+  return (await appendSlaStates(tx, [incidentId], now))[0]!;
+}
+
+/** `appendSlaState` for many incidents: two reads and one append, whatever their number; messages in the given order. */
+export async function appendSlaStates(tx: Transaction<DB> | Kysely<DB>, incidentIds: readonly string[], now: number): Promise<IncidentSlaMessage[]> {
+  const states = await slaStates(tx, incidentIds, now);
+  return new StreamRepository(tx).appendMany<IncidentSlaMessage>(incidentIds.map((incidentId) => ({ type: 'incident.sla', incidentId, sla: states.get(incidentId) ?? NO_SLA })));
 }
 
 export class EscalationService {
@@ -159,9 +164,7 @@ export class EscalationService {
         .add('sla.escalate', { incidentId: j.incidentId, level: j.level }, { jobId: `esc-${jobIdPart(j.incidentId)}-${j.level}-${j.dueMs}`, delayMs: Math.max(0, j.dueMs - this.deps.now()), attempts: 5, backoffMs: 10_000 })
         .catch((err: unknown) => this.deps.logger.warn({ err, incident: j.incidentId }, 'could not queue an escalation level; the SLA reconcile will run it'));
     }
-    for (const m of after.stream) {
-      await this.deps.bus?.publish(STREAM_TOPIC, m).catch((err: unknown) => this.deps.logger.warn({ err }, 'could not publish an SLA change; consoles read it from the log'));
-    }
+    await this.deps.bus?.publishMany(STREAM_TOPIC, after.stream).catch((err: unknown) => this.deps.logger.warn({ err }, 'could not publish an SLA change; consoles read it from the log'));
   }
 
   private async cancelIn(tx: Transaction<DB>, incidentId: string, reason: string, now: number, after: AfterCommit): Promise<number> {

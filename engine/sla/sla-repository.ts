@@ -37,16 +37,39 @@ export class SlaRepository {
   }
 
   async timers(incidentId: string): Promise<Map<SlaKind, SlaTimer>> {
-    const rows = await this.db.selectFrom('sla_timers').select(['incident_id', 'kind', 'severity', 'due_at', 'outcome']).where('incident_id', '=', incidentId).execute();
-    return new Map(rows.map((r) => [r.kind, { incidentId: r.incident_id, kind: r.kind, severity: r.severity, dueAt: r.due_at, outcome: r.outcome }]));
+    return (await this.timersOf([incidentId])).get(incidentId) ?? new Map();
+  }
+
+  /** The timers of many incidents in one query; an incident without timers is absent. */
+  async timersOf(incidentIds: readonly string[]): Promise<Map<string, Map<SlaKind, SlaTimer>>> {
+    const out = new Map<string, Map<SlaKind, SlaTimer>>();
+    if (incidentIds.length === 0) return out;
+    const rows = await this.db.selectFrom('sla_timers').select(['incident_id', 'kind', 'severity', 'due_at', 'outcome']).where('incident_id', 'in', [...incidentIds]).execute();
+    for (const r of rows) {
+      let m = out.get(r.incident_id);
+      if (!m) out.set(r.incident_id, (m = new Map()));
+      m.set(r.kind, { incidentId: r.incident_id, kind: r.kind, severity: r.severity, dueAt: r.due_at, outcome: r.outcome });
+    }
+    return out;
   }
 
   /** Creates the timer or moves its due time; a settled timer is left alone. */
   async upsert(incidentId: string, kind: SlaKind, severity: string, dueAt: Date | null): Promise<void> {
+    await this.upsertMany([{ incidentId, kind, severity, dueAt }]);
+  }
+
+  /** `upsert` for many timers in one statement; at most one row per incident and kind. */
+  async upsertMany(rows: ReadonlyArray<{ incidentId: string; kind: SlaKind; severity: string; dueAt: Date | null }>): Promise<void> {
+    if (rows.length === 0) return;
     await this.db
       .insertInto('sla_timers')
-      .values({ incident_id: incidentId, kind, severity, due_at: dueAt })
-      .onConflict((oc) => oc.columns(['incident_id', 'kind']).doUpdateSet({ severity, due_at: dueAt }).where('sla_timers.outcome', 'is', null))
+      .values(rows.map((r) => ({ incident_id: r.incidentId, kind: r.kind, severity: r.severity, due_at: r.dueAt })))
+      .onConflict((oc) =>
+        oc
+          .columns(['incident_id', 'kind'])
+          .doUpdateSet((eb) => ({ severity: eb.ref('excluded.severity'), due_at: eb.ref('excluded.due_at') }))
+          .where('sla_timers.outcome', 'is', null),
+      )
       .execute();
   }
 

@@ -29,7 +29,7 @@ import type { SlaCheckOutcome } from '../queue/jobs.ts';
 import { jobIdPart } from '../notify/notification.ts';
 import { SLA_KINDS, SlaPolicy } from './sla-policy.ts';
 import { SlaRepository, type SlaTimer } from './sla-repository.ts';
-import { EscalationService, SLA_ACTOR, appendSlaState, emptyAfter } from './escalation-service.ts';
+import { EscalationService, SLA_ACTOR, appendSlaState, appendSlaStates, emptyAfter } from './escalation-service.ts';
 
 type SlaLogger = Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
 
@@ -71,30 +71,52 @@ export class SlaService {
    * Returns how many timers were scheduled or moved.
    */
   async ensureTimers(incident: TimedIncident, known?: Map<SlaKind, SlaTimer>): Promise<number> {
-    if (!SlaPolicy.pending('resolve', incident.status)) return 0;
-    const repo = new SlaRepository(this.opts.db);
-    const timers = known ?? (await repo.timers(incident.id));
+    return this.ensureTimersMany([incident], known && new Map([[incident.id, known]]));
+  }
+
+  /**
+   * `ensureTimers` for many incidents at once, with a fixed number of statements whatever their
+   * number: one read of their timers (unless `known`), their jobs added together, one upsert of
+   * the rows, and one stream append of their SLA states. An incident given more than once is
+   * handled once per mention, in order (a later mention sees what the earlier one stored).
+   */
+  async ensureTimersMany(incidents: readonly TimedIncident[], known?: Map<string, Map<SlaKind, SlaTimer>>): Promise<number> {
     let scheduled = 0;
-    for (const kind of SLA_KINDS) {
-      const timer = timers.get(kind);
-      if (timer?.outcome || !SlaPolicy.pending(kind, incident.status)) continue;
-      const due = this.opts.policy.dueAt(kind, incident.severity, incident.createdAt);
-      if (timer && (timer.dueAt?.getTime() ?? null) === due) continue;
-      if (due !== null) {
-        // The first timer of an incident has the plain id; a moved one carries its due time.
-        const jobId = timer ? `sla-${kind}-${jobIdPart(incident.id)}-${due}` : `sla-${kind}-${jobIdPart(incident.id)}`;
-        await this.opts.queue.add('sla.check', { incidentId: incident.id, kind }, { jobId, delayMs: Math.max(0, due - this.now()), attempts: 5, backoffMs: 10_000 });
-      }
-      // After the job: a row without its job would hide the gap from the reconcile.
-      await repo.upsert(incident.id, kind, incident.severity, due === null ? null : new Date(due));
-      scheduled++;
-    }
-    if (scheduled > 0) {
-      const after = emptyAfter();
-      after.stream.push(await appendSlaState(this.opts.db, incident.id, this.now()));
-      await this.escalations.afterCommit(after);
-    }
+    // `known` describes the store before the first pass only.
+    for (const [n, round] of mentions(incidents).entries()) scheduled += await this.ensureRound(round, n === 0 ? known : undefined);
     return scheduled;
+  }
+
+  /** One pass over distinct incidents. */
+  private async ensureRound(incidents: readonly TimedIncident[], known?: Map<string, Map<SlaKind, SlaTimer>>): Promise<number> {
+    const live = incidents.filter((i) => SlaPolicy.pending('resolve', i.status));
+    if (live.length === 0) return 0;
+    const repo = new SlaRepository(this.opts.db);
+    const timersOf = known ?? (await repo.timersOf(live.map((i) => i.id)));
+    const planned: Array<{ incident: TimedIncident; kind: SlaKind; due: number | null; jobId: string }> = [];
+    for (const incident of live) {
+      const timers = timersOf.get(incident.id);
+      for (const kind of SLA_KINDS) {
+        const timer = timers?.get(kind);
+        if (timer?.outcome || !SlaPolicy.pending(kind, incident.status)) continue;
+        const due = this.opts.policy.dueAt(kind, incident.severity, incident.createdAt);
+        if (timer && (timer.dueAt?.getTime() ?? null) === due) continue;
+        // The first timer of an incident has the plain id; a moved one carries its due time.
+        planned.push({ incident, kind, due, jobId: timer ? `sla-${kind}-${jobIdPart(incident.id)}-${due}` : `sla-${kind}-${jobIdPart(incident.id)}` });
+      }
+    }
+    if (planned.length === 0) return 0;
+    // Jobs first, all at once: a row without its job would hide the gap from the reconcile.
+    const jobs = planned.filter((p) => p.due !== null);
+    await this.opts.queue.addMany(
+      'sla.check',
+      jobs.map((p) => ({ data: { incidentId: p.incident.id, kind: p.kind }, opts: { jobId: p.jobId, delayMs: Math.max(0, p.due! - this.now()), attempts: 5, backoffMs: 10_000 } })),
+    );
+    await repo.upsertMany(planned.map((p) => ({ incidentId: p.incident.id, kind: p.kind, severity: p.incident.severity, dueAt: p.due === null ? null : new Date(p.due) })));
+    const after = emptyAfter();
+    after.stream.push(...(await appendSlaStates(this.opts.db, [...new Set(planned.map((p) => p.incident.id))], this.now())));
+    await this.escalations.afterCommit(after);
+    return planned.length;
   }
 
   /** The `sla.check` job: settles the timer if it is due, else makes sure it is scheduled. */
@@ -138,8 +160,9 @@ export class SlaService {
     const now = this.now();
     let scheduled = 0;
     let checked = 0;
-    for (const incident of await new SlaRepository(this.opts.db).active(new Date(now - lookbackMs), limit)) {
-      scheduled += await this.ensureTimers(incident, incident.timers);
+    const active = await new SlaRepository(this.opts.db).active(new Date(now - lookbackMs), limit);
+    scheduled += await this.ensureTimersMany(active, new Map(active.map((i) => [i.id, i.timers])));
+    for (const incident of active) {
       for (const kind of SLA_KINDS) {
         if (incident.timers.get(kind)?.outcome || !SlaPolicy.pending(kind, incident.status)) continue;
         const due = this.opts.policy.dueAt(kind, incident.severity, incident.createdAt);
@@ -185,4 +208,16 @@ export class SlaService {
     await this.escalations.afterCommit(after);
     return 'breached';
   }
+}
+
+/** Splits a list into passes of distinct incidents: the n-th mention of an incident goes in pass n, order kept. */
+function mentions(incidents: readonly TimedIncident[]): TimedIncident[][] {
+  const rounds: TimedIncident[][] = [];
+  const seen = new Map<string, number>();
+  for (const incident of incidents) {
+    const n = seen.get(incident.id) ?? 0;
+    seen.set(incident.id, n + 1);
+    (rounds[n] ??= []).push(incident);
+  }
+  return rounds;
 }

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { EventBus, Unsubscribe } from '../bus/event-bus.ts';
 import { STREAM_TOPIC, type StreamMessage } from '../bus/events.ts';
-import { orderedHandler } from '../bus/ordered-handler.ts';
+import { orderedBatchHandler } from '../bus/ordered-batch-handler.ts';
 import type { SlaConfig } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
 import { severityLevel } from '../incident/severity.ts';
@@ -16,6 +16,8 @@ import type { JobQueue } from '../queue/job-queue.ts';
 import { startPeriodicJob } from '../queue/periodic-job.ts';
 import { SlaPolicy } from './sla-policy.ts';
 import { SlaService } from './sla-service.ts';
+
+type StreamIncident = Extract<StreamMessage, { type: 'incident.created' }>['incident'];
 
 export const SLA_RECONCILE_INTERVAL_MS = 60_000;
 /** Active incidents older than this without timers get none (see SlaService.reconcile). */
@@ -54,20 +56,39 @@ export async function startSlaTimers(deps: {
   await deps.queue.process('sla.escalate', async ({ incidentId, level }) => ({ outcome: await service.escalations.escalate(incidentId, level) }), { concurrency: 2 });
 
   const levels = new Map<string, string>();
-  const handler = orderedHandler(
-    async (m) => {
-      const message = m as StreamMessage;
-      if (message.type !== 'incident.created' && message.type !== 'incident.updated') return;
-      const { incident } = message;
-      // What can move a timer (the severity level) and what cancels escalations (leaving `open`).
-      const seen = `${severityLevel(incident.severity)}|${incident.status}`;
-      const before = levels.get(incident.id);
-      if (message.type === 'incident.updated' && before === seen) return;
-      if (incident.status !== 'open' && (before === undefined || before.endsWith('|open'))) await service.escalations.cancel(incident.id, incident.status);
-      if (before?.split('|')[0] !== seen.split('|')[0] || message.type === 'incident.created') await service.ensureTimers(incident);
-      levels.delete(incident.id);
-      levels.set(incident.id, seen);
-      if (levels.size > LEVEL_MEMORY) levels.delete(levels.keys().next().value!);
+  const handler = orderedBatchHandler(
+    async (batch) => {
+      // Cancels run as their message comes; timers are scheduled for the whole batch at once.
+      const ensure: StreamIncident[] = [];
+      for (const m of batch) {
+        const message = m as StreamMessage;
+        if (message.type !== 'incident.created' && message.type !== 'incident.updated') continue;
+        const { incident } = message;
+        // What can move a timer (the severity level) and what cancels escalations (leaving `open`).
+        const seen = `${severityLevel(incident.severity)}|${incident.status}`;
+        const before = levels.get(incident.id);
+        if (message.type === 'incident.updated' && before === seen) continue;
+        if (incident.status !== 'open' && (before === undefined || before.endsWith('|open'))) {
+          try {
+            await service.escalations.cancel(incident.id, incident.status);
+          } catch (err) {
+            // Not remembered: the incident's next message tries again (and the reconcile).
+            deps.logger.warn({ err, incident: incident.id }, 'cancelling escalations failed; the reconcile will catch up');
+            continue;
+          }
+        }
+        if (before?.split('|')[0] !== seen.split('|')[0] || message.type === 'incident.created') ensure.push(incident);
+        levels.delete(incident.id);
+        levels.set(incident.id, seen);
+        if (levels.size > LEVEL_MEMORY) levels.delete(levels.keys().next().value!);
+      }
+      try {
+        await service.ensureTimersMany(ensure);
+      } catch (err) {
+        // Forgotten, so the incidents' next messages try again.
+        for (const incident of ensure) levels.delete(incident.id);
+        throw err;
+      }
     },
     deps.logger,
     'scheduling SLA timers',

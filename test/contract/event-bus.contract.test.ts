@@ -76,6 +76,20 @@ describe.each([redisAdapter(), embeddedAdapter()])('EventBus contract: $name', (
     expect(b[0]!.nested).not.toBe(a[0]!.nested);
   });
 
+  it('delivers what publishMany publishes in order, between what publish published before and after', async () => {
+    const bus = openBus();
+    const got: Array<Record<string, unknown>> = [];
+    await bus.subscribe('t', (m) => got.push(fields(m)));
+    await bus.publish('t', msg(0));
+    await bus.publishMany('t', []);
+    await bus.publishMany('t', [1, 2, 3, 4, 5].map((n) => msg(n, { nested: { n } })));
+    await bus.publish('t', msg(6));
+    await waitFor(() => got.length === 7);
+    await sleep(20);
+    expect(got.map((m) => m.n)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(got[3]).toEqual({ type: 'test', n: 3, nested: { n: 3 } });
+  });
+
   it('delivers after publish returns, unaffected by later changes to the message', async () => {
     const bus = openBus();
     const got: BusMessage[] = [];
@@ -135,6 +149,7 @@ describe.each([redisAdapter(), embeddedAdapter()])('EventBus contract: $name', (
     await bus.ping();
     await bus.close();
     await expect(bus.publish('t', msg(1))).rejects.toThrow();
+    await expect(bus.publishMany('t', [msg(1)])).rejects.toThrow();
     await expect(bus.subscribe('t', () => undefined)).rejects.toThrow();
   });
 

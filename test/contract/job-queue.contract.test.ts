@@ -132,6 +132,34 @@ describe.each([bullmqAdapter(), embeddedAdapter(true), embeddedAdapter(false)])(
     expect(runs[0]).toBe('first');
   });
 
+  it('adds many jobs at once as adding each would: known ids skipped, delays kept, every new one run once', async () => {
+    const q = openQueue();
+    expect(await q.addMany('test.echo', [])).toEqual([]);
+    expect(await q.add('test.echo', { value: 'known' }, { jobId: 'many-known' })).toEqual({ id: 'many-known', added: true });
+    const addedAt = Date.now();
+    const result = await q.addMany('test.echo', [
+      { data: { value: 'a' }, opts: { jobId: 'many-a' } },
+      { data: { value: 'again' }, opts: { jobId: 'many-known' } },
+      { data: { value: 'no id' } },
+      { data: { value: 'later' }, opts: { jobId: 'many-later', delayMs: 300 } },
+    ]);
+    expect(result.map((r) => r.added)).toEqual([true, false, true, true]);
+    expect(result.map((r) => r.id)).toEqual(['many-a', 'many-known', result[2]!.id, 'many-later']);
+    expect(await q.depth('test.echo')).toBe(4);
+    // A second call with the same ids adds nothing.
+    expect((await q.addMany('test.echo', [{ data: { value: 'a2' }, opts: { jobId: 'many-a' } }])).map((r) => r.added)).toEqual([false]);
+    await expect(q.addMany('test.echo', [{ data: { value: 1 }, opts: { jobId: 'twice' } }, { data: { value: 2 }, opts: { jobId: 'twice' } }])).rejects.toThrow(TypeError);
+    const ran = new Map<unknown, number>();
+    await q.process('test.echo', async (data) => {
+      ran.set(data.value, Date.now());
+      return data;
+    });
+    await waitFor(() => ran.size === 4);
+    await sleep(50);
+    expect([...ran.keys()].sort()).toEqual(['a', 'known', 'later', 'no id']);
+    expect(ran.get('later')! - addedAt).toBeGreaterThanOrEqual(300);
+  });
+
   it('retries a failing handler with backoff until it succeeds (attempts 1, 2, 3)', async () => {
     const q = openQueue();
     const tries: Array<{ attempt: number; at: number }> = [];

@@ -15,6 +15,7 @@ import { Notifier } from '../../engine/notify/notifier.ts';
 import { createAppMetrics } from '../../engine/observability/metrics-registry.ts';
 import { SlaPolicy } from '../../engine/sla/sla-policy.ts';
 import { SlaService } from '../../engine/sla/sla-service.ts';
+import { StreamRepository } from '../../engine/stream/stream-repository.ts';
 import { type Flavour, testEnvironment } from '../support/test-runtime.ts';
 
 const MIN = 60_000;
@@ -140,6 +141,70 @@ describe.each<Flavour>(['embedded', 'real'])('SlaService (%s)', (flavour) => {
     clock = T0 + 1000 * MIN;
     expect(await service.check(inc.id, 'ack')).toBe('none');
     expect(await service.check('no-such-incident', 'ack')).toBe('gone');
+  });
+
+  it('schedules a batch of incidents as scheduling them one by one does: rows, job ids, counts and stream messages', async () => {
+    clock = T0 + 3000 * MIN;
+    // Each case twice: one copy scheduled alone, the other in one batch. The same incident twice
+    // in a batch (its severity raised in between) is handled once per mention, in order.
+    const cases: Array<{ severity: string; status?: 'acknowledged' | 'resolved'; then?: string; known?: boolean }> = [
+      { severity: 'critical' },
+      { severity: 'warning', then: 'critical' },
+      { severity: 'info' },
+      { severity: 'critical', status: 'acknowledged' },
+      { severity: 'warning', status: 'resolved' },
+      { severity: 'warning', known: true },
+    ];
+    const make = async () =>
+      Promise.all(
+        cases.map(async (c) => {
+          const inc = await incident(c.severity, clock - MIN);
+          if (c.status) await db().updateTable('incidents').set({ status: c.status }).where('id', '=', inc.id).execute();
+          return { ...inc, status: c.status ?? inc.status };
+        }),
+      );
+    const alone = await make();
+    const batched = await make();
+    // Scheduled already: a repeated announcement changes nothing, in a batch or not.
+    for (const i of cases.flatMap((c, k) => (c.known ? [k] : []))) {
+      await service.ensureTimers(alone[i]!);
+      await service.ensureTimers(batched[i]!);
+    }
+    const seqBefore = await new StreamRepository(db()).lastSeq();
+    let aloneCount = 0;
+    for (const [k, inc] of alone.entries()) {
+      aloneCount += await service.ensureTimers(inc);
+      if (cases[k]!.then) aloneCount += await service.ensureTimers({ ...inc, severity: cases[k]!.then! });
+    }
+    const seqMid = await new StreamRepository(db()).lastSeq();
+    const batch = batched.flatMap((inc, k) => (cases[k]!.then ? [inc, { ...inc, severity: cases[k]!.then! }] : [inc]));
+    expect(await service.ensureTimersMany(batch)).toBe(aloneCount);
+    expect(aloneCount).toBe(2 + 4 + 2 + 1);
+
+    const twin = (id: string) => id.replace(/-(\d+)$/, (_, n: string) => `-${Number(n) - cases.length}`);
+    for (const [k, inc] of batched.entries()) {
+      expect(await timers(inc.id), `case ${k}`).toEqual(await timers(alone[k]!.id));
+      for (const kind of ['ack', 'resolve'] as const) {
+        for (const suffix of ['', `-${clock - MIN + (kind === 'ack' ? 5 : 60) * MIN}`]) {
+          const probe = async (id: string) => (await adapters.queue.add('sla.check', { incidentId: id, kind }, { jobId: `sla-${kind}-${id}${suffix}`, delayMs: 3_600_000 })).added;
+          expect(await probe(inc.id), `case ${k} ${kind}${suffix}`).toBe(await probe(alone[k]!.id));
+        }
+      }
+    }
+    const sla = (from: number, to: number) =>
+      new StreamRepository(db())
+        .since(from, 1000, to)
+        .then((ms) => ms.map((m) => m as { type: string; incidentId: string; sla: unknown }).map((m) => ({ type: m.type, incidentId: m.incidentId, sla: m.sla })));
+    const aloneMessages = await sla(seqBefore, seqMid);
+    const batchMessages = await sla(seqMid, Number.MAX_SAFE_INTEGER);
+    // Per incident, the same messages in the same order (a batch interleaves incidents differently).
+    const byIncident = (ms: typeof aloneMessages) => {
+      const out = new Map<string, typeof aloneMessages>();
+      for (const m of ms) out.set(m.incidentId, [...(out.get(m.incidentId) ?? []), m]);
+      return out;
+    };
+    expect(byIncident(batchMessages.map((m) => ({ ...m, incidentId: twin(m.incidentId) })))).toEqual(byIncident(aloneMessages));
+    expect(batchMessages.length).toBeGreaterThan(0);
   });
 
   it('reconciles incidents the bus never announced: schedules their timers and checks the overdue ones', async () => {

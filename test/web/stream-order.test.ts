@@ -107,6 +107,54 @@ describe.each(relationalAdapters)('stream sequence order (%s)', (name, makeHarne
     expect(messages.map((m) => (m as { incident: IncidentSummary }).incident.id)).toEqual(['a', 'b']);
   });
 
+  if (name === 'postgres') it('makes a later multi-row append wait for an earlier one, numbering each in the given order', async () => {
+    const start = (await all()).length;
+    let releaseA!: () => void;
+    const gateA = new Promise<void>((r) => (releaseA = r));
+    let aAppended!: () => void;
+    const appendedA = new Promise<void>((r) => (aAppended = r));
+    let bAppendedAt = 0;
+    const a = database.db.transaction().execute(async (trx) => {
+      await new StreamRepository(trx).appendMany(['a1', 'a2', 'a3'].map(updated));
+      aAppended();
+      await gateA;
+    });
+    await appendedA;
+    const b = database.db.transaction().execute(async (trx) => {
+      const written = await new StreamRepository(trx).appendMany(['b1', 'b2'].map(updated));
+      bAppendedAt = Date.now();
+      return written;
+    });
+    await sleep(300);
+    expect(bAppendedAt, 'B appended while A was still open').toBe(0);
+    const releasedAt = Date.now();
+    releaseA();
+    const [, bWritten] = await Promise.all([a, b]);
+    expect(bAppendedAt).toBeGreaterThanOrEqual(releasedAt);
+    const committed = (await all()).slice(start);
+    expect(committed).toHaveLength(5);
+    expect(bWritten.map((m) => m.seq)).toEqual(committed.slice(3));
+    const messages = await new StreamRepository(database.db).since(committed[0]! - 1, 10);
+    expect(messages.map((m) => (m as { incident: IncidentSummary }).incident.id)).toEqual(['a1', 'a2', 'a3', 'b1', 'b2']);
+  });
+
+  it('appends many messages in one statement as appending them one by one would', async () => {
+    const stream = new StreamRepository(database.db);
+    expect(await stream.appendMany([])).toEqual([]);
+    const ids = Array.from({ length: 40 }, (_, i) => `many-${39 - i}`);
+    // Outside a transaction it opens one of its own, as `append` does.
+    const written = await stream.appendMany(ids.map(updated));
+    const seqs = written.map((m) => m.seq);
+    expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+    expect(new Set(seqs).size).toBe(40);
+    const one = await stream.append(updated('single'));
+    expect(one.seq).toBeGreaterThan(seqs.at(-1)!);
+    const stored = await stream.since(seqs[0]! - 1, 41);
+    expect(stored.map((m) => (m as { incident: IncidentSummary }).incident.id)).toEqual([...ids, 'single']);
+    expect(stored.slice(0, 40)).toEqual(written);
+    expect(Object.keys(stored[40]!).sort()).toEqual(Object.keys(stored[0]!).sort());
+  });
+
   it('never lets a resuming reader skip a message under many overlapping writers', { timeout: 60_000 }, async () => {
     const before = await new StreamRepository(database.db).lastSeq();
     const reader = resumingReader(database);
@@ -125,7 +173,9 @@ describe.each(relationalAdapters)('stream sequence order (%s)', (name, makeHarne
           .execute(async (trx) => {
             const n = 1 + ((w + t) % 3);
             for (let i = 0; i < n; i++) {
-              await new StreamRepository(trx).append(updated(`w${w}-${t}-${i}`));
+              // Every other round appends several messages at once.
+              if (t % 2 === 1) await new StreamRepository(trx).appendMany([0, 1, 2].map((k) => updated(`w${w}-${t}-${i}-${k}`)));
+              else await new StreamRepository(trx).append(updated(`w${w}-${t}-${i}`));
               await sleep((w * 7 + t * 3 + i) % 5);
             }
             if ((w + t) % 7 === 0) throw new Error('rolled back on purpose');

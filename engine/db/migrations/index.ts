@@ -17,6 +17,7 @@ import * as problems from './2026-11-21-0012-problems.ts';
 import * as sla from './2026-11-21-0011-sla.ts';
 import * as consoleIndexes from './2026-11-21-0013-console.ts';
 import * as escalations from './2026-11-21-0015-escalations.ts';
+import * as memberFingerprintIndex from './2026-11-21-0016-member-fingerprint-index.ts';
 import * as correlationLessons from './2026-11-21-0017-correlation-lessons.ts';
 
 export const migrations: Record<string, Migration> = {
@@ -34,5 +35,6 @@ export const migrations: Record<string, Migration> = {
   '2026-11-21-0011-sla': sla,
   '2026-11-21-0013-console': consoleIndexes,
   '2026-11-21-0015-escalations': escalations,
+  '2026-11-21-0016-member-fingerprint-index': memberFingerprintIndex,
   '2026-11-21-0017-correlation-lessons': correlationLessons,
 };
