@@ -27,7 +27,7 @@ import type { ReachRelation, TopologyGraph } from '../../engine/topology/topolog
 import { AlertRoleModel } from './alert-role-model.ts';
 import { CoOccurrenceModel } from './co-occurrence-model.ts';
 import type { Decision, DecisionAction, ScoreBreakdown } from './decision.ts';
-import { describeLink, describeSecondRoot } from './describe-link.ts';
+import { describeConfined, describeLink, describeSecondRoot } from './describe-link.ts';
 import { engineConfig, type EngineConfig } from './engine-config.ts';
 import type { AlertState, Exemplar, IncidentState, MemberState, Timer } from './engine-state.ts';
 import { findSuppression, NO_SUPPRESSION, type SuppressionHit, type SuppressionRules } from './find-suppression.ts';
@@ -625,6 +625,7 @@ export class CorrelationEngine {
     if (s.rootFactor < 1) out.push(`×${s.rootFactor.toFixed(2)}: ${s.rootFit === 'cause' ? 'a late cause of' : s.rootFit === 'effect' ? 'a late effect of' : 'neither cause nor effect of'} its root ${rootName}`);
     if (s.nearerRoot < 1) out.push(`×${s.nearerRoot.toFixed(2)}: its root ${rootName} is ${s.rootHops} causal hops away, another incident's is nearer`);
     if (s.unseenPath < 1) out.push(`×${s.unseenPath.toFixed(2)}: its root ${rootName} is ${s.rootHops} causal hops away and nothing between them alerts yet`);
+    if (s.confined < 1) out.push(`×${s.confined.toFixed(2)}: ${describeConfined(s, this.graph)}`);
     const second = describeSecondRoot(s, this.graph);
     if (second !== null) out.push(second);
     return out.length === 0 ? '' : `; ${out.join('; ')}`;
@@ -795,6 +796,10 @@ export class CorrelationEngine {
     total *= unseenPath;
     const role = this.secondRoot(a, inc, learned);
     total *= role.factor;
+    // A local fault (EngineConfig.confined). Only topology hits with a relation, never the
+    // deferred candidates (hit null or implicit, relation self): the pruning bound is unchanged.
+    const confined = hit !== null && hit.relation === 'linked' && inc.items.size === 1 && t - inc.firstOnsetMs > cfg.confined.afterMs ? cfg.confined.factor : 1;
+    total *= confined;
     return {
       total,
       time,
@@ -817,6 +822,7 @@ export class CorrelationEngine {
       rootHops: fit?.hops ?? null,
       nearerRoot: 1,
       unseenPath,
+      confined,
       roleShare: role.share,
       roleFactor: role.factor,
       roleItem: role.item !== null && this.graph ? this.graph.idOf(role.item) : null,

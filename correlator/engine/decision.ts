@@ -50,6 +50,11 @@ export interface ScoreBreakdown {
    * between alerts in the incident yet (EngineConfig.rootFit.unseenPathFactor).
    */
   unseenPath: number;
+  /**
+   * Below 1 when every member of the incident is on one item, the first alert there longer ago
+   * than EngineConfig.confined.afterMs, and the alert is on an item connected to it (a local fault).
+   */
+  confined: number;
   /** Learned share of confirmed incidents in which the alert's type fired on the root; null when unknown. */
   roleShare: number | null;
   /** Below 1 when a root-like alert would give the incident a second root (EngineConfig.roles), on `roleItem`. */

@@ -47,6 +47,7 @@ export function describeLink(
     else if (score.rootFit === 'cause') parts.push(`would be a cause of the incident's root ${root}, ${formatGap(score.rootLagMs)} its first alert${factor}`);
     else if (score.rootFit === 'apart') parts.push(`neither cause nor effect of the incident's root ${root}${score.silentParent ? ' (both need a common item that is not alerting)' : ''}${factor}`);
   }
+  if (score.confined < 1) parts.push(`${describeConfined(score, graph)}, score ×${score.confined.toFixed(2)}`);
   const second = describeSecondRoot(score, graph);
   if (second !== null) parts.push(second);
   if (score.labels > 0) parts.push(`label similarity ${score.labels.toFixed(2)}`);
@@ -65,4 +66,13 @@ export function describeSecondRoot(score: ScoreBreakdown, graph: TopologyGraph |
   if (score.roleFactor >= 1 || score.roleShare === null) return null;
   const other = score.roleItem === null ? 'another item' : (graph?.nameOf(score.roleItem) ?? score.roleItem);
   return `a root-like alert (its type fired on the root in ${Math.round(score.roleShare * 100)}% of confirmed incidents) while ${other} already has one, score ×${score.roleFactor.toFixed(2)}`;
+}
+
+/**
+ * Words for the local-fault factor (EngineConfig.confined): "the incident has stayed on
+ * srv-5-3-3 alone for 89 s (a local fault)". Only meaningful when `score.confined` < 1.
+ */
+export function describeConfined(score: ScoreBreakdown, graph: TopologyGraph | null): string {
+  const via = score.viaItem === null ? 'one item' : (graph?.nameOf(score.viaItem) ?? score.viaItem);
+  return `the incident has stayed on ${via} alone for ${Math.round(score.sinceFirstMs / 1000)} s (a local fault)`;
 }

@@ -90,6 +90,14 @@ export interface EngineConfig {
    * with the incident's types reaches `vouchedAt` (a known symptom of this kind of fault).
    */
   roles: AlertRoleOptions & { enabled: boolean; minRootShare: number; factor: number; vouchedAt: number };
+  /**
+   * A fault spreads from its first item within seconds to a minute a hop. An incident whose
+   * members have all stayed on one item for more than `afterMs` since its first alert is a
+   * local fault; an alert on an item merely connected to it (relation `linked`, where the
+   * topology says nothing of cause and effect) joining it is more likely a new fault nearby:
+   * its score is multiplied by `factor` (1: off). Causal relations have the root fit instead.
+   */
+  confined: { afterMs: number; factor: number };
   /** Labels that differ between replicas of one thing; left out of label similarity. */
   volatileLabels: readonly string[];
   /**
@@ -163,6 +171,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = Object.freeze({
   causalConsistency: { hops: 8, factor: 0.15 },
   rootFit: { causeGraceMs: 20_000, causeScaleMs: 60_000, apartFactor: 0.6, effectGraceMs: 30_000, hopMs: 45_000, nearerRootDecay: 0.9, unseenPathFactor: 0.85 },
   roles: { ...ALERT_ROLE_DEFAULTS, enabled: true, minRootShare: 0.8, factor: 0.5, vouchedAt: 0.3 },
+  confined: { afterMs: 60_000, factor: 0.8 },
   volatileLabels: ['instance', 'pod', 'pod_name', 'container', 'container_id', 'ip', 'pod_ip', 'uid', 'replica', 'ifIndex'],
   indexLabels: ['service', 'app', 'application', 'job', 'host', 'node', 'device'],
   implicitItemLabels: ['service', 'app', 'application', 'job'],
@@ -193,6 +202,7 @@ export function engineConfig(overrides: Partial<EngineConfig> = {}): EngineConfi
     causalConsistency: { ...d.causalConsistency, ...overrides.causalConsistency },
     rootFit: { ...d.rootFit, ...overrides.rootFit },
     roles: { ...d.roles, ...overrides.roles },
+    confined: { ...d.confined, ...overrides.confined },
     learning: { ...d.learning, ...overrides.learning },
   };
 }
