@@ -51,7 +51,8 @@ describe('console in a browser (app as a child process, embedded defaults)', () 
       // process group and keeps its database under $HOME, so HOME goes into our temp folder too.
       env: { ...baseEnv(), HOME: browserDir },
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      timeout: 30_000,
+      // A cold start beside a full parallel test run can take well over 30 s on two cores.
+      timeout: 90_000,
     });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (err) => pageErrors.push(err.message));

@@ -78,7 +78,8 @@ export async function startConsoleHarness(viewport = { width: 1400, height: 900 
       env: { ...baseEnv(), HOME: browserDir },
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
       viewport,
-      timeout: 30_000,
+      // A cold start beside a full parallel test run can take well over 30 s on two cores.
+      timeout: 90_000,
     });
     const page = context.pages()[0] ?? (await context.newPage());
     const pageErrors: string[] = [];
