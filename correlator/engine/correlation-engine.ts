@@ -578,11 +578,7 @@ export class CorrelationEngine {
         s.rootFactor = this.config.rootFit.apartFactor;
         s.total *= s.rootFactor;
       }
-      if (
-        bestScore === null ||
-        s.total > bestScore.total ||
-        (s.total === bestScore.total && (inc.firstOnsetMs < best!.firstOnsetMs || (inc.firstOnsetMs === best!.firstOnsetMs && inc.key < best!.key)))
-      ) {
+      if (outranks(s.total, inc, bestScore?.total ?? null, best)) {
         best = inc;
         bestScore = s;
         bestFrom = hit === null || hit.implicit !== undefined ? null : hit.from;
@@ -604,11 +600,7 @@ export class CorrelationEngine {
           continue;
         }
         const s = this.score(a, inc, hit, t);
-        if (
-          bestScore === null ||
-          s.total > bestScore.total ||
-          (s.total === bestScore.total && (inc.firstOnsetMs < best!.firstOnsetMs || (inc.firstOnsetMs === best!.firstOnsetMs && inc.key < best!.key)))
-        ) {
+        if (outranks(s.total, inc, bestScore?.total ?? null, best)) {
           best = inc;
           bestScore = s;
           bestFrom = null;
@@ -1450,4 +1442,14 @@ function removeFrom<K>(map: Map<K, Set<IncidentState>>, key: K, inc: IncidentSta
   if (!set) return;
   set.delete(inc);
   if (set.size === 0) map.delete(key);
+}
+
+/**
+ * Whether a candidate scoring `total` beats the best so far: a higher score, or on a tie the
+ * earlier incident (then the smaller key), so the choice never depends on scoring order.
+ */
+function outranks(total: number, inc: IncidentState, bestTotal: number | null, best: IncidentState | null): boolean {
+  if (bestTotal === null || best === null) return true;
+  if (total !== bestTotal) return total > bestTotal;
+  return inc.firstOnsetMs < best.firstOnsetMs || (inc.firstOnsetMs === best.firstOnsetMs && inc.key < best.key);
 }
