@@ -5,7 +5,7 @@
  * offered at a fixed rate to one app process with every role; a websocket client on
  * /api/v1/stream notes when each fault's incident arrives with all its alerts.
  *
- *   npm run bench:correlation -- [--rate 10000] [--seconds 20] [--per-request 50] [--correlators 1] [--cpu-prof DIR]
+ *   [CORRELATOR_CONCURRENCY=N] npm run bench:correlation -- [--rate 10000] [--seconds 20] [--per-request 50] [--correlators 1] [--cpu-prof DIR]
  *
  * Prints a progress line every second, then: offered and accepted alerts/s, alerts/s
  * correlated end to end (all alerts in incidents on the stream), and the latency from sending a
@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     WEB_AUTH: 'disabled',
     LOG_LEVEL: 'warn',
     QUEUE_MAX_DEPTH: '1000000',
+    ...(process.env.CORRELATOR_CONCURRENCY ? { CORRELATOR_CONCURRENCY: process.env.CORRELATOR_CONCURRENCY } : {}),
   };
   const cleanup = async () => {
     for (const p of procs) await p.stop().catch(() => undefined);

@@ -94,7 +94,7 @@ const CHANGE_WINDOW_MS = 2 * 3600_000;
  * Batches decided and written together at most, and events: under load every waiting batch
  * joins the next group (group commit grows with the backlog), within these bounds.
  */
-const MAX_GROUPED_BATCHES = 64;
+const MAX_GROUPED_BATCHES = 256;
 const MAX_GROUPED_EVENTS = 5_000;
 /** Longest stretch of deciding before pending I/O is let run. */
 const DECIDE_SLICE_MS = 5;

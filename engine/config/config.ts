@@ -309,7 +309,7 @@ export function loadConfig(env: Env, roleArg?: string): Readonly<Config> {
   };
   const correlator = {
     windowSeconds: r.int('CORRELATION_WINDOW_SECONDS', 600, 1, 86_400),
-    concurrency: r.int('CORRELATOR_CONCURRENCY', 16, 1, 64),
+    concurrency: r.int('CORRELATOR_CONCURRENCY', 256, 1, 1024),
     holdSeconds: r.int('INCIDENT_HOLD_SECONDS', 300, 0, 86_400),
     leaderPollMs: r.int('CORRELATOR_LEADER_POLL_MS', 1000, 50, 60_000),
   };
