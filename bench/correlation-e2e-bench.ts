@@ -5,12 +5,14 @@
  * offered at a fixed rate to one app process with every role; a websocket client on
  * /api/v1/stream notes when each fault's incident arrives with all its alerts.
  *
- *   [CORRELATOR_CONCURRENCY=N] npm run bench:correlation -- [--rate 10000] [--seconds 20] [--per-request 50] [--correlators 1] [--cpu-prof DIR]
+ *   [CORRELATOR_CONCURRENCY=N] npm run bench:correlation -- [--rate 10000] [--seconds 20] [--per-request 50] [--correlators 1] [--split] [--cpu-prof DIR]
  *
  * Prints a progress line every second, then: offered and accepted alerts/s, alerts/s
  * correlated end to end (all alerts in incidents on the stream), and the latency from sending a
  * request to its incident on the stream (p50, p95, p99). `--correlators 2` adds a second
- * process with the correlator role (a hot standby: one leads, docs/adr/0005).
+ * process with the correlator role (a hot standby: one leads, docs/adr/0005). `--split` runs the
+ * roles as a deployment that scales would: `ingest,web` in the app, `correlator,engine` in a
+ * second process (the app CPU printed is both processes').
  */
 import http from 'node:http';
 import { parseArgs } from 'node:util';
@@ -27,6 +29,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '20' },
     'per-request': { type: 'string', default: '50' },
     correlators: { type: 'string', default: '1' },
+    split: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
   },
 });
@@ -34,6 +37,8 @@ const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
 const PER_REQUEST = Number(values['per-request']);
 const CORRELATORS = Number(values.correlators);
+/** `--split`: the app takes `ingest,web` and a second process `correlator,engine` (the two roles on separate cores). */
+const SPLIT = values.split;
 const NAMES = 20;
 /** Stop waiting for the last incidents after this long without one completing (some faults' alerts join another fault's incident). */
 const STALL_MS = 15_000;
@@ -77,13 +82,16 @@ async function main(): Promise<void> {
           '/healthz',
           60_000,
         )
-      : await startApp({ name: 'app', env, logDir: root, onSpawn: (p) => procs.push(p) });
+      : await startApp({ name: 'app', env, roles: SPLIT ? 'ingest,web' : undefined, logDir: root, onSpawn: (p) => procs.push(p) });
+    const appPids = [app.proc.pid];
+    if (SPLIT) appPids.push((await startApp({ name: 'correlator-1', env, roles: 'correlator,engine', logDir: root, onSpawn: (p) => procs.push(p) })).proc.pid);
     for (let i = 1; i < CORRELATORS; i++) await startApp({ name: `correlator-${i + 1}`, env, roles: 'correlator', logDir: root, onSpawn: (p) => procs.push(p) });
+    const appCpu = () => appPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
 
     const sentAt = new Map<string, number>();
     const latencies: number[] = [];
     let lastDoneAt = 0;
-    const appCpu0 = cpuSeconds(app.proc.pid);
+    const appCpu0 = appCpu();
     const pgCpu0 = postgresCpuSeconds();
     let appCpuAtDone = appCpu0;
     let pgCpuAtDone = pgCpu0;
@@ -108,7 +116,7 @@ async function main(): Promise<void> {
       latencies.push(now - t0);
       lastDoneAt = now;
       if (latencies.length % 20 === 0) {
-        appCpuAtDone = cpuSeconds(app.proc.pid);
+        appCpuAtDone = appCpu();
         pgCpuAtDone = postgresCpuSeconds();
         clientCpuAtDone = ownCpuSeconds();
         redisCpuAtDone = commandCpuSeconds('redis-server');
@@ -194,7 +202,7 @@ async function main(): Promise<void> {
       ['accepted (202)', `${fmt(accepted * PER_REQUEST)} alerts (${fmt(refused)} requests refused)`],
       ['correlated end to end', `${fmt(latencies.length * PER_REQUEST)} alerts in ${fmt(correlatedSeconds, 1)} s = ${fmt((latencies.length * PER_REQUEST) / correlatedSeconds)} alerts/s`],
       ['webhook → incident on stream', `p50 ${fmt(percentile(sorted, 50))} ms, p95 ${fmt(percentile(sorted, 95))} ms, p99 ${fmt(percentile(sorted, 99))} ms, max ${fmt(sorted[sorted.length - 1] ?? Number.NaN)} ms`],
-      ['correlator processes', String(CORRELATORS)],
+      ['correlator processes', SPLIT ? `${CORRELATORS} (beside an ingest,web process)` : String(CORRELATORS)],
       [
         'CPU until then',
         `app ${fmt(appCpuAtDone - appCpu0, 1)} s (${fmt(((appCpuAtDone - appCpu0) * 1e6) / Math.max(1, latencies.length * PER_REQUEST))} µs an alert), Postgres ${fmt(pgCpuAtDone - pgCpu0, 1)} s (${fmt(((pgCpuAtDone - pgCpu0) * 1e6) / Math.max(1, latencies.length * PER_REQUEST))} µs an alert; every server process on the machine)`,
@@ -205,7 +213,7 @@ async function main(): Promise<void> {
       ],
     ];
     const w = Math.max(...rows.map((r) => r[0]!.length));
-    console.log(`\nnpm run bench:correlation -- --rate ${RATE} --seconds ${SECONDS} --per-request ${PER_REQUEST} --correlators ${CORRELATORS}`);
+    console.log(`\nnpm run bench:correlation -- --rate ${RATE} --seconds ${SECONDS} --per-request ${PER_REQUEST} --correlators ${CORRELATORS}${SPLIT ? ' --split' : ''}`);
     for (const [k, v] of rows) console.log(`${k!.padEnd(w)}  ${v}`);
   } finally {
     await cleanup();
