@@ -147,6 +147,8 @@ async function main(): Promise<void> {
         const page = await context.newPage();
         await page.goto(`${app.baseUrl}/#/board`, { waitUntil: 'commit' });
         await page.waitForFunction(`document.documentElement.dataset.boardFirstPage !== undefined`, undefined, { timeout: 30_000 });
+        // The paint entry is recorded after the frame that drew the rows: wait for it (briefly).
+        await page.waitForFunction(`performance.getEntriesByName('first-contentful-paint').length > 0`, undefined, { timeout: 5_000 }).catch(() => undefined);
         const m = (await page.evaluate(`(() => {
           const fcp = performance.getEntriesByName('first-contentful-paint')[0];
           const res = (part) => { const e = performance.getEntriesByType('resource').find((r) => r.name.includes(part)); return e ? [Math.round(e.startTime), Math.round(e.responseEnd)] : null; };
