@@ -683,6 +683,7 @@ export class LiveCorrelator {
     const timeline: DecidedWrite['timeline'] = [];
     const reopen = new Set<string>();
     const flapped: Array<{ id: string; key: string; fingerprint: string; reason: string; at: number }> = [];
+    const merged: DecidedWrite['merged'] = [];
     // A group's alerts mostly share a few incidents: hash each key once, not once per alert.
     const ids = new Map<string, string>();
     const touch = (key: string, created: boolean) => {
@@ -723,6 +724,8 @@ export class LiveCorrelator {
       } else if (d.action === 'linked') {
         const id = touch(d.incidentKey, false);
         changes.push({ incidentId: id, member, before: rec.previous, link: { reason: d.reason, score: d.score } });
+        // The alert showed other incidents to be the same fault (EngineConfig.pathJoin).
+        for (const k of d.absorbed) merged.push({ fromId: touch(k, false), intoId: id, intoKey: d.incidentKey, reason: d.reason });
       } else if (d.action === 'kept') {
         const id = touch(d.incidentKey, false);
         if (d.status === 'firing' && d.flapping) flapped.push({ id, key: d.incidentKey, fingerprint: d.fingerprint, reason: d.reason, at: timeline.length });
@@ -757,7 +760,7 @@ export class LiveCorrelator {
       }
     }
     return {
-      write: { now, alerts: { created: [], updated: [], events: [] }, opened, changes, timeline, reopen: [...reopen], resolved, touched, rootCauses, lessons, pruneLessons },
+      write: { now, alerts: { created: [], updated: [], events: [] }, opened, changes, merged, timeline, reopen: [...reopen], resolved, touched, rootCauses, lessons, pruneLessons },
       epoch,
       id: this.nextPlanId++,
       duplicates: 0,

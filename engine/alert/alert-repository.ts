@@ -257,6 +257,15 @@ export class AlertRepository {
   }
 
   /** What the engine says of the alert's current episode: the rule muting it, and flapping. */
+  /**
+   * Records that these alerts' recorded episodes now belong to the incident `key` (after a merge
+   * moved them), so a rebuilt engine restores them there.
+   */
+  async repinEvents(fingerprints: readonly string[], key: string): Promise<void> {
+    if (fingerprints.length === 0) return;
+    await this.db.updateTable('alert_events').set({ incident_key: key }).where('fingerprint', 'in', [...fingerprints]).where('incident_key', 'is not', null).execute();
+  }
+
   async setCorrelationState(fingerprint: string, suppressedBy: SuppressionRef | null, flapping: boolean): Promise<void> {
     await this.db
       .updateTable('alerts')
