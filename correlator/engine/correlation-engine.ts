@@ -680,7 +680,8 @@ export class CorrelationEngine {
       if (this.splitApart(early, later)) continue;
       out.push({ inc: other, early: e0, later: l0, via, hops, startGapMs });
     }
-    return out;
+    // In the candidates' total order (earliest first), not the order they were gathered in.
+    return out.length < 2 ? out : out.sort((x, y) => (outranks(0, x.inc, 0, y.inc) ? -1 : 1));
   }
 
   /**
