@@ -48,7 +48,7 @@ export interface DecidedWrite {
    * Incidents the engine merged into another (Decision.absorbed), in decision order: their
    * members move, their recorded events are pinned to the key they went into, and they close.
    */
-  merged: Array<{ fromId: string; intoId: string; intoKey: string; reason: string }>;
+  merged: Array<{ fromId: string; fromKey: string; intoId: string; intoKey: string; reason: string }>;
   /** Incidents the engine resolved: id, key and when. */
   resolved: Array<{ id: string; key: string; at: string }>;
   /** Incidents touched by a decision: created in this write or updated. */
@@ -70,7 +70,7 @@ export async function writeDecided(trx: Executor, w: DecidedWrite): Promise<Stre
   await incidents.applyChanges(w.changes, w.now);
   for (const m of w.merged) {
     const moved = await incidents.moveMembers(m.fromId, m.intoId, null, m.reason, w.now);
-    await alerts.repinEvents(moved, m.intoKey);
+    await alerts.repinEvents(moved, m.intoKey, m.fromKey);
     await incidents.close(m.fromId, w.now, m.intoId);
     await incidents.recount(m.fromId, w.now);
     await incidents.recount(m.intoId, w.now);

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../engine/alert/alert.ts';
+import { AlertRepository } from '../../engine/alert/alert-repository.ts';
 import type { Database } from '../../engine/db/database.ts';
 import { TopologyRepository } from '../../engine/topology/topology-repository.ts';
 import { incidentIdOf } from '../../correlator/live/incident-id.ts';
@@ -78,5 +79,19 @@ describe.each(relationalAdapters)('an engine merge in the store on %s', (_name, 
     const next = await restarted.processBatch(batch(ev('sw-1', 'DeviceUnreachable', 'sw', 30)));
     expect(next.actions).toEqual({ linked: 1 });
     expect(next.messages.map((m) => m.incident.id)).toEqual([incidentIdOf(coreKey)]);
+  });
+
+  it('repins only the episodes recorded in the incident the alerts moved from', async () => {
+    const t = at(0);
+    await database.db
+      .insertInto('alerts')
+      .values({ fingerprint: 'am:old', source: 'alertmanager', source_fingerprint: 'old', name: 'X', severity: 'warning', status: 'firing', labels: JSON.stringify({}), annotations: JSON.stringify({}), starts_at: t, last_event_at: t, first_seen_at: t, last_seen_at: t })
+      .execute();
+    const row = (status: 'firing' | 'resolved', s: number, key: string | null) => ({ fingerprint: 'am:old', status, event_time: at(s), received_at: at(s), batch_id: 'b', decision: key ? 'linked' : null, incident_key: key });
+    await database.db.insertInto('alert_events').values([row('firing', 0, 'earlier'), row('resolved', 60, 'earlier'), row('firing', 3600, 'from'), row('firing', 3700, null)]).execute();
+    await new AlertRepository(database.db).repinEvents(['am:old'], 'into', 'from');
+    const keys = await database.db.selectFrom('alert_events').select('incident_key').where('fingerprint', '=', 'am:old').orderBy('id').execute();
+    // The older episode stays in its own incident; a rebuild restores it there.
+    expect(keys.map((k) => k.incident_key)).toEqual(['earlier', 'earlier', 'into', null]);
   });
 });
