@@ -19,6 +19,11 @@ export interface CorrelationEngineGrouperOptions {
   suppression?: SuppressionRules;
   /** Called with every decision, e.g. to keep the reasons. */
   onDecision?: (decision: Decision) => void;
+  /**
+   * Key each alert by the incident it ends up in (default), following the engine's merges
+   * (Decision.absorbed), or, false, by the incident its decision named at the time.
+   */
+  finalIncidents?: boolean;
   /** Called with every incident as it resolves, and with those still open at the end of the stream. */
   onIncident?: (incident: IncidentView) => void;
 }
@@ -48,15 +53,27 @@ export class CorrelationEngineGrouper implements Grouper {
     this.lastEngine = engine;
     const keys: Array<string | null> = new Array(input.events.length).fill(null);
     // ingest numbers arrivals from 0, so a decision's seq is its event's input index.
+    // Incidents the engine merged (Decision.absorbed) → the incident they went into.
+    const mergedInto = new Map<string, string>();
     const take = (ds: Decision[]): void => {
       for (const d of ds) {
         keys[d.seq] = d.incidentKey;
+        for (const k of d.absorbed) mergedInto.set(k, d.incidentKey!);
         this.options.onDecision?.(d);
       }
     };
     input.events.forEach((ev: AlertEvent) => take(engine.ingest(ev)));
     take(engine.flush());
     if (this.onIncident) for (const view of engine.openIncidents()) this.onIncident(view);
+    // Each alert's incident as the stream leaves it: an engine merge moved its members, as the
+    // live correlator moves them in the store.
+    if (this.options.finalIncidents !== false && mergedInto.size > 0) {
+      for (let i = 0; i < keys.length; i++) {
+        let k = keys[i];
+        while (k != null && mergedInto.has(k)) k = mergedInto.get(k)!;
+        keys[i] = k ?? null;
+      }
+    }
     return keys;
   }
 }

@@ -27,7 +27,7 @@ import type { ReachRelation, TopologyGraph } from '../../engine/topology/topolog
 import { AlertRoleModel } from './alert-role-model.ts';
 import { CoOccurrenceModel } from './co-occurrence-model.ts';
 import type { Decision, DecisionAction, ScoreBreakdown } from './decision.ts';
-import { describeConfined, describeLink, describeSecondRoot } from './describe-link.ts';
+import { describeConfined, describeLink, describePathJoin, describeSecondRoot } from './describe-link.ts';
 import { engineConfig, type EngineConfig } from './engine-config.ts';
 import type { AlertState, Exemplar, IncidentState, MemberState, Timer } from './engine-state.ts';
 import { findSuppression, NO_SUPPRESSION, type SuppressionHit, type SuppressionRules } from './find-suppression.ts';
@@ -128,6 +128,8 @@ export interface EngineStats {
 
 /** secondRoot's answer when the role model has nothing to say (shared: only read). */
 const NO_ROLE: { share: number | null; factor: number; item: number | null } = Object.freeze({ share: null, factor: 1, item: null });
+/** Decision.absorbed when nothing was merged (shared: only read). */
+const NO_KEYS: readonly string[] = Object.freeze([]);
 /** Types of an incident the learned affinity is checked against (its first ones): bounds the cost. */
 const LEARNED_TYPES_CHECKED = 12;
 /** Old alert states looked at per event for retention and staleness; amortises the sweep. */
@@ -153,6 +155,8 @@ export class CorrelationEngine {
   private indexScansSkipped = 0;
   /** Candidate entries reused by every event: the first `candidates()` of them are this event's. */
   private readonly scratch: Candidate[] = [];
+  /** Set by `pick`: the scored (not deferred) candidates that reach the link threshold after judging. */
+  private readonly fitting: IncidentState[] = [];
   private arrivals = 0;
   private clockMs = Number.NEGATIVE_INFINITY;
   /** Alert states in least-recently-seen order (re-inserted on every event). */
@@ -298,6 +302,12 @@ export class CorrelationEngine {
     if (this.config.learning.enabled) {
       for (const ta of into.types.keys()) for (const tb of from.types.keys()) if (ta !== tb) this.model.feedback(ta, tb, 1);
     }
+    this.absorb(into, from);
+    return this.view(into);
+  }
+
+  /** Moves every member of `from` into `into` (an operator's merge, or a path join); `from` becomes `merged`. */
+  private absorb(into: IncidentState, from: IncidentState): void {
     this.unindex(into);
     this.unindex(from);
     for (const [fp, m] of from.members) {
@@ -317,7 +327,6 @@ export class CorrelationEngine {
     }
     this.rebuild(into);
     this.afterOperatorChange(into);
-    return this.view(into);
   }
 
   /**
@@ -332,6 +341,7 @@ export class CorrelationEngine {
     for (const fp of moving) if (!inc.members.has(fp)) throw new Error(`${fp} is not a member of ${key}`);
     if (moving.size === 0 || moving.size === inc.members.size) throw new Error('a split needs members on both sides');
     const part = this.newIncident(`${key}~${++inc.split}`, this.clockMs);
+    part.splitOff = true;
     this.unindex(inc);
     for (const fp of moving) {
       const m = inc.members.get(fp)!;
@@ -482,9 +492,30 @@ export class CorrelationEngine {
     const cfg = this.config;
     if (best !== null && bestScore !== null && bestScore.total >= cfg.linkThreshold) {
       const fromId = bestFrom !== null && this.graph ? this.graph.idOf(bestFrom) : null;
-      const reason = flatString(`linked: ${describeLink(bestScore, this.graph, fromId, cfg.maxHops, cfg.linkThreshold)}`);
+      const joins = this.pathJoins(a, best);
+      let reason = `linked: ${describeLink(bestScore, this.graph, fromId, cfg.maxHops, cfg.linkThreshold)}`;
+      if (joins.length === 0) {
+        this.link(best, a, t, flatString(reason), bestScore);
+        return this.build(ev, seq, t, late, a, 'linked', best.key, false, bestScore, flatString(reason), null);
+      }
+      // The alert fills in the path between incidents that one fault explains: they become one,
+      // kept under the earliest of them.
+      let into = best;
+      for (const j of joins) if (outranks(0, j.inc, 0, into)) into = j.inc;
+      const name = (i: number): string => this.graph!.nameOf(this.graph!.idOf(i));
+      reason += `; ${joins.map((j) => describePathJoin(j.inc.key, name(j.via), name(j.early), name(j.later), j.startGapMs, j.hops)).join('; ')}`;
+      if (into !== best) reason += `; kept as ${into.key}, the earliest`;
+      reason = flatString(reason);
       this.link(best, a, t, reason, bestScore);
-      return this.build(ev, seq, t, late, a, 'linked', best.key, false, bestScore, reason, null);
+      const absorbed: string[] = [];
+      for (const inc of [best, ...joins.map((j) => j.inc)]) {
+        if (inc === into) continue;
+        this.absorb(into, inc);
+        absorbed.push(inc.key);
+      }
+      const d = this.build(ev, seq, t, late, a, 'linked', into.key, false, bestScore, reason, null);
+      d.absorbed = absorbed;
+      return d;
     }
     const inc = this.newIncident(`${a.fingerprint}@${t}`, t);
     const why =
@@ -565,6 +596,7 @@ export class CorrelationEngine {
       }
     }
     const decay = this.config.rootFit.nearerRootDecay;
+    this.fitting.length = 0;
     for (const [inc, hit, s] of scored) {
       if (s.rootFit === 'effect' && rivalOnTime && s.lateEffect < 1) {
         s.rootFactor = s.lateEffect;
@@ -578,6 +610,8 @@ export class CorrelationEngine {
         s.rootFactor = this.config.rootFit.apartFactor;
         s.total *= s.rootFactor;
       }
+      // Only candidates with a topology hit: pruning defers the others, and must not change decisions.
+      if (s.total >= this.config.linkThreshold && hit !== null && hit.implicit === undefined) this.fitting.push(inc);
       if (outranks(s.total, inc, bestScore?.total ?? null, best)) {
         best = inc;
         bestScore = s;
@@ -608,6 +642,69 @@ export class CorrelationEngine {
       }
     }
     return { best, bestScore, bestFrom };
+  }
+
+  /**
+   * See EngineConfig.pathJoin: the other open incidents that `a`, linking into `best`, shows to
+   * be one fault with it. Both reached the link threshold for `a` with a topology hit; `a`'s
+   * item lies on a shortest path between the items each incident started on (none of them with
+   * causal relations); the later one started
+   * within the cascade time of that distance after the earlier one; neither was split by an
+   * operator, and operators never split their types apart. Looked at only when `pick` found
+   * another incident above the threshold.
+   */
+  private pathJoins(a: AlertState, best: IncidentState): PathJoin[] {
+    const cfg = this.config;
+    const out: PathJoin[] = [];
+    if (!cfg.pathJoin.enabled || this.graph === null || this.reach === null || a.items.length === 0 || this.fitting.length < 2) return out;
+    if (operatorSplit(best)) return out;
+    for (const other of this.fitting) {
+      if (other === best || operatorSplit(other)) continue;
+      const [early, later] = outranks(0, best, 0, other) ? [best, other] : [other, best];
+      const e0 = firstItem(early);
+      const l0 = firstItem(later);
+      if (e0 === null || l0 === null || e0 === l0) continue;
+      let hops: number | null = null;
+      let via = -1;
+      for (const x of a.items) {
+        if (x === e0 || x === l0) continue;
+        hops = this.between(e0, x, l0);
+        if (hops !== null) {
+          via = x;
+          break;
+        }
+      }
+      if (hops === null) continue;
+      const startGapMs = later.firstOnsetMs - early.firstOnsetMs;
+      if (startGapMs > cfg.rootFit.effectGraceMs + hops * cfg.rootFit.hopMs) continue;
+      if (this.splitApart(early, later)) continue;
+      out.push({ inc: other, early: e0, later: l0, via, hops, startGapMs });
+    }
+    // In the candidates' total order (earliest first), not the order they were gathered in.
+    return out.length < 2 ? out : out.sort((x, y) => (outranks(0, x.inc, 0, y.inc) ? -1 : 1));
+  }
+
+  /**
+   * Hops from `e` to `l` when `x` lies on a shortest path between them, all three without causal
+   * relations (where there are some, the root fit places alerts and a path says less: see
+   * EngineConfig.pathJoin); null otherwise or farther than maxHops a side.
+   */
+  private between(e: number, x: number, l: number): number | null {
+    const graph = this.graph!;
+    if (graph.hasCausalRelations(x) || graph.hasCausalRelations(e) || graph.hasCausalRelations(l)) return null;
+    const max = this.config.maxHops;
+    const ex = graph.distance(graph.idOf(e), graph.idOf(x), max);
+    const xl = ex === null ? null : graph.distance(graph.idOf(x), graph.idOf(l), max);
+    if (ex === null || xl === null || ex === 0 || xl === 0) return null;
+    const el = graph.distance(graph.idOf(e), graph.idOf(l), ex + xl);
+    return el === ex + xl ? el : null;
+  }
+
+  /** Whether operators ever split a type of one incident from a type of the other (net feedback below 0). */
+  private splitApart(x: IncidentState, y: IncidentState): boolean {
+    if (!this.config.learning.enabled) return false;
+    for (const ta of x.types.keys()) for (const tb of y.types.keys()) if (ta !== tb && (this.model.affinity(ta, tb)?.feedback ?? 0) < 0) return true;
+    return false;
   }
 
   /** The root-fit and role factors that lowered a candidate's score, for an `opened` reason. */
@@ -934,6 +1031,7 @@ export class CorrelationEngine {
       names: new Map(),
       resolveVersion: 0,
       split: 0,
+      splitOff: false,
       candidateStamp: -1,
       candidateSlot: -1,
     };
@@ -1360,6 +1458,7 @@ export class CorrelationEngine {
       reason,
       suppressedBy,
       flapping: a?.flapping ?? false,
+      absorbed: NO_KEYS,
       late,
       itemIds: a?.itemIds ?? [],
       component: a?.component ?? null,
@@ -1377,6 +1476,33 @@ interface RootFit {
   hops: number | null;
   /** For `effect`: EngineConfig.rootFit.unseenPathFactor when nothing between it and the root alerts yet, else 1. */
   unseen: number;
+}
+
+/** An incident a new alert joins with the one it links into (EngineConfig.pathJoin). */
+interface PathJoin {
+  inc: IncidentState;
+  /** The items the earlier and the later incident started on, the alert's item between them, and their distance. */
+  early: number;
+  later: number;
+  via: number;
+  hops: number;
+  startGapMs: number;
+}
+
+/** The item of an incident's first member with one (ties by item index), or null. */
+function firstItem(inc: IncidentState): number | null {
+  let best: number | null = null;
+  let at = Number.POSITIVE_INFINITY;
+  for (const [i, onset] of inc.itemOnsets) if (onset < at || (onset === at && i < best!)) {
+    best = i;
+    at = onset;
+  }
+  return best;
+}
+
+/** An incident an operator split, or a part split off one: engine-made merges leave it alone. */
+function operatorSplit(inc: IncidentState): boolean {
+  return inc.split > 0 || inc.splitOff;
 }
 
 /**

@@ -92,6 +92,11 @@ export interface Decision {
   reason: string;
   suppressedBy: SuppressionHit | null;
   flapping: boolean;
+  /**
+   * Incidents merged into `incidentKey` by this decision (EngineConfig.pathJoin): their members
+   * are now that incident's, and they are `merged`. Empty almost always.
+   */
+  absorbed: readonly string[];
   /** Arrived later than the lateness bound: decided at once, possibly unlike a replay. */
   late: boolean;
   /** Items the alert mapped to, and their topology component (the partition key). */

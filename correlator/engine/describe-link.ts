@@ -76,3 +76,13 @@ export function describeConfined(score: ScoreBreakdown, graph: TopologyGraph | n
   const via = score.viaItem === null ? 'one item' : (graph?.nameOf(score.viaItem) ?? score.viaItem);
   return `the incident has stayed on ${via} alone for ${Math.round(score.sinceFirstMs / 1000)} s (a local fault)`;
 }
+
+/**
+ * Words for an engine-made merge (EngineConfig.pathJoin), appended to the linking alert's reason:
+ * "joins gen:srv-6-2-1…: dist-6 lies between core-2 and srv-6-2-1, where the two incidents
+ * started 21 s apart (3 hops: one fault, seen at both ends before the items between alerted),
+ * so they are merged".
+ */
+export function describePathJoin(key: string, via: string, early: string, later: string, startGapMs: number, hops: number): string {
+  return `joins ${key}: ${via} lies between ${early} and ${later}, where the two incidents started ${Math.round(startGapMs / 1000)} s apart (${hops} hops: one fault, seen at both ends before the items between alerted), so they are merged`;
+}

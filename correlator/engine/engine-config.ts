@@ -98,6 +98,19 @@ export interface EngineConfig {
    * its score is multiplied by `factor` (1: off). Causal relations have the root fit instead.
    */
   confined: { afterMs: number; factor: number };
+  /**
+   * A fault can show at both ends of a path before the items between alert (a server behind a
+   * failing core router, seconds before its switch), and the far end then opens an incident of
+   * its own. When a new alert reaches the link threshold with two open incidents (each through a
+   * topology hit) and its item lies on a shortest path between the items they started on, and
+   * the later one started within the cascade time of that distance (rootFit.effectGraceMs +
+   * hops × rootFit.hopMs), the path has filled in: the incidents are merged into the earlier one
+   * (Decision.absorbed). Only where the three items have no causal relations (a `connects_to`
+   * network): with causal ones the root fit places alerts, and joining along causal paths merged
+   * companion faults (ADR 0003, round 5). Incidents an operator split, or whose types operators
+   * split apart, are never merged.
+   */
+  pathJoin: { enabled: boolean };
   /** Labels that differ between replicas of one thing; left out of label similarity. */
   volatileLabels: readonly string[];
   /**
@@ -172,6 +185,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = Object.freeze({
   rootFit: { causeGraceMs: 20_000, causeScaleMs: 60_000, apartFactor: 0.6, effectGraceMs: 30_000, hopMs: 45_000, nearerRootDecay: 0.9, unseenPathFactor: 0.85 },
   roles: { ...ALERT_ROLE_DEFAULTS, enabled: true, minRootShare: 0.8, factor: 0.5, vouchedAt: 0.3 },
   confined: { afterMs: 60_000, factor: 0.8 },
+  pathJoin: { enabled: true },
   volatileLabels: ['instance', 'pod', 'pod_name', 'container', 'container_id', 'ip', 'pod_ip', 'uid', 'replica', 'ifIndex'],
   indexLabels: ['service', 'app', 'application', 'job', 'host', 'node', 'device'],
   implicitItemLabels: ['service', 'app', 'application', 'job'],
@@ -203,6 +217,7 @@ export function engineConfig(overrides: Partial<EngineConfig> = {}): EngineConfi
     rootFit: { ...d.rootFit, ...overrides.rootFit },
     roles: { ...d.roles, ...overrides.roles },
     confined: { ...d.confined, ...overrides.confined },
+    pathJoin: { ...d.pathJoin, ...overrides.pathJoin },
     learning: { ...d.learning, ...overrides.learning },
   };
 }

@@ -76,7 +76,9 @@ export interface IncidentState {
   names: Map<string, number>;
   /** Bumped to cancel a pending resolve timer. */
   resolveVersion: number;
+  /** Operator splits of this incident so far, and whether it is a part split off another. */
   split: number;
+  splitOff: boolean;
   /** Scratch for candidate gathering: the event that last found it, and its slot then. */
   candidateStamp: number;
   candidateSlot: number;

@@ -9,7 +9,8 @@
  * one insert of incidents, one of members, one locking read and one update of touched
  * incidents, one insert of timeline entries, one update of root causes, two reads for the
  * summaries; then one append of a stream message per touched incident (StreamRepository.appendMany).
- * Incidents resolved by the engine and flapping reopens add one statement each (rare).
+ * Incidents resolved by the engine and flapping reopens add one statement each, engine-made
+ * merges seven each (rare).
  */
 import type { AlertRecord } from '../../engine/alert/alert.ts';
 import { AlertRepository } from '../../engine/alert/alert-repository.ts';
@@ -43,6 +44,11 @@ export interface DecidedWrite {
   timeline: Array<TimelineEntry & { ifReopened?: true }>;
   /** Incidents a flapping member may reopen (when the store has them resolved). */
   reopen: string[];
+  /**
+   * Incidents the engine merged into another (Decision.absorbed), in decision order: their
+   * members move, their recorded events are pinned to the key they went into, and they close.
+   */
+  merged: Array<{ fromId: string; fromKey: string; intoId: string; intoKey: string; reason: string }>;
   /** Incidents the engine resolved: id, key and when. */
   resolved: Array<{ id: string; key: string; at: string }>;
   /** Incidents touched by a decision: created in this write or updated. */
@@ -62,6 +68,15 @@ export async function writeDecided(trx: Executor, w: DecidedWrite): Promise<Stre
   await alerts.writeDecided(w.alerts);
   await incidents.createMany(w.opened);
   await incidents.applyChanges(w.changes, w.now);
+  for (const m of w.merged) {
+    const moved = await incidents.moveMembers(m.fromId, m.intoId, null, m.reason, w.now);
+    await alerts.repinEvents(moved, m.intoKey, m.fromKey);
+    await incidents.close(m.fromId, w.now, m.intoId);
+    await incidents.recount(m.fromId, w.now);
+    await incidents.recount(m.intoId, w.now);
+    await incidents.addTimeline(m.fromId, 'correlator', 'merged', { into: m.intoId, reason: m.reason });
+    await incidents.addTimeline(m.intoId, 'correlator', 'merged', { from: m.fromId, alerts: moved.length, reason: m.reason });
+  }
   const reopened = new Set<string>();
   for (const id of w.reopen) if (await incidents.reopen(id, w.now)) reopened.add(id);
   const lessons = new LessonRepository(trx);

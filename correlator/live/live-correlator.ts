@@ -380,7 +380,7 @@ export class LiveCorrelator {
           if (inc.correlationKey && other.correlationKey && this.engine!.incident(inc.correlationKey) && this.engine!.incident(other.correlationKey)) {
             this.engine!.merge(inc.correlationKey, other.correlationKey);
           }
-          if (inc.correlationKey) await this.repin(trx, moved, inc.correlationKey);
+          if (inc.correlationKey) await new AlertRepository(trx).repinEvents(moved, inc.correlationKey, other.correlationKey);
           await incidents.close(other.id, now, inc.id);
           await incidents.recount(other.id, now);
           await incidents.addTimeline(other.id, cmd.actor, 'merged', { into: inc.id });
@@ -406,7 +406,7 @@ export class LiveCorrelator {
         const first = await trx.selectFrom('incidents').select(['title', 'group_key', 'severity', 'started_at', 'component']).where('id', '=', inc.id).executeTakeFirstOrThrow();
         await incidents.create({ id: newId, correlationKey: newKey, component: first.component, title: `${first.title} (split)`, groupKey: first.group_key, severity: first.severity, eventTime: first.started_at.toISOString(), now });
         await incidents.moveMembers(inc.id, newId, fps, `split from incident ${inc.id} by ${cmd.actor}`, now);
-        await this.repin(trx, fps, newKey);
+        await new AlertRepository(trx).repinEvents(fps, newKey, key);
         await incidents.recount(inc.id, now);
         await incidents.recount(newId, now);
         if (inc.status === 'resolved') await incidents.resolve(newId, now, now);
@@ -425,12 +425,6 @@ export class LiveCorrelator {
       if (incident) messages.push(await stream.append({ type: 'incident.updated', incident }));
     }
     return { ok: true, incidentId: inc.id, messages };
-  }
-
-  /** Recorded events of moved alerts now belong to their new incident (so a rebuild agrees). */
-  private async repin(trx: Kysely<DB>, fingerprints: readonly string[], key: string): Promise<void> {
-    if (fingerprints.length === 0) return;
-    await trx.updateTable('alert_events').set({ incident_key: key }).where('fingerprint', 'in', [...fingerprints]).where('incident_key', 'is not', null).execute();
   }
 
   private async storeFeedback(trx: Kysely<DB>, commandId: string): Promise<void> {
@@ -683,6 +677,7 @@ export class LiveCorrelator {
     const timeline: DecidedWrite['timeline'] = [];
     const reopen = new Set<string>();
     const flapped: Array<{ id: string; key: string; fingerprint: string; reason: string; at: number }> = [];
+    const merged: DecidedWrite['merged'] = [];
     // A group's alerts mostly share a few incidents: hash each key once, not once per alert.
     const ids = new Map<string, string>();
     const touch = (key: string, created: boolean) => {
@@ -723,6 +718,8 @@ export class LiveCorrelator {
       } else if (d.action === 'linked') {
         const id = touch(d.incidentKey, false);
         changes.push({ incidentId: id, member, before: rec.previous, link: { reason: d.reason, score: d.score } });
+        // The alert showed other incidents to be the same fault (EngineConfig.pathJoin).
+        for (const k of d.absorbed) merged.push({ fromId: touch(k, false), fromKey: k, intoId: id, intoKey: d.incidentKey, reason: d.reason });
       } else if (d.action === 'kept') {
         const id = touch(d.incidentKey, false);
         if (d.status === 'firing' && d.flapping) flapped.push({ id, key: d.incidentKey, fingerprint: d.fingerprint, reason: d.reason, at: timeline.length });
@@ -757,7 +754,7 @@ export class LiveCorrelator {
       }
     }
     return {
-      write: { now, alerts: { created: [], updated: [], events: [] }, opened, changes, timeline, reopen: [...reopen], resolved, touched, rootCauses, lessons, pruneLessons },
+      write: { now, alerts: { created: [], updated: [], events: [] }, opened, changes, merged, timeline, reopen: [...reopen], resolved, touched, rootCauses, lessons, pruneLessons },
       epoch,
       id: this.nextPlanId++,
       duplicates: 0,

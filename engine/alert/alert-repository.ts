@@ -256,6 +256,19 @@ export class AlertRepository {
       where e.id = v.id`.execute(this.db);
   }
 
+  /**
+   * Records that these alerts' episodes recorded in the incident `fromKey` now belong to the
+   * incident `key` (a merge or split moved them), so a rebuilt engine restores them there. Their
+   * older episodes, recorded in other incidents, stay where they were. Without `fromKey` (an
+   * incident from before the engine) every recorded episode of the alerts moves.
+   */
+  async repinEvents(fingerprints: readonly string[], key: string, fromKey: string | null): Promise<void> {
+    if (fingerprints.length === 0) return;
+    let q = this.db.updateTable('alert_events').set({ incident_key: key }).where('fingerprint', 'in', [...fingerprints]);
+    q = fromKey === null ? q.where('incident_key', 'is not', null) : q.where('incident_key', '=', fromKey);
+    await q.execute();
+  }
+
   /** What the engine says of the alert's current episode: the rule muting it, and flapping. */
   async setCorrelationState(fingerprint: string, suppressedBy: SuppressionRef | null, flapping: boolean): Promise<void> {
     await this.db
