@@ -7,13 +7,15 @@ import type { AlertEvent } from '../../engine/alert/alert.ts';
 import { ItemMatcher } from '../../engine/topology/item-matcher.ts';
 import { TopologyGraph } from '../../engine/topology/topology-graph.ts';
 import type { Grouper, GroupingInput } from '../grouping/grouper.ts';
-import { CorrelationEngine } from './correlation-engine.ts';
+import { CorrelationEngine, type Lesson } from './correlation-engine.ts';
 import type { Decision } from './decision.ts';
 import type { EngineConfig } from './engine-config.ts';
 import type { IncidentView } from './incident-view.ts';
 import type { SuppressionRules } from './find-suppression.ts';
 
 export interface CorrelationEngineGrouperOptions {
+  /** The method's name in reports (default `ours`). */
+  name?: string;
   config?: Partial<EngineConfig>;
   /** Maintenance windows, silences and inhibition rules known to operators (not ground truth). */
   suppression?: SuppressionRules;
@@ -26,10 +28,14 @@ export interface CorrelationEngineGrouperOptions {
   finalIncidents?: boolean;
   /** Called with every incident as it resolves, and with those still open at the end of the stream. */
   onIncident?: (incident: IncidentView) => void;
+  /** Learned before the stream starts, as a live engine learns its stored lessons (history it has seen). */
+  lessons?: readonly Lesson[];
+  /** Called with what each confirmed incident teaches, e.g. to warm a later run. */
+  onLesson?: (lesson: Lesson) => void;
 }
 
 export class CorrelationEngineGrouper implements Grouper {
-  readonly name = 'ours';
+  readonly name: string;
   /** The engine of the latest `group` call, for inspection after a run. */
   lastEngine: CorrelationEngine | null = null;
 
@@ -37,6 +43,7 @@ export class CorrelationEngineGrouper implements Grouper {
   onIncident: ((incident: IncidentView) => void) | null;
 
   constructor(private readonly options: CorrelationEngineGrouperOptions = {}) {
+    this.name = options.name ?? 'ours';
     this.onIncident = options.onIncident ?? null;
   }
 
@@ -49,7 +56,9 @@ export class CorrelationEngineGrouper implements Grouper {
       config: this.options.config,
       suppression: this.options.suppression,
       onIncidentResolved: this.onIncident ?? undefined,
+      onLesson: this.options.onLesson,
     });
+    for (const lesson of this.options.lessons ?? []) engine.learn(lesson);
     this.lastEngine = engine;
     const keys: Array<string | null> = new Array(input.events.length).fill(null);
     // ingest numbers arrivals from 0, so a decision's seq is its event's input index.

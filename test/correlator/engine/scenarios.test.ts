@@ -9,6 +9,7 @@ import { AlertNameGrouper } from '../../../correlator/baselines/alert-name-group
 import { DbscanGrouper } from '../../../correlator/baselines/dbscan-grouper.ts';
 import { HostWindowGrouper } from '../../../correlator/baselines/host-window-grouper.ts';
 import { CorrelationEngineGrouper } from '../../../correlator/engine/correlation-engine-grouper.ts';
+import type { Lesson } from '../../../correlator/engine/correlation-engine.ts';
 import { generateScenario } from '../../../bench/scenarios/generate-scenario.ts';
 import { scoreGrouping } from '../../../bench/scenarios/metrics.ts';
 import { SCENARIOS } from '../../../bench/scenarios/scenario-catalog.ts';
@@ -48,5 +49,28 @@ describe('generateScenario', () => {
     expect(new Set(a.truth.filter((t) => t?.startsWith('noise'))).size).toBeGreaterThan(0);
     expect(a.events.some((e) => e.status === 'resolved')).toBe(true);
     expect(generateScenario({ ...spec, seed: spec.seed + 1 }).events).not.toEqual(a.events);
+  });
+});
+
+describe('history (the grouper given lessons, as a live engine is given its stored ones)', () => {
+  it('starts its learned models from the lessons of earlier streams instead of cold', () => {
+    const spec = SCENARIOS.find((s) => s.name === 'microservice-medium')!;
+    const train = generateScenario({ ...spec, seed: spec.seed + 9000 });
+    const lessons: Lesson[] = [];
+    new CorrelationEngineGrouper({ onLesson: (l) => lessons.push(l) }).group(train);
+    expect(lessons.length).toBeGreaterThan(10);
+    expect(lessons.every((l) => l.types.length > 0)).toBe(true);
+
+    // The first hour of another stream: cold, the learned term has little to go on yet.
+    const sc = generateScenario({ ...spec, seed: spec.seed + 9100, hours: 1 });
+    const learnedLinks = (opts: { lessons?: Lesson[] }) => {
+      let n = 0;
+      new CorrelationEngineGrouper({ ...opts, onDecision: (d) => (n += d.action === 'linked' && d.score !== null && d.score.learned > 0 ? 1 : 0) }).group(sc);
+      return n;
+    };
+    const cold = learnedLinks({});
+    const warm = learnedLinks({ lessons });
+    expect(warm).toBeGreaterThan(cold);
+    expect(learnedLinks({ lessons: [] })).toBe(cold);
   });
 });
