@@ -25,6 +25,7 @@ import { chromium } from 'playwright-core';
 import WebSocket from 'ws';
 import { baseEnv, killProcessesWithArgument, startApp, tempDir, type ManagedProcess } from '../test/e2e/processes.ts';
 import { REDIS_URL, createTestDatabase, uniqueQueuePrefix } from '../test/support/isolation.ts';
+import { deleteRedisPrefix } from '../test/support/redis-prefix.ts';
 import { fmt, percentile, progressLine } from './support/figures.ts';
 
 const { values } = parseArgs({
@@ -52,10 +53,11 @@ async function main(): Promise<void> {
   const pg = await createTestDatabase();
   const root = await tempDir('aiops-bench-console-');
   const browserDir = path.join(root, 'browser');
+  const queuePrefix = uniqueQueuePrefix();
   const env: Record<string, string> = {
     DATABASE_URL: pg.url,
     REDIS_URL,
-    QUEUE_PREFIX: uniqueQueuePrefix(),
+    QUEUE_PREFIX: queuePrefix,
     DATA_DIR: root,
     INGEST_AUTH: 'disabled',
     WEB_AUTH: 'disabled',
@@ -72,6 +74,8 @@ async function main(): Promise<void> {
     for (const p of procs) await p.stop().catch(() => undefined);
     await pg.drop().catch(() => undefined);
     await rm(root, { recursive: true, force: true }).catch(() => undefined);
+    // The app's queues and delayed jobs stay in Redis unless removed (after the processes stopped).
+    await deleteRedisPrefix(REDIS_URL, queuePrefix).catch(() => undefined);
   };
   process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
   const rows: Array<[string, string]> = [];

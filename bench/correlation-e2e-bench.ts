@@ -20,6 +20,7 @@ import WebSocket from 'ws';
 import path from 'node:path';
 import { baseEnv, REPO_ROOT, startApp, startOnFreePort, startProcess, tempDir, type AppProcess, type ManagedProcess } from '../test/e2e/processes.ts';
 import { createTestDatabase, REDIS_URL, uniqueQueuePrefix } from '../test/support/isolation.ts';
+import { deleteRedisPrefix } from '../test/support/redis-prefix.ts';
 import { commandCpuSeconds, cpuSeconds, ownCpuSeconds, postgresCpuSeconds } from './support/process-cpu.ts';
 import { fmt, percentile, progressLine } from './support/figures.ts';
 
@@ -49,10 +50,11 @@ async function main(): Promise<void> {
   const procs: ManagedProcess[] = [];
   const pg = await createTestDatabase();
   const root = await tempDir('aiops-bench-corr-');
+  const queuePrefix = uniqueQueuePrefix();
   const env: Record<string, string> = {
     DATABASE_URL: pg.url,
     REDIS_URL,
-    QUEUE_PREFIX: uniqueQueuePrefix(),
+    QUEUE_PREFIX: queuePrefix,
     DATA_DIR: root,
     INGEST_AUTH: 'disabled',
     WEB_AUTH: 'disabled',
@@ -63,6 +65,8 @@ async function main(): Promise<void> {
   const cleanup = async () => {
     for (const p of procs) await p.stop().catch(() => undefined);
     await pg.drop().catch(() => undefined);
+    // The app's queues and delayed jobs stay in Redis unless removed (after the processes stopped).
+    await deleteRedisPrefix(REDIS_URL, queuePrefix).catch(() => undefined);
   };
   process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
   try {

@@ -22,6 +22,7 @@ import pg from 'pg';
 import type { AlertEvent } from '../engine/alert/alert.ts';
 import { baseEnv, REPO_ROOT, startApp, tempDir, type AppProcess, type ManagedProcess } from '../test/e2e/processes.ts';
 import { createTestDatabase, REDIS_URL, uniqueQueuePrefix } from '../test/support/isolation.ts';
+import { deleteRedisPrefix } from '../test/support/redis-prefix.ts';
 import { SCENARIOS } from './scenarios/scenario-catalog.ts';
 import { generateScenario } from './scenarios/generate-scenario.ts';
 import { tileStream } from './scenarios/tile-stream.ts';
@@ -80,10 +81,11 @@ async function main(): Promise<void> {
   const procs: ManagedProcess[] = [];
   const db = await createTestDatabase();
   const root = await tempDir('aiops-bench-replay-');
+  const queuePrefix = uniqueQueuePrefix();
   const env: Record<string, string> = {
     DATABASE_URL: db.url,
     REDIS_URL,
-    QUEUE_PREFIX: uniqueQueuePrefix(),
+    QUEUE_PREFIX: queuePrefix,
     DATA_DIR: root,
     LOG_LEVEL: 'warn',
     QUEUE_MAX_DEPTH: '1000000',
@@ -93,6 +95,8 @@ async function main(): Promise<void> {
     await client.end().catch(() => undefined);
     for (const p of procs) await p.stop().catch(() => undefined);
     await db.drop().catch(() => undefined);
+    // The app's queues and delayed jobs stay in Redis unless removed (after the processes stopped).
+    await deleteRedisPrefix(REDIS_URL, queuePrefix).catch(() => undefined);
   };
   process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
   try {

@@ -5,7 +5,6 @@
 import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { itWhen } from '../support/it-when.ts';
@@ -14,6 +13,7 @@ import { EmbeddedJobQueue } from '../../engine/queue/embedded-job-queue.ts';
 import { UnrecoverableJobError } from '../../engine/queue/job-queue.ts';
 import type { JobContext, JobQueue } from '../../engine/queue/job-queue.ts';
 import { REDIS_URL, uniqueQueuePrefix } from '../support/isolation.ts';
+import { deleteRedisPrefix } from '../support/redis-prefix.ts';
 
 const logger = pino({ level: 'silent' });
 
@@ -36,17 +36,7 @@ function bullmqAdapter(): QueueAdapter {
     // The suite's hash tag stays first, so every namespace of the suite is in one slot.
     open: (ns) => new BullmqJobQueue({ redisUrl: REDIS_URL, prefix: `${prefix}${ns}`, logger }),
     async teardown() {
-      const redis = new Redis(REDIS_URL);
-      try {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-          if (keys.length > 0) await redis.unlink(...keys);
-          cursor = next;
-        } while (cursor !== '0');
-      } finally {
-        await redis.quit();
-      }
+      await deleteRedisPrefix(REDIS_URL, prefix);
     },
   };
 }
