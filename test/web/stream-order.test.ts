@@ -17,6 +17,20 @@ import { type DatabaseHarness, relationalAdapters } from '../support/database-ha
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Runs `write` in a transaction held open until `release()`; `written` resolves once `write` is done. */
+function heldOpen(database: Database, write: (stream: StreamRepository) => Promise<unknown>): { written: Promise<void>; release: () => void; done: Promise<void> } {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let wrote!: () => void;
+  const written = new Promise<void>((r) => (wrote = r));
+  const done = database.db.transaction().execute(async (trx) => {
+    await write(new StreamRepository(trx));
+    wrote();
+    await gate;
+  });
+  return { written, release, done };
+}
+
 function summary(id: string): IncidentSummary {
   const at = new Date().toISOString();
   return {
@@ -72,19 +86,11 @@ describe.each(relationalAdapters)('stream sequence order (%s)', (name, makeHarne
   if (name === 'postgres') it('makes a later writer wait for an earlier one, so a reader polling in between skips nothing', async () => {
     const start = (await all()).length;
     const reader = resumingReader(database);
-    let releaseA!: () => void;
-    const gateA = new Promise<void>((r) => (releaseA = r));
-    let aAppended!: () => void;
-    const appendedA = new Promise<void>((r) => (aAppended = r));
     let bAppendedAt = 0;
 
     // A draws the first number and keeps its transaction open.
-    const a = database.db.transaction().execute(async (trx) => {
-      await new StreamRepository(trx).append(updated('a'));
-      aAppended();
-      await gateA;
-    });
-    await appendedA;
+    const a = heldOpen(database, (stream) => stream.append(updated('a')));
+    await a.written;
     // B draws the next number and commits as soon as it can: before A, if nothing stops it.
     const b = database.db.transaction().execute(async (trx) => {
       await new StreamRepository(trx).append(updated('b'));
@@ -96,8 +102,8 @@ describe.each(relationalAdapters)('stream sequence order (%s)', (name, makeHarne
     expect(reader.seen).toEqual((await all()).slice(start));
 
     const releasedAt = Date.now();
-    releaseA();
-    await Promise.all([a, b]);
+    a.release();
+    await Promise.all([a.done, b]);
     expect(bAppendedAt).toBeGreaterThanOrEqual(releasedAt);
     await reader.poll();
     const committed = (await all()).slice(start);
@@ -109,17 +115,9 @@ describe.each(relationalAdapters)('stream sequence order (%s)', (name, makeHarne
 
   if (name === 'postgres') it('makes a later multi-row append wait for an earlier one, numbering each in the given order', async () => {
     const start = (await all()).length;
-    let releaseA!: () => void;
-    const gateA = new Promise<void>((r) => (releaseA = r));
-    let aAppended!: () => void;
-    const appendedA = new Promise<void>((r) => (aAppended = r));
     let bAppendedAt = 0;
-    const a = database.db.transaction().execute(async (trx) => {
-      await new StreamRepository(trx).appendMany(['a1', 'a2', 'a3'].map(updated));
-      aAppended();
-      await gateA;
-    });
-    await appendedA;
+    const a = heldOpen(database, (stream) => stream.appendMany(['a1', 'a2', 'a3'].map(updated)));
+    await a.written;
     const b = database.db.transaction().execute(async (trx) => {
       const written = await new StreamRepository(trx).appendMany(['b1', 'b2'].map(updated));
       bAppendedAt = Date.now();
@@ -128,8 +126,8 @@ describe.each(relationalAdapters)('stream sequence order (%s)', (name, makeHarne
     await sleep(300);
     expect(bAppendedAt, 'B appended while A was still open').toBe(0);
     const releasedAt = Date.now();
-    releaseA();
-    const [, bWritten] = await Promise.all([a, b]);
+    a.release();
+    const [, bWritten] = await Promise.all([a.done, b]);
     expect(bAppendedAt).toBeGreaterThanOrEqual(releasedAt);
     const committed = (await all()).slice(start);
     expect(committed).toHaveLength(5);
