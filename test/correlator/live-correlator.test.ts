@@ -15,6 +15,7 @@ import { incidentIdOf } from '../../correlator/live/incident-id.ts';
 import { LiveCorrelator } from '../../correlator/live/live-correlator.ts';
 import { alertEvent } from '../support/alert-fixtures.ts';
 import { type DatabaseHarness, relationalAdapters } from '../support/database-harness.ts';
+import { expectNoOrphans } from '../support/store-integrity.ts';
 
 const BASE = Date.parse('2026-11-21T10:00:00.000Z');
 const at = (s: number) => new Date(BASE + s * 1000).toISOString();
@@ -158,6 +159,10 @@ describe.each(relationalAdapters)('live correlation on %s', (_name, makeHarness)
     const alert = await database.db.selectFrom('alerts').select(['suppressed_by']).where('fingerprint', '=', 'alertmanager:noisy-1').executeTakeFirstOrThrow();
     expect(alert.suppressed_by).toEqual({ kind: 'silence', ruleId: 'sil-1', reason: 'silenced by sil-1 (known noise)' });
   });
+
+  it('leaves no recorded event or member without its alert and incident', async () => {
+    await expectNoOrphans(database.db);
+  });
 });
 
 describe.each(relationalAdapters)('replay equals live on %s', (_name, makeHarness) => {
@@ -207,5 +212,6 @@ describe.each(relationalAdapters)('replay equals live on %s', (_name, makeHarnes
     const asReplay = await outcome([events], false);
     expect(asLive.length).toBeGreaterThan(1);
     expect(asReplay).toEqual(asLive);
+    for (const d of databases) await expectNoOrphans(d.db);
   });
 });

@@ -12,6 +12,7 @@ import { incidentIdOf } from '../../correlator/live/incident-id.ts';
 import { LiveCorrelator } from '../../correlator/live/live-correlator.ts';
 import { alertEvent } from '../support/alert-fixtures.ts';
 import { type DatabaseHarness, relationalAdapters } from '../support/database-harness.ts';
+import { expectNoOrphans } from '../support/store-integrity.ts';
 
 const BASE = Date.parse('2026-11-22T10:00:00.000Z');
 const at = (s: number) => new Date(BASE + s * 1000).toISOString();
@@ -93,5 +94,9 @@ describe.each(relationalAdapters)('an engine merge in the store on %s', (_name, 
     const keys = await database.db.selectFrom('alert_events').select('incident_key').where('fingerprint', '=', 'am:old').orderBy('id').execute();
     // The older episode stays in its own incident; a rebuild restores it there.
     expect(keys.map((k) => k.incident_key)).toEqual(['earlier', 'earlier', 'into', null]);
+  });
+
+  it('leaves no recorded event or member without its alert and incident', async () => {
+    await expectNoOrphans(database.db);
   });
 });

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newTokenSecret } from '../../engine/auth/api-token.ts';
 import { TokenRepository } from '../../engine/auth/token-repository.ts';
 import { alertmanagerPayload } from '../support/alertmanager-payload.ts';
+import { expectNoOrphans } from '../support/store-integrity.ts';
 import { type TestRuntime, eventually, startTestRuntime } from '../support/test-runtime.ts';
 
 describe.each(['real', 'embedded'] as const)('incident actions (%s)', (flavour) => {
@@ -100,6 +101,7 @@ describe.each(['real', 'embedded'] as const)('incident actions (%s)', (flavour) 
     const feedback = await rt.adapters.database.db.selectFrom('correlation_feedback').select(['type_a', 'type_b', 'weight']).execute();
     expect(feedback.map((f) => Math.sign(f.weight)).sort()).toEqual([-1, 1]);
     expect(feedback.every((f) => [f.type_a, f.type_b].sort().join() === 'ConsumerLag,QueueBacklog')).toBe(true);
+    await expectNoOrphans(rt.adapters.database.db);
   });
 
   it('resolves and closes; a resolved incident takes no new alerts; closing twice is a 409', async () => {

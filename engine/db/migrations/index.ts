@@ -19,6 +19,7 @@ import * as consoleIndexes from './2026-11-21-0013-console.ts';
 import * as escalations from './2026-11-21-0015-escalations.ts';
 import * as memberFingerprintIndex from './2026-11-21-0016-member-fingerprint-index.ts';
 import * as correlationLessons from './2026-11-21-0017-correlation-lessons.ts';
+import * as hotPathForeignKeys from './2026-11-22-0018-hot-path-foreign-keys.ts';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-21-0001-initial': initial,
@@ -37,4 +38,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-21-0015-escalations': escalations,
   '2026-11-21-0016-member-fingerprint-index': memberFingerprintIndex,
   '2026-11-21-0017-correlation-lessons': correlationLessons,
+  '2026-11-22-0018-hot-path-foreign-keys': hotPathForeignKeys,
 };
