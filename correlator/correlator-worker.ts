@@ -7,7 +7,7 @@
  * On Postgres, only the process holding the correlator lock consumes batches (ADR 0005); the
  * others wait and take over, rebuilding from the store, when it dies. PGlite is one process.
  */
-import type { AlertEvent } from '../engine/alert/alert.ts';
+import type { IngestBatch } from '../engine/queue/jobs.ts';
 import type { EventBus, Unsubscribe } from '../engine/bus/event-bus.ts';
 import { STREAM_TOPIC, TOPOLOGY_TOPIC } from '../engine/bus/events.ts';
 import type { Database } from '../engine/db/database.ts';
@@ -121,10 +121,12 @@ export async function startCorrelator(deps: CorrelatorDeps): Promise<CorrelatorH
     await deps.queue.process(
       'alerts.ingest',
       async (data) => {
-        if (!isBatch(data)) throw new UnrecoverableJobError('alerts.ingest payload is not a batch of alert events');
+        const batches = batchesOf(data);
+        if (!batches) throw new UnrecoverableJobError('alerts.ingest payload is not a list of batches of alert events');
         // A process that lost the lock (its connection dropped) waits until it wins it again.
         if (leadership) await leadership.whenLeader();
-        const outcome = await live.processBatch(data);
+        // Together they join one group (or consecutive ones): the job resolves when all committed.
+        const outcome = mergeOutcomes(await Promise.all(batches.map((b) => live.processBatch(b))));
         count(outcome);
         await publish(outcome);
         return { incidents: [...new Set(outcome.messages.map((m) => m.incident.id))] };
@@ -168,7 +170,27 @@ export async function startCorrelator(deps: CorrelatorDeps): Promise<CorrelatorH
   };
 }
 
-function isBatch(d: unknown): d is { batchId: string; receivedAt: string; events: AlertEvent[] } {
+/** A job's batches: `{ batches }`, or one batch's fields at the top level (queued by an earlier version). */
+function batchesOf(d: unknown): IngestBatch[] | null {
+  if (isBatch(d)) return [d];
+  const batches = typeof d === 'object' && d !== null ? (d as Record<string, unknown>).batches : undefined;
+  return Array.isArray(batches) && batches.every(isBatch) ? batches : null;
+}
+
+/** The group's outcome goes to its first batch (LiveCorrelator.processBatch): summing loses nothing. */
+function mergeOutcomes(outcomes: BatchOutcome[]): BatchOutcome {
+  if (outcomes.length === 1) return outcomes[0]!;
+  const merged: BatchOutcome = { messages: [], duplicates: 0, duplicatesBySource: {}, actions: {} };
+  for (const o of outcomes) {
+    merged.messages.push(...o.messages);
+    merged.duplicates += o.duplicates;
+    for (const [k, n] of Object.entries(o.duplicatesBySource)) merged.duplicatesBySource[k] = (merged.duplicatesBySource[k] ?? 0) + n;
+    for (const [k, n] of Object.entries(o.actions)) merged.actions[k] = (merged.actions[k] ?? 0) + n;
+  }
+  return merged;
+}
+
+function isBatch(d: unknown): d is IngestBatch {
   if (typeof d !== 'object' || d === null) return false;
   const b = d as Record<string, unknown>;
   return (

@@ -31,6 +31,7 @@ import type { DB } from '../../engine/db/tables.ts';
 import { CommandRepository } from '../../engine/incident/command-repository.ts';
 import { IncidentRepository, type MemberChange, type MemberState } from '../../engine/incident/incident-repository.ts';
 import { StreamRepository } from '../../engine/stream/stream-repository.ts';
+import type { IngestBatch } from '../../engine/queue/jobs.ts';
 import { applyAlertEvent, dedupKeyOf } from '../../engine/alert/alert-state.ts';
 import { type DecidedEvent, type DecidedWrite, writeDecided } from './decided-write.ts';
 import { ItemMatcher } from '../../engine/topology/item-matcher.ts';
@@ -99,11 +100,7 @@ const MAX_GROUPED_EVENTS = 5_000;
 /** Longest stretch of deciding before pending I/O is let run. */
 const DECIDE_SLICE_MS = 5;
 
-export interface IngestBatch {
-  batchId: string;
-  receivedAt: string;
-  events: AlertEvent[];
-}
+export type { IngestBatch };
 
 /** Learned affinities that also note operator feedback, so the correlator can store it. */
 class RecordingModel extends CoOccurrenceModel {

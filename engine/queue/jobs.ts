@@ -4,9 +4,19 @@
 import type { AlertEvent } from '../alert/alert.ts';
 import type { NotificationMessage, SlaKind, TargetKind } from '../notify/notification.ts';
 
+/** One ingest request's normalized alert events (or a part of a large request's), with its batch id. */
+export interface IngestBatch {
+  batchId: string;
+  receivedAt: string;
+  events: AlertEvent[];
+}
+
 export interface JobMap {
-  /** A batch of normalized alert events from one ingest request. */
-  'alerts.ingest': { data: { batchId: string; receivedAt: string; events: AlertEvent[] }; result: { incidents: string[] } };
+  /**
+   * Ingest requests' batches, in arrival order, at most 200 alerts in all (ingest/shared/enqueue-alerts.ts).
+   * A job queued by an earlier version holds one batch's fields at the top level; the correlator takes both.
+   */
+  'alerts.ingest': { data: { batches: IngestBatch[] }; result: { incidents: string[] } };
   /** An operator's action on an incident (row in incident_commands), run by the leading correlator. */
   'incidents.command': { data: { commandId: string }; result: { status: 'done' | 'failed' | 'unknown' } };
   /** Deletes stream log entries older than the retention; reschedules itself. */

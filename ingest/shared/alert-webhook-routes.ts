@@ -7,7 +7,7 @@ import type { FastifyPluginAsync, RouteHandlerMethod } from 'fastify';
 import type { AppMetrics } from '../../engine/observability/metrics-registry.ts';
 import type { JobQueue } from '../../engine/queue/job-queue.ts';
 import type { AlertFormat } from './alert-format.ts';
-import { enqueueAlerts } from './enqueue-alerts.ts';
+import { AlertEnqueuer } from './enqueue-alerts.ts';
 import { QueueDepthGuard } from './queue-depth-guard.ts';
 import type { IngestLimits } from './ingest-limits.ts';
 
@@ -27,6 +27,7 @@ export interface AlertWebhookRoutesOptions {
 
 export const alertWebhookRoutes: FastifyPluginAsync<AlertWebhookRoutesOptions> = async (app, opts) => {
   const backlog = new QueueDepthGuard(opts.queue, opts.limits.queueMaxDepth);
+  const enqueuer = new AlertEnqueuer(opts.queue);
   for (const format of opts.formats) {
     const url = `/api/v1/webhooks/${format.source}`;
     const handler: RouteHandlerMethod = async (request, reply) => {
@@ -34,7 +35,7 @@ export const alertWebhookRoutes: FastifyPluginAsync<AlertWebhookRoutesOptions> =
       const receivedAt = new Date().toISOString();
       await backlog.check();
       const events = format.normalize(request.body, { receivedAt, query: request.query as Record<string, string | undefined>, limits: opts.limits });
-      const { batchId } = await enqueueAlerts(opts.queue, events, receivedAt);
+      const { batchId } = await enqueuer.enqueue(events, receivedAt);
       opts.metrics.alertsAccepted.inc({ source: format.source }, events.length);
       opts.metrics.ingestAckSeconds.observe({ source: format.source }, Number(process.hrtime.bigint() - started) / 1e9);
       const body = format.reply?.(events, batchId) ?? { status: 'accepted', batchId, alerts: events.length };

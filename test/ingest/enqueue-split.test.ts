@@ -1,39 +1,75 @@
 /**
- * A large request is queued as several jobs of at most MAX_EVENTS_PER_JOB alerts (what bounds a
- * correlator's memory, CORRELATOR_CONCURRENCY jobs at once), under the request's one batch id,
- * in the request's order; and all of it still becomes one incident.
+ * Ingest's queueing (AlertEnqueuer): requests that arrive while an add is on its way share the
+ * next job, each batch keeping its batch id; a job holds at most MAX_EVENTS_PER_JOB alerts, so
+ * a large request is split into several under its one batch id, in order; a failed add refuses
+ * every request it carried with a 503; and all of a large request still becomes one incident.
+ * The correlator also takes a job queued by an earlier version (one batch at the top level).
  */
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../../engine/errors/app-error.ts';
 import { EmbeddedJobQueue } from '../../engine/queue/embedded-job-queue.ts';
-import { MAX_EVENTS_PER_JOB, enqueueAlerts } from '../../ingest/shared/enqueue-alerts.ts';
+import type { IngestBatch } from '../../engine/queue/jobs.ts';
+import { AlertEnqueuer, MAX_EVENTS_PER_JOB } from '../../ingest/shared/enqueue-alerts.ts';
 import { alertEvent } from '../support/alert-fixtures.ts';
 import { alertmanagerPayload } from '../support/alertmanager-payload.ts';
 import { type TestRuntime, eventually, startTestRuntime } from '../support/test-runtime.ts';
 
-describe('enqueueAlerts', () => {
+const events = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => alertEvent({ sourceFingerprint: `${prefix}${i}`, eventTime: '2026-11-22T10:00:00.000Z' }));
+
+/** Enqueues on a fresh embedded queue, then returns the jobs' batches as the correlator would see them. */
+async function jobsOf(enqueue: (e: AlertEnqueuer) => Array<Promise<{ batchId: string }>>, expectedJobs: number) {
+  const queue = new EmbeddedJobQueue({ logger: pino({ level: 'silent' }) });
+  const acks = await Promise.all(enqueue(new AlertEnqueuer(queue)));
+  const jobs: IngestBatch[][] = [];
+  await queue.process('alerts.ingest', async (data) => {
+    jobs.push(data.batches);
+    return { incidents: [] };
+  });
+  await eventually(async () => (jobs.length === expectedJobs ? true : undefined), 5_000, `${expectedJobs} jobs`);
+  await queue.close();
+  return { acks, jobs };
+}
+
+describe('AlertEnqueuer', () => {
   it('splits a request over MAX_EVENTS_PER_JOB into jobs of at most that many, one batch id, order kept', async () => {
-    const queue = new EmbeddedJobQueue({ logger: pino({ level: 'silent' }) });
-    const n = 2 * MAX_EVENTS_PER_JOB + 50;
-    const events = Array.from({ length: n }, (_, i) => alertEvent({ sourceFingerprint: `s${i}`, eventTime: '2026-11-22T10:00:00.000Z' }));
-    const { batchId } = await enqueueAlerts(queue, events, '2026-11-22T10:00:01.000Z');
-    const seen: Array<{ batchId: string; fingerprints: string[] }> = [];
-    await queue.process('alerts.ingest', async (data) => {
-      seen.push({ batchId: data.batchId, fingerprints: data.events.map((e) => e.fingerprint) });
-      return { incidents: [] };
-    });
-    await eventually(async () => (seen.length === 3 ? true : undefined), 5_000, 'three jobs');
-    await queue.close();
-    expect(seen.map((s) => s.fingerprints.length)).toEqual([MAX_EVENTS_PER_JOB, MAX_EVENTS_PER_JOB, 50]);
-    expect(new Set(seen.map((s) => s.batchId))).toEqual(new Set([batchId]));
-    expect(seen.flatMap((s) => s.fingerprints)).toEqual(events.map((e) => e.fingerprint));
+    const sent = events('s', 2 * MAX_EVENTS_PER_JOB + 50);
+    const { acks, jobs } = await jobsOf((e) => [e.enqueue(sent, '2026-11-22T10:00:01.000Z')], 3);
+    expect(jobs.map((j) => j.reduce((n, b) => n + b.events.length, 0))).toEqual([MAX_EVENTS_PER_JOB, MAX_EVENTS_PER_JOB, 50]);
+    expect(new Set(jobs.flat().map((b) => b.batchId))).toEqual(new Set([acks[0]!.batchId]));
+    expect(jobs.flat().flatMap((b) => b.events.map((e) => e.fingerprint))).toEqual(sent.map((e) => e.fingerprint));
   });
 
   it('keeps a request of MAX_EVENTS_PER_JOB or fewer in one job', async () => {
+    const { jobs } = await jobsOf((e) => [e.enqueue(events('s', MAX_EVENTS_PER_JOB), new Date().toISOString())], 1);
+    expect(jobs[0]!.map((b) => b.events.length)).toEqual([MAX_EVENTS_PER_JOB]);
+  });
+
+  it('puts the requests that arrive while an add is on its way into the next job, each under its own batch id', async () => {
+    const { acks, jobs } = await jobsOf((e) => ['a', 'b', 'c', 'd'].map((p, i) => e.enqueue(events(p, 10), `2026-11-22T10:00:0${i}.000Z`)), 2);
+    // The first went at once; the other three waited for it and went as one job.
+    expect(jobs.map((j) => j.map((b) => b.batchId))).toEqual([[acks[0]!.batchId], acks.slice(1).map((a) => a.batchId)]);
+    expect(new Set(acks.map((a) => a.batchId)).size).toBe(4);
+    expect(jobs[1]!.map((b) => [b.receivedAt, b.events[0]!.sourceFingerprint])).toEqual([
+      ['2026-11-22T10:00:01.000Z', 'b0'],
+      ['2026-11-22T10:00:02.000Z', 'c0'],
+      ['2026-11-22T10:00:03.000Z', 'd0'],
+    ]);
+  });
+
+  it('starts another job where the next request would take it over MAX_EVENTS_PER_JOB', async () => {
+    const n = MAX_EVENTS_PER_JOB / 2 + 20;
+    const { jobs } = await jobsOf((e) => ['first', 'a', 'b', 'c'].map((p) => e.enqueue(events(p, p === 'first' ? 1 : n), new Date().toISOString())), 4);
+    expect(jobs.map((j) => j.map((b) => b.events.length))).toEqual([[1], [n], [n], [n]]);
+  });
+
+  it('refuses every request an add carried with a 503 when the queue cannot store it', async () => {
     const queue = new EmbeddedJobQueue({ logger: pino({ level: 'silent' }) });
-    await enqueueAlerts(queue, Array.from({ length: MAX_EVENTS_PER_JOB }, (_, i) => alertEvent({ sourceFingerprint: `s${i}` })), new Date().toISOString());
-    expect(await queue.depth('alerts.ingest')).toBe(1);
     await queue.close();
+    const enqueuer = new AlertEnqueuer(queue);
+    const outcomes = await Promise.allSettled(['a', 'b', 'c'].map((p) => enqueuer.enqueue(events(p, 5), new Date().toISOString())));
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    for (const o of outcomes) expect(((o as PromiseRejectedResult).reason as AppError).status).toBe(503);
   });
 });
 
@@ -61,5 +97,28 @@ describe('a large Alertmanager request end to end', () => {
     expect(incidents).toHaveLength(1);
     const batches = await rt.adapters.database.db.selectFrom('alert_events').select('batch_id').distinct().execute();
     expect(batches.map((b) => b.batch_id)).toEqual([batchId]);
+  });
+});
+
+describe('a job queued by an earlier version', () => {
+  let rt: TestRuntime;
+  beforeAll(async () => {
+    rt = await startTestRuntime('embedded', { INGEST_AUTH: 'disabled' });
+    await rt.app.ready();
+  });
+  afterAll(async () => {
+    await rt?.cleanup();
+  });
+
+  it('(one batch at the top level) is still correlated', async () => {
+    const now = new Date().toISOString();
+    const event = alertEvent({ sourceFingerprint: 'old-1', name: 'DiskFull', labels: { alertname: 'DiskFull', service: 'storage' }, startsAt: now, eventTime: now });
+    const legacy = { batchId: 'legacy-1', receivedAt: now, events: [event] };
+    await rt.adapters.queue.add('alerts.ingest', legacy as never);
+    const rows = await eventually(async () => {
+      const r = await rt.adapters.database.db.selectFrom('alert_events').select(['batch_id', 'decision']).execute();
+      return r.length > 0 ? r : undefined;
+    }, 15_000, 'the legacy job correlated');
+    expect(rows).toEqual([{ batch_id: 'legacy-1', decision: 'opened' }]);
   });
 });
