@@ -127,7 +127,7 @@ export interface EngineStats {
 }
 
 /** secondRoot's answer when the role model has nothing to say (shared: only read). */
-const NO_ROLE: { share: number | null; factor: number; item: number | null } = Object.freeze({ share: null, factor: 1, item: null });
+const NO_ROLE: RoleVerdict = Object.freeze({ share: null, factor: 1, item: null, belowRoot: false });
 /** Decision.absorbed when nothing was merged (shared: only read). */
 const NO_KEYS: readonly string[] = Object.freeze([]);
 /** Types of an incident the learned affinity is checked against (its first ones): bounds the cost. */
@@ -883,7 +883,7 @@ export class CorrelationEngine {
     total *= rootFactor;
     const unseenPath = fit?.unseen ?? 1;
     total *= unseenPath;
-    const role = this.secondRoot(a, inc, learned);
+    const role = this.secondRoot(a, inc, learned, fit);
     total *= role.factor;
     // A local fault (EngineConfig.confined). Only topology hits with a relation, never the
     // deferred candidates (hit null or implicit, relation self): the pruning bound is unchanged.
@@ -915,6 +915,7 @@ export class CorrelationEngine {
       roleShare: role.share,
       roleFactor: role.factor,
       roleItem: role.item !== null && this.graph ? this.graph.idOf(role.item) : null,
+      roleBelowRoot: role.belowRoot,
       learnedWith,
     };
   }
@@ -978,25 +979,33 @@ export class CorrelationEngine {
 
   /**
    * See EngineConfig.roles: whether `a`, of a type that usually fires on the broken item, would
-   * be a second such item in `inc` (the earliest other one is named).
+   * be a second such item in `inc` (the earliest other one is named), or, while `inc` has no
+   * root-like alert yet, would land `belowRootHops` or more causal hops below its root (named).
    */
-  private secondRoot(a: AlertState, inc: IncidentState, learned: number): { share: number | null; factor: number; item: number | null } {
+  private secondRoot(a: AlertState, inc: IncidentState, learned: number, fit: RootFit | null): RoleVerdict {
     const cfg = this.config.roles;
     if (!cfg.enabled || a.items.length === 0) return NO_ROLE;
     const share = this.roles.role(a.type)?.rootShare ?? null;
     // Learned co-occurrence with the incident's types vouches for the pair: a type that is
     // usually a root can still be a known symptom of this kind of fault.
-    if (share === null || share < cfg.minRootShare || inc.rootTyped.size === 0 || learned >= cfg.vouchedAt) return { share, factor: 1, item: null };
+    if (share === null || share < cfg.minRootShare || learned >= cfg.vouchedAt) return { share, factor: 1, item: null, belowRoot: false };
+    if (inc.rootTyped.size === 0) {
+      // Nothing root-like in the incident to compare with, but its root is known: a fault reaches
+      // items far below it with symptoms, not with alerts that usually name the broken thing. (One
+      // hop below, a database or VM on a failing host often reports itself down: not judged.)
+      const below = cfg.belowRootHops > 0 && fit !== null && fit.kind === 'effect' && fit.hops !== null && fit.hops >= cfg.belowRootHops;
+      return below ? { share, factor: cfg.factor, item: fit.root, belowRoot: true } : { share, factor: 1, item: null, belowRoot: false };
+    }
     let other: number | null = null;
     let otherOnset = Number.POSITIVE_INFINITY;
     for (const [i, onset] of inc.rootTyped) {
-      if (a.items.includes(i)) return { share, factor: 1, item: null };
+      if (a.items.includes(i)) return { share, factor: 1, item: null, belowRoot: false };
       if (onset < otherOnset) {
         other = i;
         otherOnset = onset;
       }
     }
-    return { share, factor: cfg.factor, item: other };
+    return { share, factor: cfg.factor, item: other, belowRoot: false };
   }
 
   /** Whether `a`'s type is root-like now (EngineConfig.roles). */
@@ -1464,6 +1473,15 @@ export class CorrelationEngine {
       component: a?.component ?? null,
     };
   }
+}
+
+/** secondRoot's answer (EngineConfig.roles): the learned share, the factor, the item it is judged against, and which case. */
+interface RoleVerdict {
+  share: number | null;
+  factor: number;
+  item: number | null;
+  /** The incident had no root-like alert: judged by its causal hops below the root `item`. */
+  belowRoot: boolean;
 }
 
 interface RootFit {

@@ -60,6 +60,12 @@ export interface ScoreBreakdown {
   /** Below 1 when a root-like alert would give the incident a second root (EngineConfig.roles), on `roleItem`. */
   roleFactor: number;
   roleItem: string | null;
+  /**
+   * Which case of the role rule applied: false, a second root-like item (`roleItem` already has
+   * one); true, the incident had none and the alert is `rootHops` causal hops below its root
+   * `roleItem` (EngineConfig.roles.belowRootHops).
+   */
+  roleBelowRoot: boolean;
   /** The incident alert type the learned figure is about. */
   learnedWith: string | null;
 }

@@ -88,8 +88,15 @@ export interface EngineConfig {
    * alert joining an incident that already has one on another item would give it a second
    * root: the link score is multiplied by `factor`, unless the learned affinity of its type
    * with the incident's types reaches `vouchedAt` (a known symptom of this kind of fault).
+   *
+   * An incident with no root-like alert yet has nothing to compare with; there such an alert on
+   * an item `belowRootHops` or more causal hops below the incident's root (an effect, as the
+   * root fit sees it) is judged the same way: a fault that far from its root shows symptoms, a
+   * root-like alert there is a second fault starting (a companion's OOM kill two services up
+   * from a failing database). One hop below is not judged: what runs on a failing host or
+   * array often reports itself down. 0: off.
    */
-  roles: AlertRoleOptions & { enabled: boolean; minRootShare: number; factor: number; vouchedAt: number };
+  roles: AlertRoleOptions & { enabled: boolean; minRootShare: number; factor: number; vouchedAt: number; belowRootHops: number };
   /**
    * A fault spreads from its first item within seconds to a minute a hop. An incident whose
    * members have all stayed on one item for more than `afterMs` since its first alert is a
@@ -183,7 +190,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = Object.freeze({
   causalLag: { graceMs: 120_000, effectGraceMs: 300_000, scaleMs: 180_000 },
   causalConsistency: { hops: 8, factor: 0.15 },
   rootFit: { causeGraceMs: 20_000, causeScaleMs: 60_000, apartFactor: 0.6, effectGraceMs: 30_000, hopMs: 45_000, nearerRootDecay: 0.9, unseenPathFactor: 0.85 },
-  roles: { ...ALERT_ROLE_DEFAULTS, enabled: true, minRootShare: 0.8, factor: 0.5, vouchedAt: 0.3 },
+  roles: { ...ALERT_ROLE_DEFAULTS, enabled: true, minRootShare: 0.8, factor: 0.5, vouchedAt: 0.3, belowRootHops: 2 },
   confined: { afterMs: 60_000, factor: 0.8 },
   pathJoin: { enabled: true },
   volatileLabels: ['instance', 'pod', 'pod_name', 'container', 'container_id', 'ip', 'pod_ip', 'uid', 'replica', 'ifIndex'],

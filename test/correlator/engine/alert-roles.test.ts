@@ -84,3 +84,35 @@ describe('second root', () => {
     expect(e.roles.role('HighLatency@service')).toMatchObject({ onRoot: 0, elsewhere: 1 });
   });
 });
+
+describe('root-like alert far below the root', () => {
+  // The incident's root orders-db has only alerts the model knows nothing about, so nothing in
+  // it is root-like; web needs orders-db two causal hops up (web → orders → orders-db).
+  const run = (config: Partial<EngineConfig>, oomOn: string) => {
+    const e = engine(config, taught());
+    const db = e.decide(alert({ name: 'SlowQueries', labels: { db: 'orders-db' }, at: 0 }));
+    const orders = e.decide(alert({ name: 'HighLatency', labels: { service: 'orders' }, at: 10 }));
+    const oom = e.decide(alert({ name: 'ContainerOOMKilled', labels: { service: oomOn }, at: 20 }));
+    return { db, orders, oom };
+  };
+
+  it('opens a new incident two causal hops below a root with nothing root-like, and says why', () => {
+    const { db, orders, oom } = run({}, 'web');
+    expect(orders.incidentKey).toBe(db.incidentKey);
+    expect(oom.action).toBe('opened');
+    expect(oom.score).toMatchObject({ rootFit: 'effect', rootHops: 2, roleFactor: 0.5, roleItem: 'db:orders-db', roleBelowRoot: true });
+    expect(oom.reason).toContain("a root-like alert (its type fired on the root in 88% of confirmed incidents) 2 causal hops below the incident's root orders-db, which has none (a fault that far down shows symptoms), score ×0.50");
+  });
+
+  it('links it with belowRootHops 0 (off)', () => {
+    const { db, oom } = run({ roles: { ...engineConfig().roles, belowRootHops: 0 } }, 'web');
+    expect(oom.incidentKey).toBe(db.incidentKey);
+    expect(oom.score).toMatchObject({ roleFactor: 1, roleBelowRoot: false });
+  });
+
+  it('links it one hop below the root: what runs on a failing thing often reports itself down', () => {
+    const { db, oom } = run({}, 'orders');
+    expect(oom.incidentKey).toBe(db.incidentKey);
+    expect(oom.score).toMatchObject({ rootFit: 'effect', rootHops: 1, roleFactor: 1 });
+  });
+});
