@@ -26,7 +26,7 @@ import type { ItemMatcher } from '../../engine/topology/item-matcher.ts';
 import type { ReachRelation, TopologyGraph } from '../../engine/topology/topology-graph.ts';
 import { AlertRoleModel } from './alert-role-model.ts';
 import { CoOccurrenceModel } from './co-occurrence-model.ts';
-import type { Decision, DecisionAction, ScoreBreakdown } from './decision.ts';
+import type { Decision, DecisionAction, RoleRule, ScoreBreakdown } from './decision.ts';
 import { describeConfined, describeLink, describePathJoin, describeSecondRoot } from './describe-link.ts';
 import { engineConfig, type EngineConfig } from './engine-config.ts';
 import type { AlertState, Exemplar, IncidentState, MemberState, Timer } from './engine-state.ts';
@@ -127,7 +127,7 @@ export interface EngineStats {
 }
 
 /** secondRoot's answer when the role model has nothing to say (shared: only read). */
-const NO_ROLE: RoleVerdict = Object.freeze({ share: null, factor: 1, item: null, belowRoot: false });
+const NO_ROLE: RoleVerdict = Object.freeze({ share: null, factor: 1, item: null, rule: null });
 /** Decision.absorbed when nothing was merged (shared: only read). */
 const NO_KEYS: readonly string[] = Object.freeze([]);
 /** Types of an incident the learned affinity is checked against (its first ones): bounds the cost. */
@@ -883,7 +883,7 @@ export class CorrelationEngine {
     total *= rootFactor;
     const unseenPath = fit?.unseen ?? 1;
     total *= unseenPath;
-    const role = this.secondRoot(a, inc, learned, fit);
+    const role = this.secondRoot(a, inc, hit, t, learned, fit);
     total *= role.factor;
     // A local fault (EngineConfig.confined). Only topology hits with a relation, never the
     // deferred candidates (hit null or implicit, relation self): the pruning bound is unchanged.
@@ -915,7 +915,7 @@ export class CorrelationEngine {
       roleShare: role.share,
       roleFactor: role.factor,
       roleItem: role.item !== null && this.graph ? this.graph.idOf(role.item) : null,
-      roleBelowRoot: role.belowRoot,
+      roleRule: role.rule,
       learnedWith,
     };
   }
@@ -979,33 +979,45 @@ export class CorrelationEngine {
 
   /**
    * See EngineConfig.roles: whether `a`, of a type that usually fires on the broken item, would
-   * be a second such item in `inc` (the earliest other one is named), or, while `inc` has no
-   * root-like alert yet, would land `belowRootHops` or more causal hops below its root (named).
+   * be a second such item in `inc` (the earliest other one is named); or, while `inc` has no
+   * root-like alert yet, would land `belowRootHops` or more causal hops below its root (named);
+   * or, where the topology has no causal direction, would land away from the item `inc` started
+   * on, `startedElsewhereAfterMs` or more after its first alert (that item is named).
    */
-  private secondRoot(a: AlertState, inc: IncidentState, learned: number, fit: RootFit | null): RoleVerdict {
+  private secondRoot(a: AlertState, inc: IncidentState, hit: TopoHit | null, t: number, learned: number, fit: RootFit | null): RoleVerdict {
     const cfg = this.config.roles;
     if (!cfg.enabled || a.items.length === 0) return NO_ROLE;
     const share = this.roles.role(a.type)?.rootShare ?? null;
+    if (share === null || share < cfg.minRootShare) return { share, factor: 1, item: null, rule: null };
+    // Without causal direction the item the incident started on stands for its root (there an
+    // incident's possible roots stay its first member's own items, which lessonOf learns roles
+    // from). Learned co-occurrence does not vouch here: in such graphs it is learned from the
+    // very incidents that took in a second fault's alerts.
+    const after = cfg.startedElsewhereAfterMs;
+    if (after !== null && hit !== null && hit.implicit === undefined && t - inc.firstOnsetMs >= after && !this.graph!.hasCausalRelations(a.items[0]!)) {
+      const start = firstItem(inc);
+      if (start !== null && !a.items.includes(start) && !this.graph!.hasCausalRelations(start)) return { share, factor: cfg.factor, item: start, rule: 'started-elsewhere' };
+    }
     // Learned co-occurrence with the incident's types vouches for the pair: a type that is
     // usually a root can still be a known symptom of this kind of fault.
-    if (share === null || share < cfg.minRootShare || learned >= cfg.vouchedAt) return { share, factor: 1, item: null, belowRoot: false };
+    if (learned >= cfg.vouchedAt) return { share, factor: 1, item: null, rule: null };
     if (inc.rootTyped.size === 0) {
       // Nothing root-like in the incident to compare with, but its root is known: a fault reaches
       // items far below it with symptoms, not with alerts that usually name the broken thing. (One
       // hop below, a database or VM on a failing host often reports itself down: not judged.)
       const below = cfg.belowRootHops > 0 && fit !== null && fit.kind === 'effect' && fit.hops !== null && fit.hops >= cfg.belowRootHops;
-      return below ? { share, factor: cfg.factor, item: fit.root, belowRoot: true } : { share, factor: 1, item: null, belowRoot: false };
+      return below ? { share, factor: cfg.factor, item: fit.root, rule: 'below-root' } : { share, factor: 1, item: null, rule: null };
     }
     let other: number | null = null;
     let otherOnset = Number.POSITIVE_INFINITY;
     for (const [i, onset] of inc.rootTyped) {
-      if (a.items.includes(i)) return { share, factor: 1, item: null, belowRoot: false };
+      if (a.items.includes(i)) return { share, factor: 1, item: null, rule: null };
       if (onset < otherOnset) {
         other = i;
         otherOnset = onset;
       }
     }
-    return { share, factor: cfg.factor, item: other, belowRoot: false };
+    return { share, factor: cfg.factor, item: other, rule: 'second-root' };
   }
 
   /** Whether `a`'s type is root-like now (EngineConfig.roles). */
@@ -1480,8 +1492,8 @@ interface RoleVerdict {
   share: number | null;
   factor: number;
   item: number | null;
-  /** The incident had no root-like alert: judged by its causal hops below the root `item`. */
-  belowRoot: boolean;
+  /** Which case applied (ScoreBreakdown.roleRule); null when none did. */
+  rule: RoleRule | null;
 }
 
 interface RootFit {

@@ -61,14 +61,18 @@ export interface ScoreBreakdown {
   roleFactor: number;
   roleItem: string | null;
   /**
-   * Which case of the role rule applied: false, a second root-like item (`roleItem` already has
-   * one); true, the incident had none and the alert is `rootHops` causal hops below its root
-   * `roleItem` (EngineConfig.roles.belowRootHops).
+   * Which case of the role rule (EngineConfig.roles) set `roleFactor`: `second-root` (`roleItem`
+   * already has a root-like alert), `below-root` (the incident has none, and the alert is
+   * `rootHops` causal hops below its root `roleItem`), `started-elsewhere` (no causal direction:
+   * away from `roleItem`, where the incident started); null when none applied.
    */
-  roleBelowRoot: boolean;
+  roleRule: RoleRule | null;
   /** The incident alert type the learned figure is about. */
   learnedWith: string | null;
 }
+
+/** See ScoreBreakdown.roleRule. */
+export type RoleRule = 'second-root' | 'below-root' | 'started-elsewhere';
 
 export type DecisionAction =
   /** Opened a new incident. */

@@ -4,10 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AlertRoleModel } from '../../../correlator/engine/alert-role-model.ts';
+import { CoOccurrenceModel } from '../../../correlator/engine/co-occurrence-model.ts';
 import { CorrelationEngine } from '../../../correlator/engine/correlation-engine.ts';
 import { engineConfig, type EngineConfig } from '../../../correlator/engine/engine-config.ts';
 import { ItemMatcher } from '../../../engine/topology/item-matcher.ts';
 import { TopologyGraph } from '../../../engine/topology/topology-graph.ts';
+import type { Topology } from '../../../engine/topology/topology.ts';
 import { alert, SHOP } from './fixtures.ts';
 
 function engine(config: Partial<EngineConfig> = {}, roles?: AlertRoleModel): CorrelationEngine {
@@ -100,19 +102,90 @@ describe('root-like alert far below the root', () => {
     const { db, orders, oom } = run({}, 'web');
     expect(orders.incidentKey).toBe(db.incidentKey);
     expect(oom.action).toBe('opened');
-    expect(oom.score).toMatchObject({ rootFit: 'effect', rootHops: 2, roleFactor: 0.5, roleItem: 'db:orders-db', roleBelowRoot: true });
+    expect(oom.score).toMatchObject({ rootFit: 'effect', rootHops: 2, roleFactor: 0.5, roleItem: 'db:orders-db', roleRule: 'below-root' });
     expect(oom.reason).toContain("a root-like alert (its type fired on the root in 88% of confirmed incidents) 2 causal hops below the incident's root orders-db, which has none (a fault that far down shows symptoms), score ×0.50");
   });
 
   it('links it with belowRootHops 0 (off)', () => {
     const { db, oom } = run({ roles: { ...engineConfig().roles, belowRootHops: 0 } }, 'web');
     expect(oom.incidentKey).toBe(db.incidentKey);
-    expect(oom.score).toMatchObject({ roleFactor: 1, roleBelowRoot: false });
+    expect(oom.score).toMatchObject({ roleFactor: 1, roleRule: null });
   });
 
   it('links it one hop below the root: what runs on a failing thing often reports itself down', () => {
     const { db, oom } = run({}, 'orders');
     expect(oom.incidentKey).toBe(db.incidentKey);
     expect(oom.score).toMatchObject({ rootFit: 'effect', rootHops: 1, roleFactor: 1 });
+  });
+});
+
+describe('root-like alert away from where the incident started (no causal direction)', () => {
+  const node = (kind: string, name: string) => ({ id: `${kind}:${name}`, kind, name, labels: { device: name } });
+  //   srv-a ──connects_to── sw-1 ──connects_to── srv-b      (no causal relations: a network tree)
+  const NET: Topology = {
+    items: [node('server', 'srv-a'), node('switch', 'sw-1'), node('server', 'srv-b')],
+    relations: [
+      { from: 'server:srv-a', to: 'switch:sw-1', kind: 'connects_to' },
+      { from: 'server:srv-b', to: 'switch:sw-1', kind: 'connects_to' },
+    ],
+  };
+  const net = (config: Partial<EngineConfig> = {}, roles?: AlertRoleModel) =>
+    new CorrelationEngine({ graph: new TopologyGraph(NET), matcher: new ItemMatcher(NET.items), config, roles });
+  /** `type` on the item an incident started on, six times; unreachable elsewhere. */
+  const isRoot = (type: string): AlertRoleModel => {
+    const m = new AlertRoleModel();
+    for (let i = 0; i < 6; i++) m.observeIncident([type], ['HostUnreachable@server']);
+    return m;
+  };
+  const run = (config: Partial<EngineConfig>, at: number, on = 'srv-b', name = 'HostDown') => {
+    const e = net(config, isRoot(`${name}@${on.startsWith('sw') ? 'switch' : 'server'}`));
+    const sw = e.decide(alert({ name: 'InterfaceDown', labels: { device: 'sw-1' }, at: 0, fingerprint: 'if-1' }));
+    const a = e.decide(alert({ name: 'HostUnreachable', labels: { device: 'srv-a' }, at: 5 }));
+    const down = e.decide(alert({ name, labels: { device: on }, at }));
+    return { sw, a, down };
+  };
+  const off = { roles: { ...engineConfig().roles, startedElsewhereAfterMs: null } };
+
+  it('opens a new incident for a root-like alert on another item 20 s or more after the start, and says why', () => {
+    const { sw, a, down } = run({}, 30);
+    expect(a.incidentKey).toBe(sw.incidentKey);
+    expect(down.action).toBe('opened');
+    expect(down.score).toMatchObject({ relation: 'linked', roleFactor: 0.5, roleItem: 'switch:sw-1', roleRule: 'started-elsewhere' });
+    expect(down.reason).toContain('a root-like alert (its type fired on the root in 88% of confirmed incidents) away from sw-1, where the incident started 30 s before (no causal direction here: the item it started on is taken as its root), score ×0.50');
+  });
+
+  it('links it when off, when it comes early, and on the item the incident started on', () => {
+    const whenOff = run(off, 30);
+    expect(whenOff.down.incidentKey).toBe(whenOff.sw.incidentKey);
+    expect(whenOff.down.score).toMatchObject({ roleFactor: 1, roleRule: null });
+    const early = run({}, 15);
+    expect(early.down.incidentKey).toBe(early.sw.incidentKey);
+    expect(early.down.score!.roleFactor).toBe(1);
+    // A second root-like alert on sw-1, where it started (which already has one: the second-root rule leaves it too).
+    const onStart = run({}, 30, 'sw-1', 'InterfaceDown');
+    expect(onStart.down.incidentKey).toBe(onStart.sw.incidentKey);
+    expect(onStart.down.score!.roleFactor).toBe(1);
+  });
+
+  it('is not vouched for by learned co-occurrence there', () => {
+    const model = new CoOccurrenceModel();
+    model.feedback('HostDown@server', 'InterfaceDown@switch', 3);
+    const e = new CorrelationEngine({ graph: new TopologyGraph(NET), matcher: new ItemMatcher(NET.items), model, roles: isRoot('HostDown@server') });
+    e.decide(alert({ name: 'InterfaceDown', labels: { device: 'sw-1' }, at: 0 }));
+    e.decide(alert({ name: 'HostUnreachable', labels: { device: 'srv-a' }, at: 5 }));
+    const down = e.decide(alert({ name: 'HostDown', labels: { device: 'srv-b' }, at: 30 }));
+    expect(down.score!.learned).toBeGreaterThanOrEqual(e.config.roles.vouchedAt);
+    expect(down.score).toMatchObject({ roleFactor: 0.5, roleRule: 'started-elsewhere' });
+  });
+
+  it('learns roles there with the item an incident started on as its root', () => {
+    const e = net({ roles: { ...engineConfig().roles, minSupport: 1 } });
+    e.decide(alert({ name: 'InterfaceDown', labels: { device: 'sw-1' }, at: 0 }));
+    e.decide(alert({ name: 'HostUnreachable', labels: { device: 'srv-a' }, at: 10 }));
+    e.decide(alert({ name: 'InterfaceDown', labels: { device: 'sw-1' }, at: 60, status: 'resolved', startedAt: 0 }));
+    e.decide(alert({ name: 'HostUnreachable', labels: { device: 'srv-a' }, at: 60, status: 'resolved', startedAt: 10 }));
+    e.decide(alert({ name: 'Other', labels: { device: 'srv-b' }, at: 60 + e.config.holdMs / 1000 + 1 }));
+    expect(e.roles.role('InterfaceDown@switch')).toMatchObject({ onRoot: 1, elsewhere: 0 });
+    expect(e.roles.role('HostUnreachable@server')).toMatchObject({ onRoot: 0, elsewhere: 1 });
   });
 });
