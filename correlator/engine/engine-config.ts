@@ -197,7 +197,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = Object.freeze({
   causalLag: { graceMs: 120_000, effectGraceMs: 300_000, scaleMs: 180_000 },
   causalConsistency: { hops: 8, factor: 0.15 },
   rootFit: { causeGraceMs: 20_000, causeScaleMs: 60_000, apartFactor: 0.6, effectGraceMs: 30_000, hopMs: 45_000, nearerRootDecay: 0.9, unseenPathFactor: 0.85 },
-  roles: { ...ALERT_ROLE_DEFAULTS, enabled: true, minRootShare: 0.8, factor: 0.5, vouchedAt: 0.3, belowRootHops: 2, startedElsewhereAfterMs: 20_000 },
+  roles: { ...ALERT_ROLE_DEFAULTS, enabled: true, minRootShare: 0.8, factor: 0.5, vouchedAt: 0.5, belowRootHops: 2, startedElsewhereAfterMs: 20_000 },
   confined: { afterMs: 60_000, factor: 0.8 },
   pathJoin: { enabled: true },
   volatileLabels: ['instance', 'pod', 'pod_name', 'container', 'container_id', 'ip', 'pod_ip', 'uid', 'replica', 'ifIndex'],

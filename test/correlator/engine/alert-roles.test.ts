@@ -59,6 +59,24 @@ describe('second root', () => {
     expect(web.reason).toContain('a root-like alert (its type fired on the root in 88% of confirmed incidents) while orders already has one, score ×0.50');
   });
 
+  it("links it when learned co-occurrence with the incident's types reaches vouchedAt (0.5)", () => {
+    const withFeedback = (n: number) => {
+      const model = new CoOccurrenceModel();
+      model.feedback('ContainerOOMKilled@service', 'UpstreamTimeouts@service', n);
+      const e = new CorrelationEngine({ graph: new TopologyGraph(SHOP), matcher: new ItemMatcher(SHOP.items), model, roles: taught() });
+      const orders = e.decide(alert({ name: 'ContainerOOMKilled', labels: { service: 'orders' }, at: 0 }));
+      e.decide(alert({ name: 'UpstreamTimeouts', labels: { service: 'web' }, at: 10 }));
+      return { orders, web: e.decide(alert({ name: 'ContainerOOMKilled', labels: { service: 'web' }, at: 20 })) };
+    };
+    // One merge: 0.6 × tanh(1) ≈ 0.46, not enough; two: ≈ 0.58.
+    const once = withFeedback(1);
+    expect(once.web.score!.learned).toBeCloseTo(0.46, 2);
+    expect(once.web).toMatchObject({ action: 'opened', score: { roleFactor: 0.5, roleRule: 'second-root' } });
+    const twice = withFeedback(2);
+    expect(twice.web.score!.learned).toBeCloseTo(0.58, 2);
+    expect(twice.web).toMatchObject({ action: 'linked', incidentKey: twice.orders.incidentKey, score: { roleFactor: 1 } });
+  });
+
   it('links it as an effect without the learned roles', () => {
     const { orders, web } = run({ roles: { ...engineConfig().roles, enabled: false } });
     expect(web.incidentKey).toBe(orders.incidentKey);
