@@ -33,6 +33,7 @@ import type { AlertState, Exemplar, IncidentState, MemberState, Timer } from './
 import { findSuppression, NO_SUPPRESSION, type SuppressionHit, type SuppressionRules } from './find-suppression.ts';
 import type { IncidentView } from './incident-view.ts';
 import { InhibitionIndex } from './inhibition-index.ts';
+import { formatGap } from '../group-key.ts';
 import { flatString } from './flat-string.ts';
 import { jaccard } from './jaccard.ts';
 import { keepFirst } from './keep-first.ts';
@@ -606,7 +607,7 @@ export class CorrelationEngine {
         s.nearerRoot = decay ** (s.rootHops! - nearestOnTime);
         s.total *= s.nearerRoot;
       }
-      if (s.rootFit === 'apart' && (rivalExplains || !s.silentParent)) {
+      if (s.rootFit === 'apart' && (rivalExplains || !s.silentParent || s.silentParentLate)) {
         s.rootFactor = this.config.rootFit.apartFactor;
         s.total *= s.rootFactor;
       }
@@ -711,7 +712,10 @@ export class CorrelationEngine {
   private penalties(s: ScoreBreakdown): string {
     const rootName = this.graph && s.rootItem !== null ? this.graph.nameOf(s.rootItem) : s.rootItem;
     const out: string[] = [];
-    if (s.rootFactor < 1) out.push(`×${s.rootFactor.toFixed(2)}: ${s.rootFit === 'cause' ? 'a late cause of' : s.rootFit === 'effect' ? 'a late effect of' : 'neither cause nor effect of'} its root ${rootName}`);
+    if (s.rootFactor < 1) {
+      const late = s.silentParentLate ? `, ${formatGap(s.rootLagMs!)} its first alert: too late for one silent cause of both` : '';
+      out.push(`×${s.rootFactor.toFixed(2)}: ${s.rootFit === 'cause' ? 'a late cause of' : s.rootFit === 'effect' ? 'a late effect of' : 'neither cause nor effect of'} its root ${rootName}${late}`);
+    }
     if (s.nearerRoot < 1) out.push(`×${s.nearerRoot.toFixed(2)}: its root ${rootName} is ${s.rootHops} causal hops away, another incident's is nearer`);
     if (s.unseenPath < 1) out.push(`×${s.unseenPath.toFixed(2)}: its root ${rootName} is ${s.rootHops} causal hops away and nothing between them alerts yet`);
     if (s.confined < 1) out.push(`×${s.confined.toFixed(2)}: ${describeConfined(s, this.graph)}`);
@@ -907,6 +911,7 @@ export class CorrelationEngine {
       rootLagMs: fit?.lagMs ?? null,
       rootFactor,
       silentParent: fit?.silentParent ?? false,
+      silentParentLate: fit?.silentParentLate ?? false,
       lateEffect: fit !== null && fit.kind === 'effect' ? fit.factor : 1,
       rootHops: fit?.hops ?? null,
       nearerRoot: 1,
@@ -942,7 +947,7 @@ export class CorrelationEngine {
           const excess = t - onset - cfg.effectGraceMs - h * cfg.hopMs;
           const late = excess <= 0 ? 1 : 1 / (1 + excess / cfg.causeScaleMs);
           const unseen = h >= 2 && cfg.unseenPathFactor < 1 && !this.seenBetween(inc, i, h) ? cfg.unseenPathFactor : 1;
-          return { kind: 'effect', root, lagMs: t - onset, factor: late, silentParent: false, hops: h, unseen };
+          return { kind: 'effect', root, lagMs: t - onset, factor: late, silentParent: false, silentParentLate: false, hops: h, unseen };
         }
         if (this.reach.ancestors(root).has(i)) {
           if (cause === null || onset < cause.onset) cause = { root, onset };
@@ -952,11 +957,15 @@ export class CorrelationEngine {
     if (cause !== null) {
       const lagMs = t - cause.onset;
       const excess = lagMs - cfg.causeGraceMs;
-      return { kind: 'cause', root: cause.root, lagMs, factor: excess <= 0 ? 1 : 1 / (1 + excess / cfg.causeScaleMs), silentParent: false, hops: null, unseen: 1 };
+      return { kind: 'cause', root: cause.root, lagMs, factor: excess <= 0 ? 1 : 1 / (1 + excess / cfg.causeScaleMs), silentParent: false, silentParentLate: false, hops: null, unseen: 1 };
     }
     if (apart === null) return null;
     const silentParent = a.items.some((i) => this.reach!.parents(i).some((p) => this.reach!.parents(apart.root).includes(p)));
-    return { kind: 'apart', root: apart.root, lagMs: t - apart.onset, factor: cfg.apartFactor, silentParent, hops: null, unseen: 1 };
+    // A silent common parent reaches both of its children within about the same time; an alert
+    // this much later than the root's first is a second fault beside it (EngineConfig.rootFit).
+    const lagMs = t - apart.onset;
+    const silentParentLate = silentParent && lagMs > cfg.silentParentWithinMs;
+    return { kind: 'apart', root: apart.root, lagMs, factor: cfg.apartFactor, silentParent, silentParentLate, hops: null, unseen: 1 };
   }
 
   /**
@@ -1502,6 +1511,8 @@ interface RootFit {
   lagMs: number;
   factor: number;
   silentParent: boolean;
+  /** For `apart` with a silent parent: later than rootFit.silentParentWithinMs after the root's first alert. */
+  silentParentLate: boolean;
   /** For `effect`: causal hops from the alert's item up to the root. */
   hops: number | null;
   /** For `effect`: EngineConfig.rootFit.unseenPathFactor when nothing between it and the root alerts yet, else 1. */

@@ -39,6 +39,12 @@ export interface ScoreBreakdown {
   rootFactor: number;
   /** For `apart`: the alert's item and the root need a common item directly (it may be a silent cause). */
   silentParent: boolean;
+  /**
+   * For `apart` with `silentParent`: the alert came more than EngineConfig.rootFit.silentParentWithinMs
+   * after the root's first alert (`rootLagMs`), too late for one silent cause of both; the
+   * exception does not hold and the apart factor applies.
+   */
+  silentParentLate: boolean;
   /** For `effect`: below 1 when it comes later than the cascade needs to reach it from the root. */
   lateEffect: number;
   /** For `effect`: causal hops from the alert's item up to the root. */

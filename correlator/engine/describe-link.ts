@@ -45,7 +45,14 @@ export function describeLink(
       parts.push(words.join(', '));
     }
     else if (score.rootFit === 'cause') parts.push(`would be a cause of the incident's root ${root}, ${formatGap(score.rootLagMs)} its first alert${factor}`);
-    else if (score.rootFit === 'apart') parts.push(`neither cause nor effect of the incident's root ${root}${score.silentParent ? ' (both need a common item that is not alerting)' : ''}${factor}`);
+    else if (score.rootFit === 'apart') {
+      const silent = !score.silentParent
+        ? ''
+        : score.silentParentLate
+          ? ` (both need a common item that is not alerting, but ${formatGap(score.rootLagMs)} its first alert: too late for one silent cause of both)`
+          : ' (both need a common item that is not alerting)';
+      parts.push(`neither cause nor effect of the incident's root ${root}${silent}${factor}`);
+    }
   }
   if (score.confined < 1) parts.push(`${describeConfined(score, graph)}, score ×${score.confined.toFixed(2)}`);
   const second = describeSecondRoot(score, graph);

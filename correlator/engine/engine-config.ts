@@ -62,7 +62,10 @@ export interface EngineConfig {
    * alert, the link score is scaled by 1 / (1 + excess / causeScaleMs) (a late cause is a
    * second fault nearby). An alert on neither side of a root would need a cause that is not
    * alerting: the link score is multiplied by `apartFactor`. Only checked between items with
-   * causal relations.
+   * causal relations. (Not when both items need one common item directly, a host or database
+   * that may not alert, and no rival explains the alert, unless the alert comes more than
+   * `silentParentWithinMs` after the root's first alert: one silent cause reaches its direct
+   * dependents at about the same time, so a sibling that far behind is a second fault.)
    *
    * When several incidents explain the alert as an effect in time, the one whose root is nearer
    * wins: each extra hop to a rival's root scales that rival by `nearerRootDecay` (a fault
@@ -81,6 +84,7 @@ export interface EngineConfig {
     hopMs: number;
     nearerRootDecay: number;
     unseenPathFactor: number;
+    silentParentWithinMs: number;
   };
   /**
    * Learned alert roles (AlertRoleModel): a type that fired on the root item in at least
@@ -196,7 +200,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = Object.freeze({
   },
   causalLag: { graceMs: 120_000, effectGraceMs: 300_000, scaleMs: 180_000 },
   causalConsistency: { hops: 8, factor: 0.15 },
-  rootFit: { causeGraceMs: 20_000, causeScaleMs: 60_000, apartFactor: 0.6, effectGraceMs: 30_000, hopMs: 45_000, nearerRootDecay: 0.9, unseenPathFactor: 0.85 },
+  rootFit: { causeGraceMs: 20_000, causeScaleMs: 60_000, apartFactor: 0.6, effectGraceMs: 30_000, hopMs: 45_000, nearerRootDecay: 0.9, unseenPathFactor: 0.85, silentParentWithinMs: 30_000 },
   roles: { ...ALERT_ROLE_DEFAULTS, enabled: true, minRootShare: 0.8, factor: 0.5, vouchedAt: 0.5, belowRootHops: 2, startedElsewhereAfterMs: 20_000 },
   confined: { afterMs: 60_000, factor: 0.8 },
   pathJoin: { enabled: true },
