@@ -26,13 +26,14 @@ import type { ItemMatcher } from '../../engine/topology/item-matcher.ts';
 import type { ReachRelation, TopologyGraph } from '../../engine/topology/topology-graph.ts';
 import { AlertRoleModel } from './alert-role-model.ts';
 import { CoOccurrenceModel } from './co-occurrence-model.ts';
-import type { Decision, DecisionAction, ScoreBreakdown } from './decision.ts';
+import type { Decision, DecisionAction, RoleRule, ScoreBreakdown } from './decision.ts';
 import { describeConfined, describeLink, describePathJoin, describeSecondRoot } from './describe-link.ts';
 import { engineConfig, type EngineConfig } from './engine-config.ts';
 import type { AlertState, Exemplar, IncidentState, MemberState, Timer } from './engine-state.ts';
 import { findSuppression, NO_SUPPRESSION, type SuppressionHit, type SuppressionRules } from './find-suppression.ts';
 import type { IncidentView } from './incident-view.ts';
 import { InhibitionIndex } from './inhibition-index.ts';
+import { formatGap } from '../group-key.ts';
 import { flatString } from './flat-string.ts';
 import { jaccard } from './jaccard.ts';
 import { keepFirst } from './keep-first.ts';
@@ -127,7 +128,7 @@ export interface EngineStats {
 }
 
 /** secondRoot's answer when the role model has nothing to say (shared: only read). */
-const NO_ROLE: { share: number | null; factor: number; item: number | null } = Object.freeze({ share: null, factor: 1, item: null });
+const NO_ROLE: RoleVerdict = Object.freeze({ share: null, factor: 1, item: null, rule: null });
 /** Decision.absorbed when nothing was merged (shared: only read). */
 const NO_KEYS: readonly string[] = Object.freeze([]);
 /** Types of an incident the learned affinity is checked against (its first ones): bounds the cost. */
@@ -606,7 +607,7 @@ export class CorrelationEngine {
         s.nearerRoot = decay ** (s.rootHops! - nearestOnTime);
         s.total *= s.nearerRoot;
       }
-      if (s.rootFit === 'apart' && (rivalExplains || !s.silentParent)) {
+      if (s.rootFit === 'apart' && (rivalExplains || !s.silentParent || s.silentParentLate)) {
         s.rootFactor = this.config.rootFit.apartFactor;
         s.total *= s.rootFactor;
       }
@@ -711,7 +712,10 @@ export class CorrelationEngine {
   private penalties(s: ScoreBreakdown): string {
     const rootName = this.graph && s.rootItem !== null ? this.graph.nameOf(s.rootItem) : s.rootItem;
     const out: string[] = [];
-    if (s.rootFactor < 1) out.push(`×${s.rootFactor.toFixed(2)}: ${s.rootFit === 'cause' ? 'a late cause of' : s.rootFit === 'effect' ? 'a late effect of' : 'neither cause nor effect of'} its root ${rootName}`);
+    if (s.rootFactor < 1) {
+      const late = s.silentParentLate ? `, ${formatGap(s.rootLagMs!)} its first alert: too late for one silent cause of both` : '';
+      out.push(`×${s.rootFactor.toFixed(2)}: ${s.rootFit === 'cause' ? 'a late cause of' : s.rootFit === 'effect' ? 'a late effect of' : 'neither cause nor effect of'} its root ${rootName}${late}`);
+    }
     if (s.nearerRoot < 1) out.push(`×${s.nearerRoot.toFixed(2)}: its root ${rootName} is ${s.rootHops} causal hops away, another incident's is nearer`);
     if (s.unseenPath < 1) out.push(`×${s.unseenPath.toFixed(2)}: its root ${rootName} is ${s.rootHops} causal hops away and nothing between them alerts yet`);
     if (s.confined < 1) out.push(`×${s.confined.toFixed(2)}: ${describeConfined(s, this.graph)}`);
@@ -883,7 +887,7 @@ export class CorrelationEngine {
     total *= rootFactor;
     const unseenPath = fit?.unseen ?? 1;
     total *= unseenPath;
-    const role = this.secondRoot(a, inc, learned);
+    const role = this.secondRoot(a, inc, hit, t, learned, fit);
     total *= role.factor;
     // A local fault (EngineConfig.confined). Only topology hits with a relation, never the
     // deferred candidates (hit null or implicit, relation self): the pruning bound is unchanged.
@@ -907,6 +911,7 @@ export class CorrelationEngine {
       rootLagMs: fit?.lagMs ?? null,
       rootFactor,
       silentParent: fit?.silentParent ?? false,
+      silentParentLate: fit?.silentParentLate ?? false,
       lateEffect: fit !== null && fit.kind === 'effect' ? fit.factor : 1,
       rootHops: fit?.hops ?? null,
       nearerRoot: 1,
@@ -915,6 +920,7 @@ export class CorrelationEngine {
       roleShare: role.share,
       roleFactor: role.factor,
       roleItem: role.item !== null && this.graph ? this.graph.idOf(role.item) : null,
+      roleRule: role.rule,
       learnedWith,
     };
   }
@@ -941,7 +947,7 @@ export class CorrelationEngine {
           const excess = t - onset - cfg.effectGraceMs - h * cfg.hopMs;
           const late = excess <= 0 ? 1 : 1 / (1 + excess / cfg.causeScaleMs);
           const unseen = h >= 2 && cfg.unseenPathFactor < 1 && !this.seenBetween(inc, i, h) ? cfg.unseenPathFactor : 1;
-          return { kind: 'effect', root, lagMs: t - onset, factor: late, silentParent: false, hops: h, unseen };
+          return { kind: 'effect', root, lagMs: t - onset, factor: late, silentParent: false, silentParentLate: false, hops: h, unseen };
         }
         if (this.reach.ancestors(root).has(i)) {
           if (cause === null || onset < cause.onset) cause = { root, onset };
@@ -951,11 +957,15 @@ export class CorrelationEngine {
     if (cause !== null) {
       const lagMs = t - cause.onset;
       const excess = lagMs - cfg.causeGraceMs;
-      return { kind: 'cause', root: cause.root, lagMs, factor: excess <= 0 ? 1 : 1 / (1 + excess / cfg.causeScaleMs), silentParent: false, hops: null, unseen: 1 };
+      return { kind: 'cause', root: cause.root, lagMs, factor: excess <= 0 ? 1 : 1 / (1 + excess / cfg.causeScaleMs), silentParent: false, silentParentLate: false, hops: null, unseen: 1 };
     }
     if (apart === null) return null;
     const silentParent = a.items.some((i) => this.reach!.parents(i).some((p) => this.reach!.parents(apart.root).includes(p)));
-    return { kind: 'apart', root: apart.root, lagMs: t - apart.onset, factor: cfg.apartFactor, silentParent, hops: null, unseen: 1 };
+    // A silent common parent reaches both of its children within about the same time; an alert
+    // this much later than the root's first is a second fault beside it (EngineConfig.rootFit).
+    const lagMs = t - apart.onset;
+    const silentParentLate = silentParent && lagMs > cfg.silentParentWithinMs;
+    return { kind: 'apart', root: apart.root, lagMs, factor: cfg.apartFactor, silentParent, silentParentLate, hops: null, unseen: 1 };
   }
 
   /**
@@ -978,25 +988,45 @@ export class CorrelationEngine {
 
   /**
    * See EngineConfig.roles: whether `a`, of a type that usually fires on the broken item, would
-   * be a second such item in `inc` (the earliest other one is named).
+   * be a second such item in `inc` (the earliest other one is named); or, while `inc` has no
+   * root-like alert yet, would land `belowRootHops` or more causal hops below its root (named);
+   * or, where the topology has no causal direction, would land away from the item `inc` started
+   * on, `startedElsewhereAfterMs` or more after its first alert (that item is named).
    */
-  private secondRoot(a: AlertState, inc: IncidentState, learned: number): { share: number | null; factor: number; item: number | null } {
+  private secondRoot(a: AlertState, inc: IncidentState, hit: TopoHit | null, t: number, learned: number, fit: RootFit | null): RoleVerdict {
     const cfg = this.config.roles;
     if (!cfg.enabled || a.items.length === 0) return NO_ROLE;
     const share = this.roles.role(a.type)?.rootShare ?? null;
+    if (share === null || share < cfg.minRootShare) return { share, factor: 1, item: null, rule: null };
+    // Without causal direction the item the incident started on stands for its root (there an
+    // incident's possible roots stay its first member's own items, which lessonOf learns roles
+    // from). Learned co-occurrence does not vouch here: in such graphs it is learned from the
+    // very incidents that took in a second fault's alerts.
+    const after = cfg.startedElsewhereAfterMs;
+    if (after !== null && hit !== null && hit.implicit === undefined && t - inc.firstOnsetMs >= after && !this.graph!.hasCausalRelations(a.items[0]!)) {
+      const start = firstItem(inc);
+      if (start !== null && !a.items.includes(start) && !this.graph!.hasCausalRelations(start)) return { share, factor: cfg.factor, item: start, rule: 'started-elsewhere' };
+    }
     // Learned co-occurrence with the incident's types vouches for the pair: a type that is
     // usually a root can still be a known symptom of this kind of fault.
-    if (share === null || share < cfg.minRootShare || inc.rootTyped.size === 0 || learned >= cfg.vouchedAt) return { share, factor: 1, item: null };
+    if (learned >= cfg.vouchedAt) return { share, factor: 1, item: null, rule: null };
+    if (inc.rootTyped.size === 0) {
+      // Nothing root-like in the incident to compare with, but its root is known: a fault reaches
+      // items far below it with symptoms, not with alerts that usually name the broken thing. (One
+      // hop below, a database or VM on a failing host often reports itself down: not judged.)
+      const below = cfg.belowRootHops > 0 && fit !== null && fit.kind === 'effect' && fit.hops !== null && fit.hops >= cfg.belowRootHops;
+      return below ? { share, factor: cfg.factor, item: fit.root, rule: 'below-root' } : { share, factor: 1, item: null, rule: null };
+    }
     let other: number | null = null;
     let otherOnset = Number.POSITIVE_INFINITY;
     for (const [i, onset] of inc.rootTyped) {
-      if (a.items.includes(i)) return { share, factor: 1, item: null };
+      if (a.items.includes(i)) return { share, factor: 1, item: null, rule: null };
       if (onset < otherOnset) {
         other = i;
         otherOnset = onset;
       }
     }
-    return { share, factor: cfg.factor, item: other };
+    return { share, factor: cfg.factor, item: other, rule: 'second-root' };
   }
 
   /** Whether `a`'s type is root-like now (EngineConfig.roles). */
@@ -1466,12 +1496,23 @@ export class CorrelationEngine {
   }
 }
 
+/** secondRoot's answer (EngineConfig.roles): the learned share, the factor, the item it is judged against, and which case. */
+interface RoleVerdict {
+  share: number | null;
+  factor: number;
+  item: number | null;
+  /** Which case applied (ScoreBreakdown.roleRule); null when none did. */
+  rule: RoleRule | null;
+}
+
 interface RootFit {
   kind: 'effect' | 'cause' | 'apart';
   root: number;
   lagMs: number;
   factor: number;
   silentParent: boolean;
+  /** For `apart` with a silent parent: later than rootFit.silentParentWithinMs after the root's first alert. */
+  silentParentLate: boolean;
   /** For `effect`: causal hops from the alert's item up to the root. */
   hops: number | null;
   /** For `effect`: EngineConfig.rootFit.unseenPathFactor when nothing between it and the root alerts yet, else 1. */

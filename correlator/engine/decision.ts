@@ -39,6 +39,12 @@ export interface ScoreBreakdown {
   rootFactor: number;
   /** For `apart`: the alert's item and the root need a common item directly (it may be a silent cause). */
   silentParent: boolean;
+  /**
+   * For `apart` with `silentParent`: the alert came more than EngineConfig.rootFit.silentParentWithinMs
+   * after the root's first alert (`rootLagMs`), too late for one silent cause of both; the
+   * exception does not hold and the apart factor applies.
+   */
+  silentParentLate: boolean;
   /** For `effect`: below 1 when it comes later than the cascade needs to reach it from the root. */
   lateEffect: number;
   /** For `effect`: causal hops from the alert's item up to the root. */
@@ -60,9 +66,19 @@ export interface ScoreBreakdown {
   /** Below 1 when a root-like alert would give the incident a second root (EngineConfig.roles), on `roleItem`. */
   roleFactor: number;
   roleItem: string | null;
+  /**
+   * Which case of the role rule (EngineConfig.roles) set `roleFactor`: `second-root` (`roleItem`
+   * already has a root-like alert), `below-root` (the incident has none, and the alert is
+   * `rootHops` causal hops below its root `roleItem`), `started-elsewhere` (no causal direction:
+   * away from `roleItem`, where the incident started); null when none applied.
+   */
+  roleRule: RoleRule | null;
   /** The incident alert type the learned figure is about. */
   learnedWith: string | null;
 }
+
+/** See ScoreBreakdown.roleRule. */
+export type RoleRule = 'second-root' | 'below-root' | 'started-elsewhere';
 
 export type DecisionAction =
   /** Opened a new incident. */

@@ -45,7 +45,14 @@ export function describeLink(
       parts.push(words.join(', '));
     }
     else if (score.rootFit === 'cause') parts.push(`would be a cause of the incident's root ${root}, ${formatGap(score.rootLagMs)} its first alert${factor}`);
-    else if (score.rootFit === 'apart') parts.push(`neither cause nor effect of the incident's root ${root}${score.silentParent ? ' (both need a common item that is not alerting)' : ''}${factor}`);
+    else if (score.rootFit === 'apart') {
+      const silent = !score.silentParent
+        ? ''
+        : score.silentParentLate
+          ? ` (both need a common item that is not alerting, but ${formatGap(score.rootLagMs)} its first alert: too late for one silent cause of both)`
+          : ' (both need a common item that is not alerting)';
+      parts.push(`neither cause nor effect of the incident's root ${root}${silent}${factor}`);
+    }
   }
   if (score.confined < 1) parts.push(`${describeConfined(score, graph)}, score ×${score.confined.toFixed(2)}`);
   const second = describeSecondRoot(score, graph);
@@ -60,12 +67,18 @@ export function describeLink(
 
 /**
  * Words for the learned-role penalty (EngineConfig.roles), or null when it did not apply:
- * "a root-like alert (on the root in 90% of confirmed incidents) while node-04 already has one, score ×0.50".
+ * "a root-like alert (on the root in 90% of confirmed incidents) while node-04 already has one, score ×0.50",
+ * or, for an incident without a root-like alert, "… 2 causal hops below the incident's root
+ * orders-db, which has none (a fault that far down shows symptoms), score ×0.50", or, without causal
+ * direction, "… away from core-2, where the incident started 35 s before (…), score ×0.50".
  */
 export function describeSecondRoot(score: ScoreBreakdown, graph: TopologyGraph | null): string | null {
   if (score.roleFactor >= 1 || score.roleShare === null) return null;
   const other = score.roleItem === null ? 'another item' : (graph?.nameOf(score.roleItem) ?? score.roleItem);
-  return `a root-like alert (its type fired on the root in ${Math.round(score.roleShare * 100)}% of confirmed incidents) while ${other} already has one, score ×${score.roleFactor.toFixed(2)}`;
+  const like = `a root-like alert (its type fired on the root in ${Math.round(score.roleShare * 100)}% of confirmed incidents)`;
+  if (score.roleRule === 'below-root') return `${like} ${score.rootHops} causal hops below the incident's root ${other}, which has none (a fault that far down shows symptoms), score ×${score.roleFactor.toFixed(2)}`;
+  if (score.roleRule === 'started-elsewhere') return `${like} away from ${other}, where the incident started ${Math.round(score.sinceFirstMs / 1000)} s before (no causal direction here: the item it started on is taken as its root), score ×${score.roleFactor.toFixed(2)}`;
+  return `${like} while ${other} already has one, score ×${score.roleFactor.toFixed(2)}`;
 }
 
 /**

@@ -62,7 +62,10 @@ export interface EngineConfig {
    * alert, the link score is scaled by 1 / (1 + excess / causeScaleMs) (a late cause is a
    * second fault nearby). An alert on neither side of a root would need a cause that is not
    * alerting: the link score is multiplied by `apartFactor`. Only checked between items with
-   * causal relations.
+   * causal relations. (Not when both items need one common item directly, a host or database
+   * that may not alert, and no rival explains the alert, unless the alert comes more than
+   * `silentParentWithinMs` after the root's first alert: one silent cause reaches its direct
+   * dependents at about the same time, so a sibling that far behind is a second fault.)
    *
    * When several incidents explain the alert as an effect in time, the one whose root is nearer
    * wins: each extra hop to a rival's root scales that rival by `nearerRootDecay` (a fault
@@ -81,6 +84,7 @@ export interface EngineConfig {
     hopMs: number;
     nearerRootDecay: number;
     unseenPathFactor: number;
+    silentParentWithinMs: number;
   };
   /**
    * Learned alert roles (AlertRoleModel): a type that fired on the root item in at least
@@ -88,8 +92,22 @@ export interface EngineConfig {
    * alert joining an incident that already has one on another item would give it a second
    * root: the link score is multiplied by `factor`, unless the learned affinity of its type
    * with the incident's types reaches `vouchedAt` (a known symptom of this kind of fault).
+   *
+   * An incident with no root-like alert yet has nothing to compare with; there such an alert on
+   * an item `belowRootHops` or more causal hops below the incident's root (an effect, as the
+   * root fit sees it) is judged the same way: a fault that far from its root shows symptoms, a
+   * root-like alert there is a second fault starting (a companion's OOM kill two services up
+   * from a failing database). One hop below is not judged: what runs on a failing host or
+   * array often reports itself down. 0: off.
+   *
+   * Where the topology has no causal direction (a `connects_to` network) the item an incident
+   * started on stands for its root (roles are learned that way there: its possible roots are
+   * the first member's items). A root-like alert on any other item, `startedElsewhereAfterMs`
+   * or more after the incident's first alert (a fault shows on its own item within seconds),
+   * is scaled by `factor`, with no vouching by learned co-occurrence (learned there from the
+   * incidents that took in second faults). null: off.
    */
-  roles: AlertRoleOptions & { enabled: boolean; minRootShare: number; factor: number; vouchedAt: number };
+  roles: AlertRoleOptions & { enabled: boolean; minRootShare: number; factor: number; vouchedAt: number; belowRootHops: number; startedElsewhereAfterMs: number | null };
   /**
    * A fault spreads from its first item within seconds to a minute a hop. An incident whose
    * members have all stayed on one item for more than `afterMs` since its first alert is a
@@ -182,8 +200,8 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = Object.freeze({
   },
   causalLag: { graceMs: 120_000, effectGraceMs: 300_000, scaleMs: 180_000 },
   causalConsistency: { hops: 8, factor: 0.15 },
-  rootFit: { causeGraceMs: 20_000, causeScaleMs: 60_000, apartFactor: 0.6, effectGraceMs: 30_000, hopMs: 45_000, nearerRootDecay: 0.9, unseenPathFactor: 0.85 },
-  roles: { ...ALERT_ROLE_DEFAULTS, enabled: true, minRootShare: 0.8, factor: 0.5, vouchedAt: 0.3 },
+  rootFit: { causeGraceMs: 20_000, causeScaleMs: 60_000, apartFactor: 0.6, effectGraceMs: 30_000, hopMs: 45_000, nearerRootDecay: 0.9, unseenPathFactor: 0.85, silentParentWithinMs: 30_000 },
+  roles: { ...ALERT_ROLE_DEFAULTS, enabled: true, minRootShare: 0.8, factor: 0.5, vouchedAt: 0.5, belowRootHops: 2, startedElsewhereAfterMs: 20_000 },
   confined: { afterMs: 60_000, factor: 0.8 },
   pathJoin: { enabled: true },
   volatileLabels: ['instance', 'pod', 'pod_name', 'container', 'container_id', 'ip', 'pod_ip', 'uid', 'replica', 'ifIndex'],

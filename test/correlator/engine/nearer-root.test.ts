@@ -49,6 +49,44 @@ describe('root fit: neither cause nor effect', () => {
   });
 });
 
+describe('root fit: a silent common parent explains a sibling only when it fires with the root', () => {
+  // a and b both run on host-9 directly: host-9 could be a silent cause of both.
+  const TOPO: Topology = {
+    items: [svc('a'), svc('b'), { id: 'host:host-9', kind: 'host', name: 'host-9', labels: { host: 'host-9' } }],
+    relations: [
+      { from: 'svc:a', to: 'host:host-9', kind: 'runs_on' },
+      { from: 'svc:b', to: 'host:host-9', kind: 'runs_on' },
+    ],
+  };
+  const run = (at: number, config: Partial<EngineConfig> = {}) => {
+    const e = engine(TOPO, config);
+    const first = e.decide(alert({ name: 'HighLatency', labels: { service: 'a' }, at: 0 }));
+    const b = e.decide(alert({ name: 'HighLatency', labels: { service: 'b' }, at }));
+    return { first, b };
+  };
+
+  it('links a sibling within 30 s of the root with no apart factor', () => {
+    const { first, b } = run(25);
+    expect(b).toMatchObject({ action: 'linked', incidentKey: first.incidentKey });
+    expect(b.score).toMatchObject({ rootFit: 'apart', silentParent: true, silentParentLate: false, rootFactor: 1 });
+    expect(b.reason).toContain("neither cause nor effect of the incident's root a (both need a common item that is not alerting)");
+  });
+
+  it('scales a sibling later than that by the apart factor, and says why', () => {
+    const { first, b } = run(45);
+    expect(b.action).toBe('opened');
+    expect(b.incidentKey).not.toBe(first.incidentKey);
+    expect(b.score).toMatchObject({ rootFit: 'apart', silentParent: true, silentParentLate: true, rootFactor: 0.6 });
+    expect(b.reason).toContain('×0.60: neither cause nor effect of its root a, 45 s after its first alert: too late for one silent cause of both');
+  });
+
+  it('links the late sibling when the window is wide enough', () => {
+    const { first, b } = run(45, { rootFit: { ...engineConfig().rootFit, silentParentWithinMs: 60_000 } });
+    expect(b).toMatchObject({ action: 'linked', incidentKey: first.incidentKey });
+    expect(b.score).toMatchObject({ silentParentLate: false, rootFactor: 1 });
+  });
+});
+
 describe('root fit: the nearer root wins', () => {
   //   front ──► mid ──► store        (store's fault reaches front in 2 causal hops)
   //   front ──► side                 (side's fault reaches it in 1)
