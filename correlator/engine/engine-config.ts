@@ -60,7 +60,9 @@ export interface EngineConfig {
    * alert on an item a root needs would become the new root, which a cause can only do if it
    * fires about when the incident starts: later than `causeGraceMs` after the root's first
    * alert, the link score is scaled by 1 / (1 + excess / causeScaleMs) (a late cause is a
-   * second fault nearby). An alert on neither side of a root would need a cause that is not
+   * second fault nearby; with 20 s, one 40 s after the root's first alert keeps half its score).
+   * The same scale weighs an effect that comes later than the cascade needs against a rival
+   * incident that reaches it on time. An alert on neither side of a root would need a cause that is not
    * alerting: the link score is multiplied by `apartFactor`. Only checked between items with
    * causal relations. (Not when both items need one common item directly, a host or database
    * that may not alert, and no rival explains the alert, unless the alert comes more than
@@ -205,7 +207,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = Object.freeze({
   },
   causalLag: { graceMs: 120_000, effectGraceMs: 300_000, scaleMs: 180_000 },
   causalConsistency: { hops: 8, factor: 0.15 },
-  rootFit: { causeGraceMs: 20_000, causeScaleMs: 60_000, apartFactor: 0.6, effectGraceMs: 30_000, hopMs: 45_000, nearerRootDecay: 0.9, unseenPathFactor: 0.85, silentParentWithinMs: 30_000 },
+  rootFit: { causeGraceMs: 20_000, causeScaleMs: 20_000, apartFactor: 0.6, effectGraceMs: 30_000, hopMs: 45_000, nearerRootDecay: 0.9, unseenPathFactor: 0.85, silentParentWithinMs: 30_000 },
   roles: { ...ALERT_ROLE_DEFAULTS, enabled: true, minRootShare: 0.8, factor: 0.5, vouchedAt: 0.5, belowRootHops: 2, besideRoot: true, startedElsewhereAfterMs: 20_000 },
   confined: { afterMs: 60_000, factor: 0.8 },
   pathJoin: { enabled: true },
