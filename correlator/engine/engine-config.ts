@@ -100,7 +100,10 @@ export interface EngineConfig {
    * root fit sees it) is judged the same way: a fault that far from its root shows symptoms, a
    * root-like alert there is a second fault starting (a companion's OOM kill two services up
    * from a failing database). One hop below is not judged: what runs on a failing host or
-   * array often reports itself down. 0: off.
+   * array often reports itself down. 0: off. With `lateOneHopBelow`, one hop below is judged
+   * too when the alert comes later than the cascade needs to get there (rootFit.effectGraceMs
+   * + rootFit.hopMs after the root's first alert, 75 s): what runs on a failing host reports
+   * itself down with it, a root-like alert there a minute later is a second fault starting.
    *
    * For the same reason, with `besideRoot`, a root-like alert directly below the incident's
    * alerting root (one causal hop, an effect on time or late) is not a second root when every
@@ -114,7 +117,7 @@ export interface EngineConfig {
    * is scaled by `factor`, with no vouching by learned co-occurrence (learned there from the
    * incidents that took in second faults). null: off.
    */
-  roles: AlertRoleOptions & { enabled: boolean; minRootShare: number; factor: number; vouchedAt: number; belowRootHops: number; besideRoot: boolean; startedElsewhereAfterMs: number | null };
+  roles: AlertRoleOptions & { enabled: boolean; minRootShare: number; factor: number; vouchedAt: number; belowRootHops: number; lateOneHopBelow: boolean; besideRoot: boolean; startedElsewhereAfterMs: number | null };
   /**
    * A fault spreads from its first item within seconds to a minute a hop. An incident whose
    * members have all stayed on one item for more than `afterMs` since its first alert is a
@@ -208,7 +211,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = Object.freeze({
   causalLag: { graceMs: 120_000, effectGraceMs: 300_000, scaleMs: 180_000 },
   causalConsistency: { hops: 8, factor: 0.15 },
   rootFit: { causeGraceMs: 20_000, causeScaleMs: 20_000, apartFactor: 0.6, effectGraceMs: 30_000, hopMs: 45_000, nearerRootDecay: 0.9, unseenPathFactor: 0.85, silentParentWithinMs: 30_000 },
-  roles: { ...ALERT_ROLE_DEFAULTS, enabled: true, minRootShare: 0.8, factor: 0.5, vouchedAt: 0.5, belowRootHops: 2, besideRoot: true, startedElsewhereAfterMs: 20_000 },
+  roles: { ...ALERT_ROLE_DEFAULTS, enabled: true, minRootShare: 0.8, factor: 0.5, vouchedAt: 0.5, belowRootHops: 2, lateOneHopBelow: true, besideRoot: true, startedElsewhereAfterMs: 20_000 },
   confined: { afterMs: 60_000, factor: 0.8 },
   pathJoin: { enabled: true },
   volatileLabels: ['instance', 'pod', 'pod_name', 'container', 'container_id', 'ip', 'pod_ip', 'uid', 'replica', 'ifIndex'],

@@ -130,6 +130,23 @@ describe('root-like alert far below the root', () => {
     expect(oom.score).toMatchObject({ roleFactor: 1, roleRule: null });
   });
 
+  it('opens a new incident one hop below the root when it comes later than the cascade needs, and says why', () => {
+    const late = (config: Partial<EngineConfig>) => {
+      const e = engine(config, taught());
+      const db = e.decide(alert({ name: 'SlowQueries', labels: { db: 'orders-db' }, at: 0 }));
+      e.decide(alert({ name: 'HighLatency', labels: { service: 'orders' }, at: 10 }));
+      // 30 s of grace + 45 s for one hop: at 90 s the cascade would have raised it long ago.
+      return { db, oom: e.decide(alert({ name: 'ContainerOOMKilled', labels: { service: 'orders' }, at: 90 })) };
+    };
+    const { db, oom } = late({});
+    expect(oom.incidentKey).not.toBe(db.incidentKey);
+    expect(oom.score).toMatchObject({ rootFit: 'effect', rootHops: 1, roleFactor: 0.5, roleItem: 'db:orders-db', roleRule: 'late-below-root' });
+    expect(oom.reason).toContain("a root-like alert (its type fired on the root in 88% of confirmed incidents) directly below the incident's root orders-db, which has none, 90 s after its first alert (later than the cascade needs: a second fault starting there), score ×0.50");
+    const off = late({ roles: { ...engineConfig().roles, lateOneHopBelow: false } });
+    expect(off.oom.incidentKey).toBe(off.db.incidentKey);
+    expect(off.oom.score).toMatchObject({ roleFactor: 1, roleRule: null });
+  });
+
   it('links it one hop below the root: what runs on a failing thing often reports itself down', () => {
     const { db, oom } = run({}, 'orders');
     expect(oom.incidentKey).toBe(db.incidentKey);
