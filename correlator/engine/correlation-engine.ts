@@ -988,8 +988,10 @@ export class CorrelationEngine {
 
   /**
    * See EngineConfig.roles: whether `a`, of a type that usually fires on the broken item, would
-   * be a second such item in `inc` (the earliest other one is named); or, while `inc` has no
-   * root-like alert yet, would land `belowRootHops` or more causal hops below its root (named);
+   * be a second such item in `inc` (the earliest other one is named; not when it and every such
+   * item are directly below the incident's root: rule `beside-root`, factor 1); or, while `inc` has no
+   * root-like alert yet, would land `belowRootHops` or more causal hops below its root (named),
+   * or directly below it later than the cascade needs (`lateOneHopBelow`);
    * or, where the topology has no causal direction, would land away from the item `inc` started
    * on, `startedElsewhereAfterMs` or more after its first alert (that item is named).
    */
@@ -1015,17 +1017,26 @@ export class CorrelationEngine {
       // items far below it with symptoms, not with alerts that usually name the broken thing. (One
       // hop below, a database or VM on a failing host often reports itself down: not judged.)
       const below = cfg.belowRootHops > 0 && fit !== null && fit.kind === 'effect' && fit.hops !== null && fit.hops >= cfg.belowRootHops;
-      return below ? { share, factor: cfg.factor, item: fit.root, rule: 'below-root' } : { share, factor: 1, item: null, rule: null };
+      if (below) return { share, factor: cfg.factor, item: fit.root, rule: 'below-root' };
+      // One hop below, only when it comes later than the cascade needs (fit.factor < 1): what
+      // runs on a failing host reports itself down within the cascade time, a second fault later.
+      const lateOneHop = cfg.lateOneHopBelow && fit !== null && fit.kind === 'effect' && fit.hops === 1 && fit.factor < 1;
+      return lateOneHop ? { share, factor: cfg.factor, item: fit.root, rule: 'late-below-root' } : { share, factor: 1, item: null, rule: null };
     }
     let other: number | null = null;
     let otherOnset = Number.POSITIVE_INFINITY;
+    // Directly below the incident's alerting root, beside root-like alerts that are all directly
+    // below it too: the databases or VMs of one failing host each report themselves down.
+    let beside = cfg.besideRoot && fit !== null && fit.kind === 'effect' && fit.hops === 1;
     for (const [i, onset] of inc.rootTyped) {
       if (a.items.includes(i)) return { share, factor: 1, item: null, rule: null };
+      if (beside && this.reach!.hopsUp(i).get(fit!.root) !== 1) beside = false;
       if (onset < otherOnset) {
         other = i;
         otherOnset = onset;
       }
     }
+    if (beside) return { share, factor: 1, item: other, rule: 'beside-root' };
     return { share, factor: cfg.factor, item: other, rule: 'second-root' };
   }
 

@@ -69,8 +69,12 @@ export interface ScoreBreakdown {
   /**
    * Which case of the role rule (EngineConfig.roles) set `roleFactor`: `second-root` (`roleItem`
    * already has a root-like alert), `below-root` (the incident has none, and the alert is
-   * `rootHops` causal hops below its root `roleItem`), `started-elsewhere` (no causal direction:
-   * away from `roleItem`, where the incident started); null when none applied.
+   * `rootHops` causal hops below its root `roleItem`), `late-below-root` (the incident has none,
+   * and the alert is directly below its root `roleItem`, later than the cascade needs),
+   * `started-elsewhere` (no causal direction:
+   * away from `roleItem`, where the incident started), `beside-root` (not judged, factor 1: the
+   * alert and `roleItem`'s root-like alert are both directly below the incident's root
+   * `rootItem`); null when none applied.
    */
   roleRule: RoleRule | null;
   /** The incident alert type the learned figure is about. */
@@ -78,7 +82,7 @@ export interface ScoreBreakdown {
 }
 
 /** See ScoreBreakdown.roleRule. */
-export type RoleRule = 'second-root' | 'below-root' | 'started-elsewhere';
+export type RoleRule = 'second-root' | 'below-root' | 'late-below-root' | 'started-elsewhere' | 'beside-root';
 
 export type DecisionAction =
   /** Opened a new incident. */

@@ -70,13 +70,21 @@ export function describeLink(
  * "a root-like alert (on the root in 90% of confirmed incidents) while node-04 already has one, score ×0.50",
  * or, for an incident without a root-like alert, "… 2 causal hops below the incident's root
  * orders-db, which has none (a fault that far down shows symptoms), score ×0.50", or, without causal
- * direction, "… away from core-2, where the incident started 35 s before (…), score ×0.50".
+ * direction, "… away from core-2, where the incident started 35 s before (…), score ×0.50"; or,
+ * when the rule was waived, "… beside the one on reviews-db, both directly below the incident's
+ * root node-08 (what runs on one broken thing reports itself down): not a second root".
  */
 export function describeSecondRoot(score: ScoreBreakdown, graph: TopologyGraph | null): string | null {
-  if (score.roleFactor >= 1 || score.roleShare === null) return null;
+  if (score.roleShare === null) return null;
   const other = score.roleItem === null ? 'another item' : (graph?.nameOf(score.roleItem) ?? score.roleItem);
   const like = `a root-like alert (its type fired on the root in ${Math.round(score.roleShare * 100)}% of confirmed incidents)`;
+  if (score.roleRule === 'beside-root') {
+    const root = score.rootItem === null ? 'its root' : (graph?.nameOf(score.rootItem) ?? score.rootItem);
+    return `${like} beside the one on ${other}, both directly below the incident's root ${root} (what runs on one broken thing reports itself down): not a second root`;
+  }
+  if (score.roleFactor >= 1) return null;
   if (score.roleRule === 'below-root') return `${like} ${score.rootHops} causal hops below the incident's root ${other}, which has none (a fault that far down shows symptoms), score ×${score.roleFactor.toFixed(2)}`;
+  if (score.roleRule === 'late-below-root') return `${like} directly below the incident's root ${other}, which has none, ${Math.round((score.rootLagMs ?? 0) / 1000)} s after its first alert (later than the cascade needs: a second fault starting there), score ×${score.roleFactor.toFixed(2)}`;
   if (score.roleRule === 'started-elsewhere') return `${like} away from ${other}, where the incident started ${Math.round(score.sinceFirstMs / 1000)} s before (no causal direction here: the item it started on is taken as its root), score ×${score.roleFactor.toFixed(2)}`;
   return `${like} while ${other} already has one, score ×${score.roleFactor.toFixed(2)}`;
 }

@@ -60,7 +60,9 @@ export interface EngineConfig {
    * alert on an item a root needs would become the new root, which a cause can only do if it
    * fires about when the incident starts: later than `causeGraceMs` after the root's first
    * alert, the link score is scaled by 1 / (1 + excess / causeScaleMs) (a late cause is a
-   * second fault nearby). An alert on neither side of a root would need a cause that is not
+   * second fault nearby; with 20 s, one 40 s after the root's first alert keeps half its score).
+   * The same scale weighs an effect that comes later than the cascade needs against a rival
+   * incident that reaches it on time. An alert on neither side of a root would need a cause that is not
    * alerting: the link score is multiplied by `apartFactor`. Only checked between items with
    * causal relations. (Not when both items need one common item directly, a host or database
    * that may not alert, and no rival explains the alert, unless the alert comes more than
@@ -98,7 +100,15 @@ export interface EngineConfig {
    * root fit sees it) is judged the same way: a fault that far from its root shows symptoms, a
    * root-like alert there is a second fault starting (a companion's OOM kill two services up
    * from a failing database). One hop below is not judged: what runs on a failing host or
-   * array often reports itself down. 0: off.
+   * array often reports itself down. 0: off. With `lateOneHopBelow`, one hop below is judged
+   * too when the alert comes later than the cascade needs to get there (rootFit.effectGraceMs
+   * + rootFit.hopMs after the root's first alert, 75 s): what runs on a failing host reports
+   * itself down with it, a root-like alert there a minute later is a second fault starting.
+   *
+   * For the same reason, with `besideRoot`, a root-like alert directly below the incident's
+   * alerting root (one causal hop, an effect on time or late) is not a second root when every
+   * root-like alert the incident already has is directly below that root too: the databases of
+   * one failing host, each reporting itself down. Vouching is not needed for it (false: off).
    *
    * Where the topology has no causal direction (a `connects_to` network) the item an incident
    * started on stands for its root (roles are learned that way there: its possible roots are
@@ -107,7 +117,7 @@ export interface EngineConfig {
    * is scaled by `factor`, with no vouching by learned co-occurrence (learned there from the
    * incidents that took in second faults). null: off.
    */
-  roles: AlertRoleOptions & { enabled: boolean; minRootShare: number; factor: number; vouchedAt: number; belowRootHops: number; startedElsewhereAfterMs: number | null };
+  roles: AlertRoleOptions & { enabled: boolean; minRootShare: number; factor: number; vouchedAt: number; belowRootHops: number; lateOneHopBelow: boolean; besideRoot: boolean; startedElsewhereAfterMs: number | null };
   /**
    * A fault spreads from its first item within seconds to a minute a hop. An incident whose
    * members have all stayed on one item for more than `afterMs` since its first alert is a
@@ -200,8 +210,8 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = Object.freeze({
   },
   causalLag: { graceMs: 120_000, effectGraceMs: 300_000, scaleMs: 180_000 },
   causalConsistency: { hops: 8, factor: 0.15 },
-  rootFit: { causeGraceMs: 20_000, causeScaleMs: 60_000, apartFactor: 0.6, effectGraceMs: 30_000, hopMs: 45_000, nearerRootDecay: 0.9, unseenPathFactor: 0.85, silentParentWithinMs: 30_000 },
-  roles: { ...ALERT_ROLE_DEFAULTS, enabled: true, minRootShare: 0.8, factor: 0.5, vouchedAt: 0.5, belowRootHops: 2, startedElsewhereAfterMs: 20_000 },
+  rootFit: { causeGraceMs: 20_000, causeScaleMs: 20_000, apartFactor: 0.6, effectGraceMs: 30_000, hopMs: 45_000, nearerRootDecay: 0.9, unseenPathFactor: 0.85, silentParentWithinMs: 30_000 },
+  roles: { ...ALERT_ROLE_DEFAULTS, enabled: true, minRootShare: 0.8, factor: 0.5, vouchedAt: 0.5, belowRootHops: 2, lateOneHopBelow: true, besideRoot: true, startedElsewhereAfterMs: 20_000 },
   confined: { afterMs: 60_000, factor: 0.8 },
   pathJoin: { enabled: true },
   volatileLabels: ['instance', 'pod', 'pod_name', 'container', 'container_id', 'ip', 'pod_ip', 'uid', 'replica', 'ifIndex'],

@@ -130,10 +130,71 @@ describe('root-like alert far below the root', () => {
     expect(oom.score).toMatchObject({ roleFactor: 1, roleRule: null });
   });
 
+  it('opens a new incident one hop below the root when it comes later than the cascade needs, and says why', () => {
+    const late = (config: Partial<EngineConfig>) => {
+      const e = engine(config, taught());
+      const db = e.decide(alert({ name: 'SlowQueries', labels: { db: 'orders-db' }, at: 0 }));
+      e.decide(alert({ name: 'HighLatency', labels: { service: 'orders' }, at: 10 }));
+      // 30 s of grace + 45 s for one hop: at 90 s the cascade would have raised it long ago.
+      return { db, oom: e.decide(alert({ name: 'ContainerOOMKilled', labels: { service: 'orders' }, at: 90 })) };
+    };
+    const { db, oom } = late({});
+    expect(oom.incidentKey).not.toBe(db.incidentKey);
+    expect(oom.score).toMatchObject({ rootFit: 'effect', rootHops: 1, roleFactor: 0.5, roleItem: 'db:orders-db', roleRule: 'late-below-root' });
+    expect(oom.reason).toContain("a root-like alert (its type fired on the root in 88% of confirmed incidents) directly below the incident's root orders-db, which has none, 90 s after its first alert (later than the cascade needs: a second fault starting there), score ×0.50");
+    const off = late({ roles: { ...engineConfig().roles, lateOneHopBelow: false } });
+    expect(off.oom.incidentKey).toBe(off.db.incidentKey);
+    expect(off.oom.score).toMatchObject({ roleFactor: 1, roleRule: null });
+  });
+
   it('links it one hop below the root: what runs on a failing thing often reports itself down', () => {
     const { db, oom } = run({}, 'orders');
     expect(oom.incidentKey).toBe(db.incidentKey);
     expect(oom.score).toMatchObject({ rootFit: 'effect', rootHops: 1, roleFactor: 1 });
+  });
+});
+
+describe('root-like alerts beside each other, directly below the root', () => {
+  // host-1 fails (its own alert is of a type the model knows nothing about); orders-db and
+  // orders both run on it, one causal hop below; web is two hops below (through orders).
+  const run = (config: Partial<EngineConfig>, oomOn: string) => {
+    const roles = taught();
+    for (let i = 0; i < 6; i++) roles.observeIncident(['DBDown@database'], ['UpstreamTimeouts@service']);
+    const e = engine(config, roles);
+    const host = e.decide(alert({ name: 'HighCPU', labels: { host: 'host-1' }, at: 0 }));
+    const db = e.decide(alert({ name: 'DBDown', labels: { db: 'orders-db' }, at: 5 }));
+    const oom = e.decide(alert({ name: 'ContainerOOMKilled', labels: { service: oomOn }, at: 15 }));
+    return { host, db, oom };
+  };
+
+  it('links a root-like alert beside one that is also directly below the root, and says why', () => {
+    const { host, db, oom } = run({}, 'orders');
+    expect(db.incidentKey).toBe(host.incidentKey);
+    expect(oom.incidentKey).toBe(host.incidentKey);
+    expect(oom.score).toMatchObject({ rootFit: 'effect', rootHops: 1, rootItem: 'host:host-1', roleFactor: 1, roleItem: 'db:orders-db', roleRule: 'beside-root' });
+    expect(oom.reason).toContain("a root-like alert (its type fired on the root in 88% of confirmed incidents) beside the one on orders-db, both directly below the incident's root host-1 (what runs on one broken thing reports itself down): not a second root");
+  });
+
+  it('judges it as a second root with besideRoot off', () => {
+    const { host, oom } = run({ roles: { ...engineConfig().roles, besideRoot: false } }, 'orders');
+    expect(oom.incidentKey).not.toBe(host.incidentKey);
+    expect(oom.score).toMatchObject({ roleFactor: 0.5, roleRule: 'second-root' });
+  });
+
+  it('still judges one directly below a root that has a root-like alert of its own', () => {
+    const roles = taught();
+    for (let i = 0; i < 6; i++) roles.observeIncident(['HostDown@host'], ['UpstreamTimeouts@service']);
+    const e = engine({}, roles);
+    const host = e.decide(alert({ name: 'HostDown', labels: { host: 'host-1' }, at: 0 }));
+    const oom = e.decide(alert({ name: 'ContainerOOMKilled', labels: { service: 'orders' }, at: 15 }));
+    expect(oom.incidentKey).not.toBe(host.incidentKey);
+    expect(oom.score).toMatchObject({ rootHops: 1, roleFactor: 0.5, roleItem: 'host:host-1', roleRule: 'second-root' });
+  });
+
+  it('still judges one further down as a second root', () => {
+    const { host, oom } = run({}, 'web');
+    expect(oom.incidentKey).not.toBe(host.incidentKey);
+    expect(oom.score).toMatchObject({ rootHops: 2, roleFactor: 0.5, roleItem: 'db:orders-db', roleRule: 'second-root' });
   });
 });
 

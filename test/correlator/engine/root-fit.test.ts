@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CorrelationEngine } from '../../../correlator/engine/correlation-engine.ts';
-import type { EngineConfig } from '../../../correlator/engine/engine-config.ts';
+import { engineConfig, type EngineConfig } from '../../../correlator/engine/engine-config.ts';
 import { ItemMatcher } from '../../../engine/topology/item-matcher.ts';
 import { TopologyGraph } from '../../../engine/topology/topology-graph.ts';
 import { alert, SHOP } from './fixtures.ts';
@@ -43,6 +43,22 @@ describe('root fit', () => {
     // Without the check it would have joined.
     const lenient = late({ rootFit: { ...engine().config.rootFit, causeGraceMs: 3_600_000 } });
     expect(lenient.host.incidentKey).toBe(lenient.first.incidentKey);
+  });
+
+  it('halves a cause 20 s past its grace (causeScaleMs 20 s): a second fault, not the new root', () => {
+    const late = (config: Partial<EngineConfig>) => {
+      const e = engine(config);
+      const first = e.decide(alert({ name: 'HighErrorRate', labels: { service: 'orders' }, at: 0 }));
+      return { first, db: e.decide(alert({ name: 'DBDown', labels: { db: 'orders-db' }, at: 40 })) };
+    };
+    const { first, db } = late({});
+    expect(db.action).toBe('opened');
+    expect(db.reason).toContain('×0.50: a late cause of its root orders');
+    // With the 60 s scale of rounds 1-6 the same cause kept 0.75 of its score and joined.
+    const old = late({ rootFit: { ...engineConfig().rootFit, causeScaleMs: 60_000 } });
+    expect(old.db.incidentKey).toBe(old.first.incidentKey);
+    expect(old.db.score).toMatchObject({ rootFit: 'cause', rootFactor: 0.75 });
+    expect(first.incidentKey).not.toBe(db.incidentKey);
   });
 
   it('gives an effect to the fault that reaches it in time, not to a nearer one it reaches too late', () => {
