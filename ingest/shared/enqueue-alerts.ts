@@ -4,8 +4,8 @@
  * happens per event in the correlator (one event per fingerprint, status and source time),
  * which also counts the repeat and moves last-seen, as a re-sent firing should.
  *
- * Requests share jobs (natural batching): while `maxInFlight` adds are on their way to the
- * queue, the requests that arrive wait and go together in the next add, as one job of several
+ * Requests share jobs (natural batching): while an add is on its way to the queue, the
+ * requests that arrive wait and go together in the next add, as one job of several
  * batches (each keeps its batch id and receive time). A quiet ingest adds each request at
  * once, as before; a busy one makes fewer, larger jobs, and a job costs the queue and the
  * correlator about the same whatever its size (three queue round trips and a JSON parse).
@@ -32,29 +32,24 @@ interface Waiting {
 
 export class AlertEnqueuer {
   private readonly waiting: Waiting[] = [];
-  private inFlight = 0;
+  /** Whether an add is on its way; requests arriving meanwhile wait and share the next one. */
+  private adding = false;
 
-  /** `maxInFlight`: adds on their way at once; more requests wait and share the next one. */
-  constructor(
-    private readonly queue: JobQueue,
-    private readonly maxInFlight = 1,
-  ) {
-    if (!(Number.isInteger(maxInFlight) && maxInFlight >= 1)) throw new TypeError('maxInFlight must be a positive integer');
-  }
+  constructor(private readonly queue: JobQueue) {}
 
   /** Resolves once the request's alerts are stored on the queue; 503 (AppError) when they cannot be. */
   enqueue(events: AlertEvent[], receivedAt: string): Promise<{ batchId: string }> {
     const batchId = randomUUID();
     return new Promise<{ batchId: string }>((resolve, reject) => {
       this.waiting.push({ batch: { batchId, receivedAt, events }, resolve: () => resolve({ batchId }), reject });
-      if (this.inFlight < this.maxInFlight) void this.flush();
+      if (!this.adding) void this.flush();
     });
   }
 
   private async flush(): Promise<void> {
-    while (this.waiting.length > 0 && this.inFlight < this.maxInFlight) {
+    this.adding = true;
+    while (this.waiting.length > 0) {
       const taken = this.waiting.splice(0);
-      this.inFlight++;
       try {
         const jobs = packJobs(taken.map((t) => t.batch));
         if (jobs.length === 1) await this.queue.add('alerts.ingest', jobs[0]!);
@@ -64,10 +59,9 @@ export class AlertEnqueuer {
       } catch (err) {
         const refusal = err instanceof AppError ? err : unavailable('the alert queue is unavailable; retry later', 5, err);
         for (const t of taken) t.reject(refusal);
-      } finally {
-        this.inFlight--;
       }
     }
+    this.adding = false;
   }
 }
 
@@ -75,7 +69,7 @@ export class AlertEnqueuer {
  * Packs batches, in order, into jobs of at most MAX_EVENTS_PER_JOB alerts. A batch is split
  * only when it alone holds more (its parts keep its batch id and stay in order).
  */
-export function packJobs(batches: readonly IngestBatch[]): Array<{ batches: IngestBatch[] }> {
+function packJobs(batches: readonly IngestBatch[]): Array<{ batches: IngestBatch[] }> {
   const jobs: Array<{ batches: IngestBatch[] }> = [];
   let current: IngestBatch[] = [];
   let size = 0;
