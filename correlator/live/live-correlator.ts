@@ -40,6 +40,7 @@ import { TopologyRepository } from '../../engine/topology/topology-repository.ts
 import { CoOccurrenceModel } from '../engine/co-occurrence-model.ts';
 import { CorrelationEngine, type Lesson } from '../engine/correlation-engine.ts';
 import { LESSONS_KEPT, LessonRepository } from './lesson-repository.ts';
+import { appliedTerms } from '../engine/applied-terms.ts';
 import type { Decision } from '../engine/decision.ts';
 import type { EngineConfig } from '../engine/engine-config.ts';
 import { NO_SUPPRESSION, type SuppressionRules } from '../engine/find-suppression.ts';
@@ -710,11 +711,11 @@ export class LiveCorrelator {
           eventTime: d.event.eventTime,
           now,
         });
-        changes.push({ incidentId: id, member, before: undefined, link: { reason: d.reason, score: d.score } });
+        changes.push({ incidentId: id, member, before: undefined, link: { reason: d.reason, score: d.score && appliedTerms(d.score) } });
         timeline.push({ incidentId: id, actor: 'correlator', kind: 'opened', detail: { fingerprint: d.fingerprint, reason: d.reason } });
       } else if (d.action === 'linked') {
         const id = touch(d.incidentKey, false);
-        changes.push({ incidentId: id, member, before: rec.previous, link: { reason: d.reason, score: d.score } });
+        changes.push({ incidentId: id, member, before: rec.previous, link: { reason: d.reason, score: d.score && appliedTerms(d.score) } });
         // The alert showed other incidents to be the same fault (EngineConfig.pathJoin).
         for (const k of d.absorbed) merged.push({ fromId: touch(k, false), fromKey: k, intoId: id, intoKey: d.incidentKey, reason: d.reason });
       } else if (d.action === 'kept') {

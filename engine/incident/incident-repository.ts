@@ -124,7 +124,7 @@ export class IncidentRepository {
       const inserted = await sql<{ incident_id: string; fingerprint: string }>`
         insert into incident_alerts (incident_id, fingerprint, link_reason, linked_at, score)
         select incident_id, fingerprint, link_reason, ${now}::timestamptz, score
-        from jsonb_to_recordset(${JSON.stringify(members)}::jsonb) as x(incident_id text, fingerprint text, link_reason text, score jsonb)
+        from json_to_recordset(${JSON.stringify(members)}::json) as x(incident_id text, fingerprint text, link_reason text, score json)
         on conflict (incident_id, fingerprint) do nothing
         returning incident_id, fingerprint`.execute(this.db);
       for (const r of inserted.rows) fresh.add(`${r.incident_id}\u0000${r.fingerprint}`);

@@ -20,6 +20,7 @@ import * as escalations from './2026-11-21-0015-escalations.ts';
 import * as memberFingerprintIndex from './2026-11-21-0016-member-fingerprint-index.ts';
 import * as correlationLessons from './2026-11-21-0017-correlation-lessons.ts';
 import * as hotPathForeignKeys from './2026-11-22-0018-hot-path-foreign-keys.ts';
+import * as memberScoreJson from './2026-11-22-0019-member-score-json.ts';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-21-0001-initial': initial,
@@ -39,4 +40,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-21-0016-member-fingerprint-index': memberFingerprintIndex,
   '2026-11-21-0017-correlation-lessons': correlationLessons,
   '2026-11-22-0018-hot-path-foreign-keys': hotPathForeignKeys,
+  '2026-11-22-0019-member-score-json': memberScoreJson,
 };
