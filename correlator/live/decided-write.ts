@@ -95,3 +95,48 @@ export async function writeDecided(trx: Executor, w: DecidedWrite): Promise<Stre
   const summaries = await incidents.getSummaries([...touched.keys()]);
   return new StreamRepository(trx).appendMany<StreamMessage>(summaries.map((incident) => ({ type: touched.get(incident.id)!.created ? 'incident.created' : 'incident.updated', incident })));
 }
+
+/**
+ * Whether a decided write must be the last of the writes merged into one transaction: engine
+ * merges, reopens and resolves are written after every member change of the write, so only
+ * the last write of a merge may carry them (its own steps then keep their order).
+ */
+export function endsMerge(w: DecidedWrite): boolean {
+  return w.merged.length + w.reopen.length + w.resolved.length > 0;
+}
+
+/**
+ * Several decided writes, in decision order, as one: what a transaction writing them one after
+ * another would leave. An alert updated by more than one keeps its latest state (one created by
+ * an earlier write and updated by a later one is inserted, then updated); member changes,
+ * timeline entries and lessons keep their order; a later ranking of an incident's root causes
+ * replaces an earlier one. Throws unless only the last may carry merges, reopens or resolves
+ * (`endsMerge`).
+ */
+export function mergeDecided(writes: readonly DecidedWrite[]): DecidedWrite {
+  if (writes.length === 1) return writes[0]!;
+  if (writes.slice(0, -1).some(endsMerge)) throw new Error('only the last decided write of a merge may carry merges, reopens or resolves');
+  const last = writes[writes.length - 1]!;
+  const updated = new Map<string, AlertRecord>();
+  const touched = new Map<string, { created: boolean; key: string }>();
+  const rootCauses = new Map<string, unknown[]>();
+  for (const w of writes) {
+    for (const a of w.alerts.updated) updated.set(a.fingerprint, a);
+    for (const [id, t] of w.touched) touched.set(id, { created: t.created || (touched.get(id)?.created ?? false), key: t.key });
+    for (const [id, c] of w.rootCauses) rootCauses.set(id, c);
+  }
+  return {
+    now: last.now,
+    alerts: { created: writes.flatMap((w) => w.alerts.created), updated: [...updated.values()], events: writes.flatMap((w) => w.alerts.events) },
+    opened: writes.flatMap((w) => w.opened),
+    changes: writes.flatMap((w) => w.changes),
+    timeline: writes.flatMap((w) => w.timeline),
+    reopen: last.reopen,
+    merged: last.merged,
+    resolved: last.resolved,
+    touched,
+    rootCauses,
+    lessons: writes.flatMap((w) => w.lessons),
+    pruneLessons: writes.some((w) => w.pruneLessons),
+  };
+}

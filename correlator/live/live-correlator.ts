@@ -13,13 +13,15 @@
  *
  * Deciding and writing are pipelined: a group of batches is read and decided in memory (alert
  * state included, alert-state.ts), then written in one transaction (decided-write.ts) while the
- * next group is read and decided. Writes commit one at a time in decision order; a group's
- * outcome (its stream messages) is handed back only after its commit. Alerts and events of a
- * decided group that has not committed yet are kept in an overlay, so the next group reads the
- * alerts' state as the store will hold it.
+ * next groups are read and decided. Groups decided while a transaction is in flight go together
+ * in the next one (mergeDecided), so under load transactions grow rather than queue, and the
+ * engine never waits for the store unless it is a full group ahead. Transactions commit one at a
+ * time in decision order; a group's outcome (its stream messages) is handed back only after its
+ * commit. Alerts and events of decided groups that have not committed yet are kept in an
+ * overlay, so the next group reads the alerts' state as the store will hold it.
  *
- * If a transaction fails, the engine has moved past what the store holds: the group decided
- * meanwhile is refused too (its batches are retried by the queue), and the next call rebuilds
+ * If a transaction fails, the engine has moved past what the store holds: the groups decided
+ * meanwhile are refused too (their batches are retried by the queue), and the next call rebuilds
  * the engine from the store first (replaying recorded events in recorded order, each new
  * episode pinned to the incident it was recorded in), so retried batches are decided anew.
  */
@@ -33,7 +35,7 @@ import { IncidentRepository, type MemberChange, type MemberState } from '../../e
 import { StreamRepository } from '../../engine/stream/stream-repository.ts';
 import type { IngestBatch } from '../../engine/queue/jobs.ts';
 import { applyAlertEvent, dedupKeyOf } from '../../engine/alert/alert-state.ts';
-import { type DecidedEvent, type DecidedWrite, writeDecided } from './decided-write.ts';
+import { type DecidedEvent, type DecidedWrite, endsMerge, mergeDecided, writeDecided } from './decided-write.ts';
 import { ItemMatcher } from '../../engine/topology/item-matcher.ts';
 import { TopologyGraph } from '../../engine/topology/topology-graph.ts';
 import { TopologyRepository } from '../../engine/topology/topology-repository.ts';
@@ -93,8 +95,9 @@ const HINTS_TTL_MS = 60_000;
 /** How long before an incident's first alert a change still counts as a suspect. */
 const CHANGE_WINDOW_MS = 2 * 3600_000;
 /**
- * Batches decided and written together at most, and events: under load every waiting batch
- * joins the next group (group commit grows with the backlog), within these bounds.
+ * Batches decided together at most, and events decided together or written in one transaction
+ * at most: under load every waiting batch joins the next group, and groups decided during a
+ * write join the next transaction (group commit grows with the backlog), within these bounds.
  */
 const MAX_GROUPED_BATCHES = 256;
 const MAX_GROUPED_EVENTS = 5_000;
@@ -153,11 +156,15 @@ export class LiveCorrelator {
   private lessons: Lesson[] = [];
   /** Lessons written since the table was last pruned. */
   private lessonsSincePrune = 0;
-  /** Tail of the write queue (never rejects); the latest write enqueued. */
+  /** Settles after the latest plan enqueued (never rejects): plans commit in the order they were enqueued. */
   private writing: Promise<unknown> = Promise.resolve();
-  private lastWrite: Promise<unknown> | null = null;
+  /** Decided plans no write has taken yet, in decision order, and the events they hold. */
+  private readonly staged: Array<{ plan: Planned; resolve: (o: BatchOutcome) => void; reject: (err: unknown) => void }> = [];
+  private stagedEvents = 0;
+  /** The transaction in flight (never rejects); null when the writer is idle. */
+  private inFlight: Promise<void> | null = null;
   private draining = false;
-  /** Writes enqueued and not yet settled. */
+  /** Plans enqueued and not yet settled. */
   private writesInFlight = 0;
   /** Bumped when a write fails: groups decided before it are void. */
   private epoch = 0;
@@ -209,9 +216,11 @@ export class LiveCorrelator {
   }
 
   /**
-   * Decides the waiting batches group by group. A group is decided while the previous one is
-   * written (never further ahead), so the engine and the store work at the same time and
-   * batches arriving meanwhile make the next group larger.
+   * Decides the waiting batches group by group, each as soon as the one before it is decided,
+   * while earlier groups are written: the engine and the store work at the same time. Groups
+   * decided during a write wait for the writer and go together in its next transaction (see
+   * `pump`), so under load transactions grow instead of queueing. Deciding runs at most
+   * MAX_GROUPED_EVENTS events ahead of the writer.
    */
   private async drain(): Promise<void> {
     this.draining = true;
@@ -234,10 +243,7 @@ export class LiveCorrelator {
           (outcome) => taken.forEach((t, i) => t.resolve(i === 0 ? outcome : emptyOutcome())),
           (err: unknown) => taken.forEach((t) => t.reject(err)),
         );
-        const previous = this.lastWrite;
-        this.lastWrite = written;
-        // At most one group decided ahead of the one being written.
-        if (previous) await previous.catch(() => undefined);
+        while (this.stagedEvents >= MAX_GROUPED_EVENTS && this.inFlight) await this.inFlight;
       }
     } finally {
       this.draining = false;
@@ -477,28 +483,66 @@ export class LiveCorrelator {
     await this.writing;
   }
 
-  /** Queues a decided group's transaction behind the earlier ones; resolves after its commit. */
+  /**
+   * Stages a decided plan for the writer; resolves with its outcome after the transaction that
+   * took it committed (rejects if that failed, or if an earlier one failed before it was taken).
+   */
   private enqueueWrite(plan: Planned): Promise<BatchOutcome> {
     this.writesInFlight++;
-    const run = this.writing.then(() => this.write(plan)).finally(() => this.writesInFlight--);
+    const run = new Promise<BatchOutcome>((resolve, reject) => {
+      this.staged.push({ plan, resolve, reject });
+      this.stagedEvents += plan.write.alerts.events.length;
+    }).finally(() => this.writesInFlight--);
     this.writing = run.catch(() => undefined);
+    this.pump();
     return run;
   }
 
-  private async write(plan: Planned): Promise<BatchOutcome> {
-    if (plan.epoch !== this.epoch) throw new Error('an earlier correlation write failed; this batch will be decided anew');
-    if (isEmpty(plan.write)) return { messages: [], duplicates: plan.duplicates, duplicatesBySource: plan.duplicatesBySource, actions: plan.actions };
-    let messages: StreamMessage[];
-    try {
-      messages = await this.opts.db.transaction().execute((trx) => writeDecided(trx, plan.write));
-    } catch (err) {
-      if (plan.epoch === this.epoch) this.forget();
-      throw err;
+  /**
+   * When the writer is idle, starts one transaction with the plans staged so far (in order, up
+   * to MAX_GROUPED_EVENTS events unless one plan alone holds more; a plan with engine merges,
+   * reopens or resolves ends it: see `endsMerge`). The first plan's outcome carries the
+   * transaction's stream messages. Starts the next when it settles.
+   */
+  private pump(): void {
+    if (this.inFlight || this.staged.length === 0) return;
+    let n = 0;
+    let events = 0;
+    while (n < this.staged.length) {
+      const w = this.staged[n]!.plan.write;
+      if (n > 0 && events + w.alerts.events.length > MAX_GROUPED_EVENTS) break;
+      events += w.alerts.events.length;
+      n++;
+      if (endsMerge(w)) break;
     }
-    // Committed: the store now holds what the overlay kept for this group.
-    for (const [fp, p] of this.pendingAlerts) if (p.plan === plan.id) this.pendingAlerts.delete(fp);
-    for (const [k, id] of this.pendingEvents) if (id === plan.id) this.pendingEvents.delete(k);
-    return { messages, duplicates: plan.duplicates, duplicatesBySource: plan.duplicatesBySource, actions: plan.actions };
+    const taken = this.staged.splice(0, n);
+    this.stagedEvents -= events;
+    this.inFlight = this.write(taken).finally(() => {
+      this.inFlight = null;
+      this.pump();
+    });
+  }
+
+  /** One transaction for the taken plans; settles each. Never rejects. */
+  private async write(taken: typeof this.staged): Promise<void> {
+    const live = taken.filter((t) => t.plan.epoch === this.epoch);
+    for (const t of taken) if (t.plan.epoch !== this.epoch) t.reject(new Error('an earlier correlation write failed; this batch will be decided anew'));
+    if (live.length === 0) return;
+    const plans = live.map((t) => t.plan);
+    const write = mergeDecided(plans.map((p) => p.write));
+    let messages: StreamMessage[] = [];
+    try {
+      if (!isEmpty(write)) messages = await this.opts.db.transaction().execute((trx) => writeDecided(trx, write));
+    } catch (err) {
+      if (this.epoch === plans[0]!.epoch) this.forget();
+      for (const t of live) t.reject(err);
+      return;
+    }
+    // Committed: the store now holds what the overlay kept for these plans.
+    const ids = new Set(plans.map((p) => p.id));
+    for (const [fp, p] of this.pendingAlerts) if (ids.has(p.plan)) this.pendingAlerts.delete(fp);
+    for (const [k, id] of this.pendingEvents) if (ids.has(id)) this.pendingEvents.delete(k);
+    live.forEach((t, i) => t.resolve({ messages: i === 0 ? messages : [], duplicates: t.plan.duplicates, duplicatesBySource: t.plan.duplicatesBySource, actions: t.plan.actions }));
   }
 
   private async suppressionRules(): Promise<SuppressionRules> {

@@ -5,7 +5,10 @@
  * - batches offered all at once (decided while earlier groups commit, alerts repeating across
  *   groups) give the store that one batch at a time gives;
  * - a failed write refuses its group and the group decided meanwhile, and the retried batches
- *   land once, with no duplicate incidents.
+ *   land once, with no duplicate incidents;
+ * - groups decided while a write is in flight go together in the next transaction (real
+ *   Postgres, where a write can be slowed without stopping the process) and leave the store
+ *   that one batch at a time leaves.
  */
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,6 +19,7 @@ import type { Database } from '../../engine/db/database.ts';
 import { LiveCorrelator } from '../../correlator/live/live-correlator.ts';
 import { alertEvent } from '../support/alert-fixtures.ts';
 import { type DatabaseHarness, relationalAdapters } from '../support/database-harness.ts';
+import { expectNoOrphans } from '../support/store-integrity.ts';
 
 const BASE = Date.parse('2026-11-21T10:00:00.000Z');
 const at = (s: number) => new Date(BASE + s * 1000).toISOString();
@@ -54,6 +58,13 @@ function history(): AlertEvent[] {
 }
 
 const comparable = (a: AlertRecord | undefined) => (a ? { ...a, suppressedBy: null, flapping: false } : a);
+
+const storeOf = async (database: Database) => ({
+  members: await database.db.selectFrom('incident_alerts').select(['incident_id', 'fingerprint', 'link_reason']).orderBy('incident_id').orderBy('fingerprint').execute(),
+  incidents: await database.db.selectFrom('incidents').select(['id', 'status', 'alert_count', 'firing_count', 'severity_counts', 'started_at', 'last_event_at']).orderBy('id').execute(),
+  alerts: await database.db.selectFrom('alerts').select(['fingerprint', 'status', 'repeat_count', 'ends_at', 'last_event_at', 'annotations']).orderBy('fingerprint').execute(),
+  recorded: await database.db.selectFrom('alert_events').select(['fingerprint', 'status', 'event_time', 'decision', 'incident_key']).orderBy('id').execute(),
+});
 
 describe.each(relationalAdapters)('pipelined live correlation on %s', (_name, makeHarness) => {
   const harnesses: DatabaseHarness[] = [];
@@ -162,5 +173,68 @@ describe.each(relationalAdapters)('pipelined live correlation on %s', (_name, ma
     const restarted = new LiveCorrelator({ db: database.db, now: () => BASE + 80_000 });
     await restarted.rebuild();
     expect(restarted.openIncidents().map((i) => i.members.length).sort()).toEqual(live.openIncidents().map((i) => i.members.length).sort());
+  });
+});
+
+// Real Postgres only: a trigger can hold one transaction while the process goes on deciding
+// (PGlite runs in the process's one thread, so a sleep there would stop everything).
+describe('merged transactions on postgres', () => {
+  const [, makeHarness] = relationalAdapters.find(([n]) => n === 'postgres')!;
+  const harnesses: DatabaseHarness[] = [];
+  const databases: Database[] = [];
+  const fresh = async () => {
+    const h = await makeHarness();
+    harnesses.push(h);
+    const database = await h.open();
+    databases.push(database);
+    return database;
+  };
+  afterAll(async () => {
+    for (const d of databases) await d.close();
+    for (const h of harnesses) await h.cleanup();
+  });
+
+  it('groups decided while a write is in flight go together in the next transaction', { timeout: 60_000 }, async () => {
+    const b = (i: number, ...e: AlertEvent[]) => ({ batchId: `m${i}`, receivedAt: at(200), events: e });
+    const first = b(1, ev('1-slow', 0));
+    // While the first is written: the slow alert repeats, then resolves (an alert both later
+    // groups update), another fires then resolves (created by one, updated by the next), and a
+    // third service opens its own incident in the last group.
+    const second = b(2, ev('1-slow', 5, 'firing', { startsAt: at(0) }), ev('2-x', 10));
+    const third = b(3, ev('1-slow', 15, 'resolved', { startsAt: at(0) }), ev('2-x', 16, 'resolved', { startsAt: at(10) }), ev('3-y', 17));
+
+    const serial = await fresh();
+    const one = new LiveCorrelator({ db: serial.db, now: () => BASE + 80_000 });
+    for (const x of [first, second, third]) await one.processBatch(x);
+
+    const database = await fresh();
+    // The first group's transaction takes a second: its event row waits in a trigger.
+    await sql`create function slow() returns trigger language plpgsql as $$
+      begin
+        if new.fingerprint like '%1-slow' and new.status = 'firing' and new.event_time = ${sql.lit(at(0))}::timestamptz then perform pg_sleep(1); end if;
+        return new;
+      end $$`.execute(database.db);
+    await sql`create trigger slow before insert on alert_events for each row execute function slow()`.execute(database.db);
+    const live = new LiveCorrelator({ db: database.db, now: () => BASE + 80_000 });
+    const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const p1 = live.processBatch(first);
+    await pause(200);
+    const p2 = live.processBatch(second);
+    await pause(200);
+    const p3 = live.processBatch(third);
+    const [o1, o2, o3] = await Promise.all([p1, p2, p3]);
+
+    // The second and third went in one transaction: its messages came back with the second.
+    const incidentOf = async (id: string) => (await database.db.selectFrom('incident_alerts').select('incident_id').where('fingerprint', 'like', `%${id}`).executeTakeFirstOrThrow()).incident_id;
+    expect(o1.messages.map((m) => m.incident.id)).toEqual([await incidentOf('1-slow')]);
+    expect(o3.messages).toEqual([]);
+    expect(o2.messages.map((m) => m.incident.id)).toContain(await incidentOf('3-y'));
+    expect((o2.actions.linked ?? 0) + (o2.actions.opened ?? 0)).toBeGreaterThan(0);
+    expect(o3.actions).not.toEqual({});
+    // And the store holds what one batch at a time wrote.
+    expect(await storeOf(database)).toEqual(await storeOf(serial));
+    const alerts = await database.db.selectFrom('alerts').select(['fingerprint', 'status']).orderBy('fingerprint').execute();
+    expect(alerts.map((a) => a.status)).toEqual(['resolved', 'resolved', 'firing']);
+    await expectNoOrphans(database.db);
   });
 });
