@@ -11,7 +11,9 @@ const FACTORS = new Set<string>(['rootFactor', 'lateEffect', 'nearerRoot', 'unse
  */
 export function appliedTerms(score: ScoreBreakdown): Partial<ScoreBreakdown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(score)) {
+  const all = score as unknown as Record<string, unknown>;
+  for (const k in all) {
+    const v = all[k];
     if (v === null || v === false || (v === 1 && FACTORS.has(k))) continue;
     out[k] = v;
   }

@@ -2,7 +2,7 @@
 import type { AlertEvent } from '../../engine/alert/alert.ts';
 import { labelFingerprint } from '../shared/fingerprint.ts';
 import type { AlertmanagerWebhook } from './alertmanager-schema.ts';
-import { canonicalTime } from '../shared/canonical-time.ts';
+import { canonicalTime } from '../../engine/db/canonical-time.ts';
 
 /** Alertmanager sends the zero time for "no end yet". */
 const ZERO_TIME = /^0001-01-01T/;

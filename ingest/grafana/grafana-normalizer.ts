@@ -8,7 +8,7 @@
 import type { AlertEvent } from '../../engine/alert/alert.ts';
 import { labelFingerprint } from '../shared/fingerprint.ts';
 import type { GrafanaWebhook } from './grafana-schema.ts';
-import { canonicalTime } from '../shared/canonical-time.ts';
+import { canonicalTime } from '../../engine/db/canonical-time.ts';
 
 /** Grafana, like Alertmanager, sends the zero time for "no end yet". */
 const ZERO_TIME = /^0001-01-01T/;
