@@ -165,7 +165,7 @@ export class AlertRepository {
    * caller's transaction rolls back and the batch is decided anew. Rows come as one `json`
    * parameter (not `jsonb`): read once, it need not be built and key-sorted as a jsonb value
    * first (measured: 15 → 12–16 µs of Postgres CPU an alert row; where a row is mostly one
-   * nested jsonb value, as members' scores and stream payloads, jsonb is the cheaper input).
+   * nested value stored as jsonb, as stream payloads, jsonb is the cheaper input).
    */
   async writeDecided(plan: {
     created: readonly AlertRecord[];
