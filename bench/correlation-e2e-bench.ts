@@ -5,7 +5,12 @@
  * offered at a fixed rate to one app process with every role; a websocket client on
  * /api/v1/stream notes when each fault's incident arrives with all its alerts.
  *
- *   [CORRELATOR_CONCURRENCY=N] npm run bench:correlation -- [--rate 10000] [--seconds 20] [--per-request 50] [--correlators 1] [--split] [--cpu-prof DIR]
+ *   [CORRELATOR_CONCURRENCY=N] npm run bench:correlation -- [--rate 10000] [--seconds 20] [--per-request 50] [--warmup 0] [--correlators 1] [--split] [--cpu-prof DIR]
+ *
+ * `--warmup S` first offers S seconds of the same load and waits until all of it is in
+ * incidents, so the measured seconds start with a warm JIT and a drained queue (a cold
+ * process spends its first seconds compiling, and the backlog it builds then would otherwise
+ * show in every figure of a short run). Warm-up alerts are not counted.
  *
  * Prints a progress line every second, then: offered and accepted alerts/s, alerts/s
  * correlated end to end (all alerts in incidents on the stream), and the latency from sending a
@@ -29,6 +34,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '10000' },
     seconds: { type: 'string', default: '20' },
     'per-request': { type: 'string', default: '50' },
+    warmup: { type: 'string', default: '0' },
     correlators: { type: 'string', default: '1' },
     split: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
@@ -37,6 +43,7 @@ const { values } = parseArgs({
 const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
 const PER_REQUEST = Number(values['per-request']);
+const WARMUP_SECONDS = Number(values.warmup);
 const CORRELATORS = Number(values.correlators);
 /** `--split`: the app takes `ingest,web` and a second process `correlator,engine` (the two roles on separate cores). */
 const SPLIT = values.split;
@@ -93,15 +100,17 @@ async function main(): Promise<void> {
     const appCpu = () => appPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
 
     const sentAt = new Map<string, number>();
+    const warmPending = new Set<string>();
+    let warmDone = 0;
     const latencies: number[] = [];
     let lastDoneAt = 0;
-    const appCpu0 = appCpu();
-    const pgCpu0 = postgresCpuSeconds();
+    let appCpu0 = appCpu();
+    let pgCpu0 = postgresCpuSeconds();
     let appCpuAtDone = appCpu0;
     let pgCpuAtDone = pgCpu0;
     // The rest of the 2 cores' budget: this client (sending, the websocket) and Redis.
-    const clientCpu0 = ownCpuSeconds();
-    const redisCpu0 = commandCpuSeconds('redis-server');
+    let clientCpu0 = ownCpuSeconds();
+    let redisCpu0 = commandCpuSeconds('redis-server');
     let clientCpuAtDone = clientCpu0;
     let redisCpuAtDone = redisCpu0;
     const ws = new WebSocket(`${app.baseUrl.replace('http', 'ws')}/api/v1/stream`);
@@ -113,6 +122,10 @@ async function main(): Promise<void> {
       const m = JSON.parse(String(raw)) as { type: string; incident?: { groupKey: string; alertCount: number } };
       if (!m.incident || m.incident.alertCount < PER_REQUEST) return;
       const svc = m.incident.groupKey.replace(/^service=/, '');
+      if (svc.startsWith('warm-')) {
+        if (warmPending.delete(svc)) warmDone++;
+        return;
+      }
       const t0 = sentAt.get(svc);
       if (t0 === undefined) return;
       sentAt.delete(svc);
@@ -143,6 +156,45 @@ async function main(): Promise<void> {
       });
 
     const requestsPerSecond = RATE / PER_REQUEST;
+    const bodyOf = (svc: string) => {
+      const startsAt = new Date().toISOString();
+      const alerts = Array.from({ length: PER_REQUEST }, (_, k) => ({
+        status: 'firing',
+        labels: { alertname: `Symptom${(Number(svc.replace(/\D/g, '')) + k) % NAMES}`, service: svc, instance: `host-${k}`, severity: k === 0 ? 'critical' : 'warning' },
+        annotations: { summary: `symptom ${k} of fault ${svc}` },
+        startsAt,
+        endsAt: '0001-01-01T00:00:00Z',
+        generatorURL: '',
+        fingerprint: `${svc}x${k}`,
+      }));
+      return JSON.stringify({ version: '4', groupKey: `{}:{service="${svc}"}`, status: 'firing', receiver: 'bench', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: '', alerts });
+    };
+
+    if (WARMUP_SECONDS > 0) {
+      const warmTotal = Math.round(requestsPerSecond * WARMUP_SECONDS);
+      const warmStart = performance.now();
+      const warmInflight: Array<Promise<number>> = [];
+      for (let i = 0; i < warmTotal; i++) {
+        const wait = warmStart + (i / requestsPerSecond) * 1000 - performance.now();
+        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+        warmPending.add(`warm-${i}`);
+        warmInflight.push(post(bodyOf(`warm-${i}`)));
+      }
+      const statuses = await Promise.all(warmInflight);
+      const warmAccepted = statuses.filter((st) => st === 202).length;
+      const until = performance.now() + 120_000;
+      while (warmDone < warmAccepted && performance.now() < until) await new Promise((r) => setTimeout(r, 200));
+      process.stderr.write(`[correlation] warm-up: ${fmt(warmAccepted * PER_REQUEST)} alerts over ${WARMUP_SECONDS} s, ${fmt(warmDone * PER_REQUEST)} in incidents after ${fmt((performance.now() - warmStart) / 1000, 1)} s (not counted)\n`);
+      appCpu0 = appCpu();
+      pgCpu0 = postgresCpuSeconds();
+      clientCpu0 = ownCpuSeconds();
+      redisCpu0 = commandCpuSeconds('redis-server');
+      appCpuAtDone = appCpu0;
+      pgCpuAtDone = pgCpu0;
+      clientCpuAtDone = clientCpu0;
+      redisCpuAtDone = redisCpu0;
+    }
+
     const total = Math.round(requestsPerSecond * SECONDS);
     let sent = 0;
     let accepted = 0;
@@ -162,17 +214,7 @@ async function main(): Promise<void> {
       const wait = due - performance.now();
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
       const svc = `svc-${i}`;
-      const startsAt = new Date().toISOString();
-      const alerts = Array.from({ length: PER_REQUEST }, (_, k) => ({
-        status: 'firing',
-        labels: { alertname: `Symptom${(i + k) % NAMES}`, service: svc, instance: `host-${k}`, severity: k === 0 ? 'critical' : 'warning' },
-        annotations: { summary: `symptom ${k} of fault ${i}` },
-        startsAt,
-        endsAt: '0001-01-01T00:00:00Z',
-        generatorURL: '',
-        fingerprint: `f${i}x${k}`,
-      }));
-      const body = JSON.stringify({ version: '4', groupKey: `{}:{service="${svc}"}`, status: 'firing', receiver: 'bench', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: '', alerts });
+      const body = bodyOf(svc);
       sentAt.set(svc, performance.now());
       sent++;
       inflight.push(
@@ -217,7 +259,7 @@ async function main(): Promise<void> {
       ],
     ];
     const w = Math.max(...rows.map((r) => r[0]!.length));
-    console.log(`\nnpm run bench:correlation -- --rate ${RATE} --seconds ${SECONDS} --per-request ${PER_REQUEST} --correlators ${CORRELATORS}${SPLIT ? ' --split' : ''}`);
+    console.log(`\nnpm run bench:correlation -- --rate ${RATE} --seconds ${SECONDS} --per-request ${PER_REQUEST} --warmup ${WARMUP_SECONDS} --correlators ${CORRELATORS}${SPLIT ? ' --split' : ''}`);
     for (const [k, v] of rows) console.log(`${k!.padEnd(w)}  ${v}`);
   } finally {
     await cleanup();
