@@ -66,20 +66,25 @@ const storeOf = async (database: Database) => ({
   recorded: await database.db.selectFrom('alert_events').select(['fingerprint', 'status', 'event_time', 'decision', 'incident_key']).orderBy('id').execute(),
 });
 
-describe.each(relationalAdapters)('pipelined live correlation on %s', (_name, makeHarness) => {
+/** Opens a fresh store of one adapter for each call; all are closed and removed after the enclosing suite. */
+function freshDatabases(makeHarness: () => Promise<DatabaseHarness>): () => Promise<Database> {
   const harnesses: DatabaseHarness[] = [];
   const databases: Database[] = [];
-  const fresh = async () => {
+  afterAll(async () => {
+    for (const d of databases) await d.close();
+    for (const h of harnesses) await h.cleanup();
+  });
+  return async () => {
     const h = await makeHarness();
     harnesses.push(h);
     const database = await h.open();
     databases.push(database);
     return database;
   };
-  afterAll(async () => {
-    for (const d of databases) await d.close();
-    for (const h of harnesses) await h.cleanup();
-  });
+}
+
+describe.each(relationalAdapters)('pipelined live correlation on %s', (_name, makeHarness) => {
+  const fresh = freshDatabases(makeHarness);
 
   it('computes in memory and writes in bulk the alerts that recording one event at a time stores', async () => {
     const events = history();
@@ -180,19 +185,7 @@ describe.each(relationalAdapters)('pipelined live correlation on %s', (_name, ma
 // (PGlite runs in the process's one thread, so a sleep there would stop everything).
 describe('merged transactions on postgres', () => {
   const [, makeHarness] = relationalAdapters.find(([n]) => n === 'postgres')!;
-  const harnesses: DatabaseHarness[] = [];
-  const databases: Database[] = [];
-  const fresh = async () => {
-    const h = await makeHarness();
-    harnesses.push(h);
-    const database = await h.open();
-    databases.push(database);
-    return database;
-  };
-  afterAll(async () => {
-    for (const d of databases) await d.close();
-    for (const h of harnesses) await h.cleanup();
-  });
+  const fresh = freshDatabases(makeHarness);
 
   it('groups decided while a write is in flight go together in the next transaction', { timeout: 60_000 }, async () => {
     const b = (i: number, ...e: AlertEvent[]) => ({ batchId: `m${i}`, receivedAt: at(200), events: e });
