@@ -529,9 +529,9 @@ export class LiveCorrelator {
     for (const t of taken) if (t.plan.epoch !== this.epoch) t.reject(new Error('an earlier correlation write failed; this batch will be decided anew'));
     if (live.length === 0) return;
     const plans = live.map((t) => t.plan);
-    const write = mergeDecided(plans.map((p) => p.write));
     let messages: StreamMessage[] = [];
     try {
+      const write = mergeDecided(plans.map((p) => p.write));
       if (!isEmpty(write)) messages = await this.opts.db.transaction().execute((trx) => writeDecided(trx, write));
     } catch (err) {
       if (this.epoch === plans[0]!.epoch) this.forget();
