@@ -27,7 +27,7 @@ import type { ReachRelation, TopologyGraph } from '../../engine/topology/topolog
 import { AlertRoleModel } from './alert-role-model.ts';
 import { CoOccurrenceModel } from './co-occurrence-model.ts';
 import type { Decision, DecisionAction, RoleRule, ScoreBreakdown } from './decision.ts';
-import { describeConfined, describeLink, describePathJoin, describeSecondRoot } from './describe-link.ts';
+import { describeBulkSide, describeConfined, describeLink, describePathJoin, describeSecondRoot } from './describe-link.ts';
 import { engineConfig, type EngineConfig } from './engine-config.ts';
 import type { AlertState, Exemplar, IncidentState, MemberState, Timer } from './engine-state.ts';
 import { findSuppression, NO_SUPPRESSION, type SuppressionHit, type SuppressionRules } from './find-suppression.ts';
@@ -719,6 +719,7 @@ export class CorrelationEngine {
     if (s.nearerRoot < 1) out.push(`×${s.nearerRoot.toFixed(2)}: its root ${rootName} is ${s.rootHops} causal hops away, another incident's is nearer`);
     if (s.unseenPath < 1) out.push(`×${s.unseenPath.toFixed(2)}: its root ${rootName} is ${s.rootHops} causal hops away and nothing between them alerts yet`);
     if (s.confined < 1) out.push(`×${s.confined.toFixed(2)}: ${describeConfined(s, this.graph)}`);
+    if (s.bulkSide < 1) out.push(`×${s.bulkSide.toFixed(2)}: ${describeBulkSide(s, this.graph)}`);
     const second = describeSecondRoot(s, this.graph);
     if (second !== null) out.push(second);
     return out.length === 0 ? '' : `; ${out.join('; ')}`;
@@ -893,6 +894,9 @@ export class CorrelationEngine {
     // deferred candidates (hit null or implicit, relation self): the pruning bound is unchanged.
     const confined = hit !== null && hit.relation === 'linked' && inc.items.size === 1 && t - inc.firstOnsetMs > cfg.confined.afterMs ? cfg.confined.factor : 1;
     total *= confined;
+    const bulkFrom = this.bulkSideFrom(a, inc, hit, t);
+    const bulkSide = bulkFrom === null ? 1 : cfg.bulkSide.factor;
+    total *= bulkSide;
     return {
       total,
       time,
@@ -917,6 +921,8 @@ export class CorrelationEngine {
       nearerRoot: 1,
       unseenPath,
       confined,
+      bulkSide,
+      bulkSideFrom: bulkFrom !== null && this.graph ? this.graph.idOf(bulkFrom) : null,
       roleShare: role.share,
       roleFactor: role.factor,
       roleItem: role.item !== null && this.graph ? this.graph.idOf(role.item) : null,
@@ -1038,6 +1044,24 @@ export class CorrelationEngine {
     }
     if (beside) return { share, factor: 1, item: other, rule: 'beside-root' };
     return { share, factor: cfg.factor, item: other, rule: 'second-root' };
+  }
+
+  /**
+   * See EngineConfig.bulkSide: the item `inc` started on, when `a` (found through a topology
+   * hit, `afterMs` or more after the incident's first alert) lies on the bulk side of it and
+   * nothing of the incident does yet, none of these items having causal relations; else null.
+   * Walks the incident's items only for an alert on the bulk side.
+   */
+  private bulkSideFrom(a: AlertState, inc: IncidentState, hit: TopoHit | null, t: number): number | null {
+    const cfg = this.config.bulkSide;
+    const graph = this.graph;
+    if (cfg.afterMs === null || cfg.factor >= 1 || graph === null || hit === null || hit.implicit !== undefined || a.items.length === 0) return null;
+    if (t - inc.firstOnsetMs < cfg.afterMs) return null;
+    const start = firstItem(inc);
+    if (start === null || graph.hasCausalRelations(start)) return null;
+    for (const i of a.items) if (graph.hasCausalRelations(i) || !graph.onBulkSide(start, i)) return null;
+    for (const u of inc.itemOnsets.keys()) if (u !== start && graph.onBulkSide(start, u)) return null;
+    return start;
   }
 
   /** Whether `a`'s type is root-like now (EngineConfig.roles). */

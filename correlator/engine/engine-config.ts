@@ -127,6 +127,18 @@ export interface EngineConfig {
    */
   confined: { afterMs: number; factor: number };
   /**
+   * Where the topology has no causal direction, a fault on an item cuts off what lies behind it
+   * (the servers behind a switch, the branch behind a router), and the item's other side, the
+   * part of the network that does not need it, holds most of the rest (TopologyGraph.onBulkSide).
+   * An incident that started on such an item and has stayed, for `afterMs` or more since its
+   * first alert, on it and on what it cuts off shows a fault there. An alert on the bulk side of
+   * that item is then more likely a second fault (a distribution router failing two minutes after
+   * one of its switches): its score is multiplied by `factor`. Within `afterMs` it is not: the
+   * item the incident started on may only be the first symptom of a fault beyond it, whose own
+   * alerts follow within seconds. null: off. Candidates found by a topology hit only.
+   */
+  bulkSide: { afterMs: number | null; factor: number };
+  /**
    * A fault can show at both ends of a path before the items between alert (a server behind a
    * failing core router, seconds before its switch), and the far end then opens an incident of
    * its own. When a new alert reaches the link threshold with two open incidents (each through a
@@ -213,6 +225,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = Object.freeze({
   rootFit: { causeGraceMs: 20_000, causeScaleMs: 20_000, apartFactor: 0.6, effectGraceMs: 30_000, hopMs: 45_000, nearerRootDecay: 0.9, unseenPathFactor: 0.85, silentParentWithinMs: 30_000 },
   roles: { ...ALERT_ROLE_DEFAULTS, enabled: true, minRootShare: 0.8, factor: 0.5, vouchedAt: 0.5, belowRootHops: 2, lateOneHopBelow: true, besideRoot: true, startedElsewhereAfterMs: 20_000 },
   confined: { afterMs: 60_000, factor: 0.8 },
+  bulkSide: { afterMs: 20_000, factor: 0.5 },
   pathJoin: { enabled: true },
   volatileLabels: ['instance', 'pod', 'pod_name', 'container', 'container_id', 'ip', 'pod_ip', 'uid', 'replica', 'ifIndex'],
   indexLabels: ['service', 'app', 'application', 'job', 'host', 'node', 'device'],
@@ -245,6 +258,7 @@ export function engineConfig(overrides: Partial<EngineConfig> = {}): EngineConfi
     rootFit: { ...d.rootFit, ...overrides.rootFit },
     roles: { ...d.roles, ...overrides.roles },
     confined: { ...d.confined, ...overrides.confined },
+    bulkSide: { ...d.bulkSide, ...overrides.bulkSide },
     pathJoin: { ...d.pathJoin, ...overrides.pathJoin },
     learning: { ...d.learning, ...overrides.learning },
   };
