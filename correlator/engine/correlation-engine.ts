@@ -27,6 +27,7 @@ import type { ReachRelation, TopologyGraph } from '../../engine/topology/topolog
 import { AlertRoleModel } from './alert-role-model.ts';
 import { CoOccurrenceModel } from './co-occurrence-model.ts';
 import type { Decision, DecisionAction, RoleRule, ScoreBreakdown } from './decision.ts';
+import { type PlacedRole, PlacementRoles } from './placement-roles.ts';
 import { describeBulkSide, describeConfined, describeLink, describePathJoin, describeSecondRoot } from './describe-link.ts';
 import { engineConfig, type EngineConfig } from './engine-config.ts';
 import type { AlertState, Exemplar, IncidentState, MemberState, Timer } from './engine-state.ts';
@@ -140,6 +141,8 @@ export class CorrelationEngine {
   readonly config: EngineConfig;
   readonly model: CoOccurrenceModel;
   readonly roles: AlertRoleModel;
+  /** Stand-in roles from the engine's own placements (EngineConfig.roles.placedMinSeen). */
+  private readonly placements: PlacementRoles;
   private readonly graph: TopologyGraph | null;
   private readonly matcher: ItemMatcher | null;
   private readonly reach: ReachCache | null;
@@ -184,6 +187,7 @@ export class CorrelationEngine {
     this.reach = this.graph ? new ReachCache(this.graph, this.config.maxHops, this.config.topologyAffinity, this.config.maxReachCache, this.config.causalConsistency.hops) : null;
     this.model = deps.model ?? new CoOccurrenceModel(this.config.learning);
     this.roles = deps.roles ?? new AlertRoleModel(this.config.roles);
+    this.placements = new PlacementRoles(this.config.roles.maxTypes, this.config.roles.smoothing);
     this.volatile = new Set(this.config.volatileLabels);
     this.buffer = new ReorderBuffer(this.config.latenessMs);
     this.rules = deps.suppression ?? NO_SUPPRESSION;
@@ -924,6 +928,7 @@ export class CorrelationEngine {
       bulkSide,
       bulkSideFrom: bulkFrom !== null && this.graph ? this.graph.idOf(bulkFrom) : null,
       roleShare: role.share,
+      rolePlaced: role.share === null ? null : this.placedRole(a.type),
       roleFactor: role.factor,
       roleItem: role.item !== null && this.graph ? this.graph.idOf(role.item) : null,
       roleRule: role.rule,
@@ -1004,7 +1009,7 @@ export class CorrelationEngine {
   private secondRoot(a: AlertState, inc: IncidentState, hit: TopoHit | null, t: number, learned: number, fit: RootFit | null): RoleVerdict {
     const cfg = this.config.roles;
     if (!cfg.enabled || a.items.length === 0) return NO_ROLE;
-    const share = this.roles.role(a.type)?.rootShare ?? null;
+    const share = this.roleShareOf(a.type);
     if (share === null || share < cfg.minRootShare) return { share, factor: 1, item: null, rule: null };
     // Without causal direction the item the incident started on stands for its root (there an
     // incident's possible roots stay its first member's own items, which lessonOf learns roles
@@ -1067,7 +1072,34 @@ export class CorrelationEngine {
   /** Whether `a`'s type is root-like now (EngineConfig.roles). */
   private isRootTyped(a: AlertState): boolean {
     const cfg = this.config.roles;
-    return cfg.enabled && a.items.length > 0 && (this.roles.role(a.type)?.rootShare ?? 0) >= cfg.minRootShare;
+    return cfg.enabled && a.items.length > 0 && (this.roleShareOf(a.type) ?? 0) >= cfg.minRootShare;
+  }
+
+  /**
+   * The root share of a type: learned from confirmed incidents (AlertRoleModel), else, with
+   * EngineConfig.roles.placedMinSeen, from where the engine placed its alerts so far
+   * (PlacementRoles); null when neither knows it yet.
+   */
+  private roleShareOf(type: string): number | null {
+    const learned = this.roles.role(type);
+    if (learned !== null) return learned.rootShare;
+    const min = this.config.roles.placedMinSeen;
+    return min === null ? null : (this.placements.role(type, min)?.rootShare ?? null);
+  }
+
+  /** The placed role behind `roleShareOf`, when the confirmed one is not known yet. */
+  private placedRole(type: string): PlacedRole | null {
+    const min = this.config.roles.placedMinSeen;
+    if (min === null || this.roles.role(type) !== null) return null;
+    return this.placements.role(type, min);
+  }
+
+  /** Counts `a`, a new member of `inc`, as placed on the incident's first member's items or elsewhere. */
+  private observePlacement(inc: IncidentState, a: AlertState): void {
+    const cfg = this.config.roles;
+    if (!cfg.enabled || cfg.placedMinSeen === null || a.items.length === 0) return;
+    const first = inc.members.values().next().value!.alert;
+    this.placements.observe(a.type, first === a || a.items.some((i) => first.items.includes(i)));
   }
 
   // ---------------------------------------------------------------------------------------
@@ -1112,7 +1144,10 @@ export class CorrelationEngine {
     inc.resolveVersion++;
     if (inc.members.size === 1) inc.firstOnsetMs = t;
     if (t > inc.lastOnsetMs) inc.lastOnsetMs = t;
-    if (!rejoin) this.addAggregates(inc, a, t);
+    if (!rejoin) {
+      this.addAggregates(inc, a, t);
+      this.observePlacement(inc, a);
+    }
     this.attachFlap(a);
     if (!inc.indexed) this.index(inc);
     else {

@@ -69,8 +69,14 @@ export interface ScoreBreakdown {
    */
   bulkSide: number;
   bulkSideFrom: string | null;
-  /** Learned share of confirmed incidents in which the alert's type fired on the root; null when unknown. */
+  /**
+   * Learned share of confirmed incidents in which the alert's type fired on the root; while the
+   * type has too few confirmed incidents, the share of its alerts placed so far on their
+   * incident's first item (`rolePlaced` then says so, EngineConfig.roles.placedMinSeen); null when unknown.
+   */
   roleShare: number | null;
+  /** When `roleShare` comes from the engine's placements: how many of its alerts were on their incident's first item, of how many. */
+  rolePlaced: { onFirst: number; seen: number } | null;
   /** Below 1 when a root-like alert would give the incident a second root (EngineConfig.roles), on `roleItem`. */
   roleFactor: number;
   roleItem: string | null;

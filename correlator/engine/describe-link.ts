@@ -78,7 +78,10 @@ export function describeLink(
 export function describeSecondRoot(score: ScoreBreakdown, graph: TopologyGraph | null): string | null {
   if (score.roleShare === null) return null;
   const other = score.roleItem === null ? 'another item' : (graph?.nameOf(score.roleItem) ?? score.roleItem);
-  const like = `a root-like alert (its type fired on the root in ${Math.round(score.roleShare * 100)}% of confirmed incidents)`;
+  const like =
+    score.rolePlaced === null
+      ? `a root-like alert (its type fired on the root in ${Math.round(score.roleShare * 100)}% of confirmed incidents)`
+      : `a root-like alert (no confirmed incidents of its type yet, but ${score.rolePlaced.onFirst} of its ${score.rolePlaced.seen} alerts placed so far were on the item their incident started on)`;
   if (score.roleRule === 'beside-root') {
     const root = score.rootItem === null ? 'its root' : (graph?.nameOf(score.rootItem) ?? score.rootItem);
     return `${like} beside the one on ${other}, both directly below the incident's root ${root} (what runs on one broken thing reports itself down): not a second root`;
