@@ -27,7 +27,8 @@ import type { ReachRelation, TopologyGraph } from '../../engine/topology/topolog
 import { AlertRoleModel } from './alert-role-model.ts';
 import { CoOccurrenceModel } from './co-occurrence-model.ts';
 import type { Decision, DecisionAction, RoleRule, ScoreBreakdown } from './decision.ts';
-import { describeConfined, describeLink, describePathJoin, describeSecondRoot } from './describe-link.ts';
+import { type PlacedRole, PlacementRoles } from './placement-roles.ts';
+import { describeBulkSide, describeConfined, describeLink, describePathJoin, describeSecondRoot } from './describe-link.ts';
 import { engineConfig, type EngineConfig } from './engine-config.ts';
 import type { AlertState, Exemplar, IncidentState, MemberState, Timer } from './engine-state.ts';
 import { findSuppression, NO_SUPPRESSION, type SuppressionHit, type SuppressionRules } from './find-suppression.ts';
@@ -140,6 +141,8 @@ export class CorrelationEngine {
   readonly config: EngineConfig;
   readonly model: CoOccurrenceModel;
   readonly roles: AlertRoleModel;
+  /** Stand-in roles from the engine's own placements (EngineConfig.roles.placedMinSeen). */
+  private readonly placements: PlacementRoles;
   private readonly graph: TopologyGraph | null;
   private readonly matcher: ItemMatcher | null;
   private readonly reach: ReachCache | null;
@@ -184,6 +187,7 @@ export class CorrelationEngine {
     this.reach = this.graph ? new ReachCache(this.graph, this.config.maxHops, this.config.topologyAffinity, this.config.maxReachCache, this.config.causalConsistency.hops) : null;
     this.model = deps.model ?? new CoOccurrenceModel(this.config.learning);
     this.roles = deps.roles ?? new AlertRoleModel(this.config.roles);
+    this.placements = new PlacementRoles(this.config.roles.maxTypes, this.config.roles.smoothing);
     this.volatile = new Set(this.config.volatileLabels);
     this.buffer = new ReorderBuffer(this.config.latenessMs);
     this.rules = deps.suppression ?? NO_SUPPRESSION;
@@ -719,6 +723,7 @@ export class CorrelationEngine {
     if (s.nearerRoot < 1) out.push(`×${s.nearerRoot.toFixed(2)}: its root ${rootName} is ${s.rootHops} causal hops away, another incident's is nearer`);
     if (s.unseenPath < 1) out.push(`×${s.unseenPath.toFixed(2)}: its root ${rootName} is ${s.rootHops} causal hops away and nothing between them alerts yet`);
     if (s.confined < 1) out.push(`×${s.confined.toFixed(2)}: ${describeConfined(s, this.graph)}`);
+    if (s.bulkSide < 1) out.push(`×${s.bulkSide.toFixed(2)}: ${describeBulkSide(s, this.graph)}`);
     const second = describeSecondRoot(s, this.graph);
     if (second !== null) out.push(second);
     return out.length === 0 ? '' : `; ${out.join('; ')}`;
@@ -893,6 +898,9 @@ export class CorrelationEngine {
     // deferred candidates (hit null or implicit, relation self): the pruning bound is unchanged.
     const confined = hit !== null && hit.relation === 'linked' && inc.items.size === 1 && t - inc.firstOnsetMs > cfg.confined.afterMs ? cfg.confined.factor : 1;
     total *= confined;
+    const bulkFrom = this.bulkSideFrom(a, inc, hit, t);
+    const bulkSide = bulkFrom === null ? 1 : cfg.bulkSide.factor;
+    total *= bulkSide;
     return {
       total,
       time,
@@ -917,7 +925,10 @@ export class CorrelationEngine {
       nearerRoot: 1,
       unseenPath,
       confined,
+      bulkSide,
+      bulkSideFrom: bulkFrom !== null && this.graph ? this.graph.idOf(bulkFrom) : null,
       roleShare: role.share,
+      rolePlaced: role.share === null ? null : this.placedRole(a.type),
       roleFactor: role.factor,
       roleItem: role.item !== null && this.graph ? this.graph.idOf(role.item) : null,
       roleRule: role.rule,
@@ -998,7 +1009,7 @@ export class CorrelationEngine {
   private secondRoot(a: AlertState, inc: IncidentState, hit: TopoHit | null, t: number, learned: number, fit: RootFit | null): RoleVerdict {
     const cfg = this.config.roles;
     if (!cfg.enabled || a.items.length === 0) return NO_ROLE;
-    const share = this.roles.role(a.type)?.rootShare ?? null;
+    const share = this.roleShareOf(a.type);
     if (share === null || share < cfg.minRootShare) return { share, factor: 1, item: null, rule: null };
     // Without causal direction the item the incident started on stands for its root (there an
     // incident's possible roots stay its first member's own items, which lessonOf learns roles
@@ -1040,10 +1051,55 @@ export class CorrelationEngine {
     return { share, factor: cfg.factor, item: other, rule: 'second-root' };
   }
 
+  /**
+   * See EngineConfig.bulkSide: the item `inc` started on, when `a` (found through a topology
+   * hit, `afterMs` or more after the incident's first alert) lies on the bulk side of it and
+   * nothing of the incident does yet, none of these items having causal relations; else null.
+   * Walks the incident's items only for an alert on the bulk side.
+   */
+  private bulkSideFrom(a: AlertState, inc: IncidentState, hit: TopoHit | null, t: number): number | null {
+    const cfg = this.config.bulkSide;
+    const graph = this.graph;
+    if (cfg.afterMs === null || cfg.factor >= 1 || graph === null || hit === null || hit.implicit !== undefined || a.items.length === 0) return null;
+    if (t - inc.firstOnsetMs < cfg.afterMs) return null;
+    const start = firstItem(inc);
+    if (start === null || graph.hasCausalRelations(start)) return null;
+    for (const i of a.items) if (graph.hasCausalRelations(i) || !graph.onBulkSide(start, i)) return null;
+    for (const u of inc.itemOnsets.keys()) if (u !== start && graph.onBulkSide(start, u)) return null;
+    return start;
+  }
+
   /** Whether `a`'s type is root-like now (EngineConfig.roles). */
   private isRootTyped(a: AlertState): boolean {
     const cfg = this.config.roles;
-    return cfg.enabled && a.items.length > 0 && (this.roles.role(a.type)?.rootShare ?? 0) >= cfg.minRootShare;
+    return cfg.enabled && a.items.length > 0 && (this.roleShareOf(a.type) ?? 0) >= cfg.minRootShare;
+  }
+
+  /**
+   * The root share of a type: learned from confirmed incidents (AlertRoleModel), else, with
+   * EngineConfig.roles.placedMinSeen, from where the engine placed its alerts so far
+   * (PlacementRoles); null when neither knows it yet.
+   */
+  private roleShareOf(type: string): number | null {
+    const learned = this.roles.role(type);
+    if (learned !== null) return learned.rootShare;
+    const min = this.config.roles.placedMinSeen;
+    return min === null ? null : (this.placements.role(type, min)?.rootShare ?? null);
+  }
+
+  /** The placed role behind `roleShareOf`, when the confirmed one is not known yet. */
+  private placedRole(type: string): PlacedRole | null {
+    const min = this.config.roles.placedMinSeen;
+    if (min === null || this.roles.role(type) !== null) return null;
+    return this.placements.role(type, min);
+  }
+
+  /** Counts `a`, a new member of `inc`, as placed on the incident's first member's items or elsewhere. */
+  private observePlacement(inc: IncidentState, a: AlertState): void {
+    const cfg = this.config.roles;
+    if (!cfg.enabled || cfg.placedMinSeen === null || a.items.length === 0) return;
+    const first = inc.members.values().next().value!.alert;
+    this.placements.observe(a.type, first === a || a.items.some((i) => first.items.includes(i)));
   }
 
   // ---------------------------------------------------------------------------------------
@@ -1088,7 +1144,10 @@ export class CorrelationEngine {
     inc.resolveVersion++;
     if (inc.members.size === 1) inc.firstOnsetMs = t;
     if (t > inc.lastOnsetMs) inc.lastOnsetMs = t;
-    if (!rejoin) this.addAggregates(inc, a, t);
+    if (!rejoin) {
+      this.addAggregates(inc, a, t);
+      this.observePlacement(inc, a);
+    }
     this.attachFlap(a);
     if (!inc.indexed) this.index(inc);
     else {

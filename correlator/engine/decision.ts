@@ -61,8 +61,22 @@ export interface ScoreBreakdown {
    * than EngineConfig.confined.afterMs, and the alert is on an item connected to it (a local fault).
    */
   confined: number;
-  /** Learned share of confirmed incidents in which the alert's type fired on the root; null when unknown. */
+  /**
+   * Below 1 when the incident started on `bulkSideFrom` (an item with no causal relations) at
+   * least EngineConfig.bulkSide.afterMs before, has stayed on it and on what it cuts off, and the
+   * alert is on the bulk side of it (the part of the network that does not need it): a fault
+   * cuts off what lies behind it, so this is more likely a second fault.
+   */
+  bulkSide: number;
+  bulkSideFrom: string | null;
+  /**
+   * Learned share of confirmed incidents in which the alert's type fired on the root; while the
+   * type has too few confirmed incidents, the share of its alerts placed so far on their
+   * incident's first item (`rolePlaced` then says so, EngineConfig.roles.placedMinSeen); null when unknown.
+   */
   roleShare: number | null;
+  /** When `roleShare` comes from the engine's placements: how many of its alerts were on their incident's first item, of how many. */
+  rolePlaced: { onFirst: number; seen: number } | null;
   /** Below 1 when a root-like alert would give the incident a second root (EngineConfig.roles), on `roleItem`. */
   roleFactor: number;
   roleItem: string | null;

@@ -55,6 +55,7 @@ export function describeLink(
     }
   }
   if (score.confined < 1) parts.push(`${describeConfined(score, graph)}, score ×${score.confined.toFixed(2)}`);
+  if (score.bulkSide < 1) parts.push(`${describeBulkSide(score, graph)}, score ×${score.bulkSide.toFixed(2)}`);
   const second = describeSecondRoot(score, graph);
   if (second !== null) parts.push(second);
   if (score.labels > 0) parts.push(`label similarity ${score.labels.toFixed(2)}`);
@@ -77,7 +78,10 @@ export function describeLink(
 export function describeSecondRoot(score: ScoreBreakdown, graph: TopologyGraph | null): string | null {
   if (score.roleShare === null) return null;
   const other = score.roleItem === null ? 'another item' : (graph?.nameOf(score.roleItem) ?? score.roleItem);
-  const like = `a root-like alert (its type fired on the root in ${Math.round(score.roleShare * 100)}% of confirmed incidents)`;
+  const like =
+    score.rolePlaced === null
+      ? `a root-like alert (its type fired on the root in ${Math.round(score.roleShare * 100)}% of confirmed incidents)`
+      : `a root-like alert (no confirmed incidents of its type yet, but ${score.rolePlaced.onFirst} of its ${score.rolePlaced.seen} alerts placed so far were on the item their incident started on)`;
   if (score.roleRule === 'beside-root') {
     const root = score.rootItem === null ? 'its root' : (graph?.nameOf(score.rootItem) ?? score.rootItem);
     return `${like} beside the one on ${other}, both directly below the incident's root ${root} (what runs on one broken thing reports itself down): not a second root`;
@@ -96,6 +100,16 @@ export function describeSecondRoot(score: ScoreBreakdown, graph: TopologyGraph |
 export function describeConfined(score: ScoreBreakdown, graph: TopologyGraph | null): string {
   const via = score.viaItem === null ? 'one item' : (graph?.nameOf(score.viaItem) ?? score.viaItem);
   return `the incident has stayed on ${via} alone for ${Math.round(score.sinceFirstMs / 1000)} s (a local fault)`;
+}
+
+/**
+ * Words for the bulk-side factor (EngineConfig.bulkSide): "on the far side of sw-3-4 from what it
+ * cuts off, where the incident started 95 s before and has stayed (a fault cuts off what lies
+ * behind it: a second fault here)". Only meaningful when `score.bulkSide` < 1.
+ */
+export function describeBulkSide(score: ScoreBreakdown, graph: TopologyGraph | null): string {
+  const from = score.bulkSideFrom === null ? 'the item' : (graph?.nameOf(score.bulkSideFrom) ?? score.bulkSideFrom);
+  return `on the far side of ${from} from what it cuts off, where the incident started ${Math.round(score.sinceFirstMs / 1000)} s before and has stayed (a fault cuts off what lies behind it: a second fault here)`;
 }
 
 /**

@@ -116,8 +116,15 @@ export interface EngineConfig {
    * or more after the incident's first alert (a fault shows on its own item within seconds),
    * is scaled by `factor`, with no vouching by learned co-occurrence (learned there from the
    * incidents that took in second faults). null: off.
+   *
+   * Confirmed roles need `minSupport` resolved incidents per type, so at the start of a stream
+   * (cold) the rules above know no type. Until a type has them, with `placedMinSeen`, its share
+   * is taken from where the engine has placed its alerts so far: how many of them (at least
+   * `placedMinSeen`) landed on the first item of their incident (PlacementRoles; smoothed as
+   * the confirmed share). Crash loops and OOM kills land where a fault starts, symptoms where it
+   * spreads. null: off (cold streams then wait for confirmed incidents).
    */
-  roles: AlertRoleOptions & { enabled: boolean; minRootShare: number; factor: number; vouchedAt: number; belowRootHops: number; lateOneHopBelow: boolean; besideRoot: boolean; startedElsewhereAfterMs: number | null };
+  roles: AlertRoleOptions & { enabled: boolean; minRootShare: number; factor: number; vouchedAt: number; belowRootHops: number; lateOneHopBelow: boolean; besideRoot: boolean; startedElsewhereAfterMs: number | null; placedMinSeen: number | null };
   /**
    * A fault spreads from its first item within seconds to a minute a hop. An incident whose
    * members have all stayed on one item for more than `afterMs` since its first alert is a
@@ -126,6 +133,18 @@ export interface EngineConfig {
    * its score is multiplied by `factor` (1: off). Causal relations have the root fit instead.
    */
   confined: { afterMs: number; factor: number };
+  /**
+   * Where the topology has no causal direction, a fault on an item cuts off what lies behind it
+   * (the servers behind a switch, the branch behind a router), and the item's other side, the
+   * part of the network that does not need it, holds most of the rest (TopologyGraph.onBulkSide).
+   * An incident that started on such an item and has stayed, for `afterMs` or more since its
+   * first alert, on it and on what it cuts off shows a fault there. An alert on the bulk side of
+   * that item is then more likely a second fault (a distribution router failing two minutes after
+   * one of its switches): its score is multiplied by `factor`. Within `afterMs` it is not: the
+   * item the incident started on may only be the first symptom of a fault beyond it, whose own
+   * alerts follow within seconds. null: off. Candidates found by a topology hit only.
+   */
+  bulkSide: { afterMs: number | null; factor: number };
   /**
    * A fault can show at both ends of a path before the items between alert (a server behind a
    * failing core router, seconds before its switch), and the far end then opens an incident of
@@ -211,8 +230,9 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = Object.freeze({
   causalLag: { graceMs: 120_000, effectGraceMs: 300_000, scaleMs: 180_000 },
   causalConsistency: { hops: 8, factor: 0.15 },
   rootFit: { causeGraceMs: 20_000, causeScaleMs: 20_000, apartFactor: 0.6, effectGraceMs: 30_000, hopMs: 45_000, nearerRootDecay: 0.9, unseenPathFactor: 0.85, silentParentWithinMs: 30_000 },
-  roles: { ...ALERT_ROLE_DEFAULTS, enabled: true, minRootShare: 0.8, factor: 0.5, vouchedAt: 0.5, belowRootHops: 2, lateOneHopBelow: true, besideRoot: true, startedElsewhereAfterMs: 20_000 },
+  roles: { ...ALERT_ROLE_DEFAULTS, enabled: true, minRootShare: 0.8, factor: 0.5, vouchedAt: 0.5, belowRootHops: 2, lateOneHopBelow: true, besideRoot: true, startedElsewhereAfterMs: 20_000, placedMinSeen: 5 },
   confined: { afterMs: 60_000, factor: 0.8 },
+  bulkSide: { afterMs: 20_000, factor: 0.5 },
   pathJoin: { enabled: true },
   volatileLabels: ['instance', 'pod', 'pod_name', 'container', 'container_id', 'ip', 'pod_ip', 'uid', 'replica', 'ifIndex'],
   indexLabels: ['service', 'app', 'application', 'job', 'host', 'node', 'device'],
@@ -245,6 +265,7 @@ export function engineConfig(overrides: Partial<EngineConfig> = {}): EngineConfi
     rootFit: { ...d.rootFit, ...overrides.rootFit },
     roles: { ...d.roles, ...overrides.roles },
     confined: { ...d.confined, ...overrides.confined },
+    bulkSide: { ...d.bulkSide, ...overrides.bulkSide },
     pathJoin: { ...d.pathJoin, ...overrides.pathJoin },
     learning: { ...d.learning, ...overrides.learning },
   };

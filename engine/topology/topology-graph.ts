@@ -10,6 +10,7 @@
  * Relations naming an unknown item are ignored (a partial topology upload must not throw here;
  * the API validates shapes at the edge). Items keep their input order as their index.
  */
+import { CutSides } from './cut-sides.ts';
 import type { ConfigItem, Topology } from './topology.ts';
 
 export type EdgeDirection = 'out' | 'in';
@@ -60,6 +61,7 @@ export class TopologyGraph {
   private readonly indexById = new Map<string, number>();
   private readonly edges: Edge[][];
   private readonly componentIds: string[];
+  private cuts: CutSides | null = null;
 
   constructor(topology: Topology, options: TopologyGraphOptions = {}) {
     const causal = new Set(options.causalKinds ?? ['depends_on', 'runs_on']);
@@ -244,6 +246,19 @@ export class TopologyGraph {
       frontier = next;
     }
     return [...best.values()].sort((x, y) => x.index - y.index || RANK[x.relation] - RANK[y.relation]);
+  }
+
+  /**
+   * Whether item `y` lies, once item `x` is removed, in the part of their component that holds
+   * more than half of the other items (see CutSides: what x cuts off lies on the other sides).
+   * Built on first use, O(items + relations), then a scan of x's search-tree children per call.
+   */
+  onBulkSide(x: number, y: number): boolean {
+    if (this.cuts === null) {
+      const adjacent = this.edges.map((list) => list.map((e) => e.to));
+      this.cuts = new CutSides(this.items.length, (i) => adjacent[i]!);
+    }
+    return this.cuts.onBulkSide(x, y);
   }
 
   /** Whether the item takes part in any causal relation (either end). */

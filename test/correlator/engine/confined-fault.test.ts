@@ -22,8 +22,10 @@ const TOPO: Topology = {
   ],
 };
 
+// The bulk-side rule (bulk-side.test.ts) would scale the same links here (sw-1 and srv-b lie on
+// the bulk side of srv-a): off, so that these tests see this rule alone.
 function engine(config: Partial<EngineConfig> = {}): CorrelationEngine {
-  return new CorrelationEngine({ graph: new TopologyGraph(TOPO), matcher: new ItemMatcher(TOPO.items), config });
+  return new CorrelationEngine({ graph: new TopologyGraph(TOPO), matcher: new ItemMatcher(TOPO.items), config: { bulkSide: { afterMs: null, factor: 0.5 }, ...config } });
 }
 
 const confined = (factor: number, afterMs = 60_000): Partial<EngineConfig> => ({ confined: { afterMs, factor } });

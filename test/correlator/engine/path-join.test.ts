@@ -16,12 +16,17 @@ import { alert } from './fixtures.ts';
 const node = (kind: string, name: string) => ({ id: `${kind}:${name}`, kind, name, labels: { device: name } });
 
 //   core ── dist ── sw ── srv       (connects_to only: a network tree, no causal direction)
+//     └──── dist-2 ── sw-2 ── srv-2  (a second branch as big as the first: the core is central,
+//                                     no side of it holds most of the tree; see bulk-side.test.ts)
 const TREE: Topology = {
-  items: [node('router', 'core'), node('router', 'dist'), node('switch', 'sw'), node('server', 'srv')],
+  items: [node('router', 'core'), node('router', 'dist'), node('switch', 'sw'), node('server', 'srv'), node('router', 'dist-2'), node('switch', 'sw-2'), node('server', 'srv-2')],
   relations: [
     { from: 'router:dist', to: 'router:core', kind: 'connects_to' },
     { from: 'switch:sw', to: 'router:dist', kind: 'connects_to' },
     { from: 'server:srv', to: 'switch:sw', kind: 'connects_to' },
+    { from: 'router:dist-2', to: 'router:core', kind: 'connects_to' },
+    { from: 'switch:sw-2', to: 'router:dist-2', kind: 'connects_to' },
+    { from: 'server:srv-2', to: 'switch:sw-2', kind: 'connects_to' },
   ],
 };
 
