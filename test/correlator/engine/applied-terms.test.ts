@@ -17,13 +17,13 @@ describe('applied terms of a score', () => {
     // Checked and applying: kept, whatever the value.
     expect(shown).toMatchObject({ rootFit: 'cause', rootItem: 'svc:orders', rootLagMs: 10_000, viaItem: full.viaItem, hops: full.hops });
     // Not checked (null), not holding (false), a factor that changed nothing (1): left out.
-    for (const k of ['roleRule', 'roleItem', 'silentParent', 'silentParentLate', 'rootFactor', 'roleFactor', 'unseenPath', 'confined']) expect(shown).not.toHaveProperty(k);
+    for (const k of ['roleRule', 'roleItem', 'silentParent', 'silentParentLate', 'rootFactor', 'roleFactor', 'unseenPath', 'confined', 'bulkSide', 'bulkSideFrom', 'rolePlaced']) expect(shown).not.toHaveProperty(k);
     expect(Object.keys(shown).length).toBeLessThan(Object.keys(full).length / 2 + 4);
   });
 
   it('keeps a factor that scaled the total and a flag that held', () => {
-    const shown = appliedTerms({ ...baseScore(), rootFactor: 0.5, silentParent: true, topology: 0, learned: 0 });
-    expect(shown).toMatchObject({ rootFactor: 0.5, silentParent: true, topology: 0, learned: 0 });
+    const shown = appliedTerms({ ...baseScore(), rootFactor: 0.5, silentParent: true, topology: 0, learned: 0, bulkSide: 0.5, bulkSideFrom: 'sw:3' });
+    expect(shown).toMatchObject({ rootFactor: 0.5, silentParent: true, topology: 0, learned: 0, bulkSide: 0.5, bulkSideFrom: 'sw:3' });
     expect(shown).not.toHaveProperty('lateEffect');
   });
 });
@@ -33,6 +33,6 @@ function baseScore() {
     total: 0.6, time: 1, topology: 1, labels: 0.5, text: 0.5, learned: 0, gapMs: 0, sinceFirstMs: 0,
     viaItem: null, hops: null, relation: null, consistent: null, rootFit: null, rootItem: null, rootLagMs: null,
     rootFactor: 1, silentParent: false, silentParentLate: false, lateEffect: 1, rootHops: null, nearerRoot: 1,
-    unseenPath: 1, confined: 1, roleShare: null, roleFactor: 1, roleItem: null, roleRule: null, learnedWith: null,
+    unseenPath: 1, confined: 1, bulkSide: 1, bulkSideFrom: null, roleShare: null, rolePlaced: null, roleFactor: 1, roleItem: null, roleRule: null, learnedWith: null,
   } as const;
 }
