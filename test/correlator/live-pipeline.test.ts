@@ -8,7 +8,8 @@
  *   land once, with no duplicate incidents;
  * - groups decided while a write is in flight go together in the next transaction (real
  *   Postgres, where a write can be slowed without stopping the process) and leave the store
- *   that one batch at a time leaves.
+ *   that one batch at a time leaves; if that transaction fails, every group it carried is
+ *   refused, and retried they land once.
  */
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -187,47 +188,89 @@ describe('merged transactions on postgres', () => {
   const [, makeHarness] = relationalAdapters.find(([n]) => n === 'postgres')!;
   const fresh = freshDatabases(makeHarness);
 
-  it('groups decided while a write is in flight go together in the next transaction', { timeout: 60_000 }, async () => {
-    const b = (i: number, ...e: AlertEvent[]) => ({ batchId: `m${i}`, receivedAt: at(200), events: e });
-    const first = b(1, ev('1-slow', 0));
-    // While the first is written: the slow alert repeats, then resolves (an alert both later
-    // groups update), another fires then resolves (created by one, updated by the next), and a
-    // third service opens its own incident in the last group.
-    const second = b(2, ev('1-slow', 5, 'firing', { startsAt: at(0) }), ev('2-x', 10));
-    const third = b(3, ev('1-slow', 15, 'resolved', { startsAt: at(0) }), ev('2-x', 16, 'resolved', { startsAt: at(10) }), ev('3-y', 17));
+  const b = (i: number, ...e: AlertEvent[]) => ({ batchId: `m${i}`, receivedAt: at(200), events: e });
+  const first = b(1, ev('1-slow', 0));
+  // While the first is written: the slow alert repeats, then resolves (an alert both later
+  // groups update), another fires then resolves (created by one, updated by the next), and a
+  // third service opens its own incident in the last group.
+  const second = b(2, ev('1-slow', 5, 'firing', { startsAt: at(0) }), ev('2-x', 10));
+  const third = b(3, ev('1-slow', 15, 'resolved', { startsAt: at(0) }), ev('2-x', 16, 'resolved', { startsAt: at(10) }), ev('3-y', 17));
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+  /** What one batch at a time leaves. */
+  const serialStore = async () => {
     const serial = await fresh();
     const one = new LiveCorrelator({ db: serial.db, now: () => BASE + 80_000 });
     for (const x of [first, second, third]) await one.processBatch(x);
+    return storeOf(serial);
+  };
 
+  /** A store whose first group's transaction takes a second (its event row waits in a trigger). */
+  const slowStore = async () => {
     const database = await fresh();
-    // The first group's transaction takes a second: its event row waits in a trigger.
     await sql`create function slow() returns trigger language plpgsql as $$
       begin
         if new.fingerprint like '%1-slow' and new.status = 'firing' and new.event_time = ${sql.lit(at(0))}::timestamptz then perform pg_sleep(1); end if;
         return new;
       end $$`.execute(database.db);
     await sql`create trigger slow before insert on alert_events for each row execute function slow()`.execute(database.db);
-    const live = new LiveCorrelator({ db: database.db, now: () => BASE + 80_000 });
-    const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    return database;
+  };
+
+  /** Offers the three batches: the second and third while the first is being written. */
+  const offer = async (live: LiveCorrelator) => {
     const p1 = live.processBatch(first);
     await pause(200);
     const p2 = live.processBatch(second);
     await pause(200);
     const p3 = live.processBatch(third);
-    const [o1, o2, o3] = await Promise.all([p1, p2, p3]);
+    return Promise.allSettled([p1, p2, p3]);
+  };
+
+  it('groups decided while a write is in flight go together in the next transaction', { timeout: 60_000 }, async () => {
+    const expected = await serialStore();
+    const database = await slowStore();
+    const live = new LiveCorrelator({ db: database.db, now: () => BASE + 80_000 });
+    const settled = await offer(live);
+    expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    const [o1, o2, o3] = settled.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<LiveCorrelator['processBatch']>>>).value);
 
     // The second and third went in one transaction: its messages came back with the second.
     const incidentOf = async (id: string) => (await database.db.selectFrom('incident_alerts').select('incident_id').where('fingerprint', 'like', `%${id}`).executeTakeFirstOrThrow()).incident_id;
-    expect(o1.messages.map((m) => m.incident.id)).toEqual([await incidentOf('1-slow')]);
-    expect(o3.messages).toEqual([]);
-    expect(o2.messages.map((m) => m.incident.id)).toContain(await incidentOf('3-y'));
-    expect((o2.actions.linked ?? 0) + (o2.actions.opened ?? 0)).toBeGreaterThan(0);
-    expect(o3.actions).not.toEqual({});
+    expect(o1!.messages.map((m) => m.incident.id)).toEqual([await incidentOf('1-slow')]);
+    expect(o3!.messages).toEqual([]);
+    expect(o2!.messages.map((m) => m.incident.id)).toContain(await incidentOf('3-y'));
+    expect((o2!.actions.linked ?? 0) + (o2!.actions.opened ?? 0)).toBeGreaterThan(0);
+    expect(o3!.actions).not.toEqual({});
     // And the store holds what one batch at a time wrote.
-    expect(await storeOf(database)).toEqual(await storeOf(serial));
+    expect(await storeOf(database)).toEqual(expected);
     const alerts = await database.db.selectFrom('alerts').select(['fingerprint', 'status']).orderBy('fingerprint').execute();
     expect(alerts.map((a) => a.status)).toEqual(['resolved', 'resolved', 'firing']);
+    await expectNoOrphans(database.db);
+  });
+
+  it('a failed merged transaction refuses every group it carried; retried, they land once', { timeout: 60_000 }, async () => {
+    const expected = await serialStore();
+    const database = await slowStore();
+    // Fails the transaction that records the third service's alert (the merged one), once armed.
+    await sql`create table boom (armed boolean not null)`.execute(database.db);
+    await sql`insert into boom values (true)`.execute(database.db);
+    await sql`create function boom() returns trigger language plpgsql as $$
+      begin
+        if new.fingerprint like '%3-y' and (select armed from boom) then raise exception 'boom'; end if;
+        return new;
+      end $$`.execute(database.db);
+    await sql`create trigger boom before insert on alert_events for each row execute function boom()`.execute(database.db);
+    const live = new LiveCorrelator({ db: database.db, now: () => BASE + 80_000 });
+    const settled = await offer(live);
+    expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
+    // Nothing of the refused groups reached the store.
+    expect(await database.db.selectFrom('alerts').select('fingerprint').where('fingerprint', 'like', '%2-x').execute()).toEqual([]);
+
+    await sql`update boom set armed = false`.execute(database.db);
+    // The queue redelivers the refused batches; the correlator rebuilds from the store first.
+    for (const x of [second, third]) await live.processBatch(x);
+    expect(await storeOf(database)).toEqual(expected);
     await expectNoOrphans(database.db);
   });
 });
