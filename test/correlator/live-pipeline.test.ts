@@ -67,6 +67,21 @@ const storeOf = async (database: Database) => ({
   recorded: await database.db.selectFrom('alert_events').select(['fingerprint', 'status', 'event_time', 'decision', 'incident_key']).orderBy('id').execute(),
 });
 
+/** Makes every transaction that records an event of an alert whose id ends in `suffix` fail, until the returned function is called. */
+async function armFailure(database: Database, suffix: string): Promise<() => Promise<void>> {
+  await sql`create table boom (armed boolean not null)`.execute(database.db);
+  await sql`insert into boom values (true)`.execute(database.db);
+  await sql`create function boom() returns trigger language plpgsql as $$
+    begin
+      if new.fingerprint like ${sql.lit(`%${suffix}`)} and (select armed from boom) then raise exception 'boom'; end if;
+      return new;
+    end $$`.execute(database.db);
+  await sql`create trigger boom before insert on alert_events for each row execute function boom()`.execute(database.db);
+  return async () => {
+    await sql`update boom set armed = false`.execute(database.db);
+  };
+}
+
 /** Opens a fresh store of one adapter for each call; all are closed and removed after the enclosing suite. */
 function freshDatabases(makeHarness: () => Promise<DatabaseHarness>): () => Promise<Database> {
   const harnesses: DatabaseHarness[] = [];
@@ -145,15 +160,8 @@ describe.each(relationalAdapters)('pipelined live correlation on %s', (_name, ma
 
   it('a failed write refuses its group and the one decided meanwhile; retried, they land once', { timeout: 60_000 }, async () => {
     const database = await fresh();
-    // Fails any transaction that records the event of alert `2-boom`, once armed.
-    await sql`create table boom (armed boolean not null)`.execute(database.db);
-    await sql`insert into boom values (true)`.execute(database.db);
-    await sql`create function boom() returns trigger language plpgsql as $$
-      begin
-        if new.fingerprint like '%2-boom' and (select armed from boom) then raise exception 'boom'; end if;
-        return new;
-      end $$`.execute(database.db);
-    await sql`create trigger boom before insert on alert_events for each row execute function boom()`.execute(database.db);
+    // Fails any transaction that records the event of alert `2-boom`, until disarmed.
+    const disarm = await armFailure(database, '2-boom');
     const live = new LiveCorrelator({ db: database.db, now: () => BASE + 80_000 });
     const b = (i: number, ...e: AlertEvent[]) => ({ batchId: `f${i}`, receivedAt: at(200), events: e });
     const first = b(1, ev('1-a', 0), ev('2-boom', 1));
@@ -163,7 +171,7 @@ describe.each(relationalAdapters)('pipelined live correlation on %s', (_name, ma
     expect(results.some((r) => r.status === 'rejected')).toBe(true);
     expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: expect.anything() });
 
-    await sql`update boom set armed = false`.execute(database.db);
+    await disarm();
     // The queue redelivers what was refused (here: everything again; committed batches are duplicates).
     for (const x of [first, second, third]) await live.processBatch(x);
     const alerts = await database.db.selectFrom('alerts').select('fingerprint').orderBy('fingerprint').execute();
@@ -252,22 +260,15 @@ describe('merged transactions on postgres', () => {
   it('a failed merged transaction refuses every group it carried; retried, they land once', { timeout: 60_000 }, async () => {
     const expected = await serialStore();
     const database = await slowStore();
-    // Fails the transaction that records the third service's alert (the merged one), once armed.
-    await sql`create table boom (armed boolean not null)`.execute(database.db);
-    await sql`insert into boom values (true)`.execute(database.db);
-    await sql`create function boom() returns trigger language plpgsql as $$
-      begin
-        if new.fingerprint like '%3-y' and (select armed from boom) then raise exception 'boom'; end if;
-        return new;
-      end $$`.execute(database.db);
-    await sql`create trigger boom before insert on alert_events for each row execute function boom()`.execute(database.db);
+    // Fails the transaction that records the third service's alert (the merged one), until disarmed.
+    const disarm = await armFailure(database, '3-y');
     const live = new LiveCorrelator({ db: database.db, now: () => BASE + 80_000 });
     const settled = await offer(live);
     expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
     // Nothing of the refused groups reached the store.
     expect(await database.db.selectFrom('alerts').select('fingerprint').where('fingerprint', 'like', '%2-x').execute()).toEqual([]);
 
-    await sql`update boom set armed = false`.execute(database.db);
+    await disarm();
     // The queue redelivers the refused batches; the correlator rebuilds from the store first.
     for (const x of [second, third]) await live.processBatch(x);
     expect(await storeOf(database)).toEqual(expected);
