@@ -129,7 +129,7 @@ export interface EngineStats {
 }
 
 /** secondRoot's answer when the role model has nothing to say (shared: only read). */
-const NO_ROLE: RoleVerdict = Object.freeze({ share: null, factor: 1, item: null, rule: null });
+const NO_ROLE: RoleVerdict = Object.freeze({ share: null, placed: null, factor: 1, item: null, rule: null });
 /** Decision.absorbed when nothing was merged (shared: only read). */
 const NO_KEYS: readonly string[] = Object.freeze([]);
 /** Types of an incident the learned affinity is checked against (its first ones): bounds the cost. */
@@ -928,7 +928,7 @@ export class CorrelationEngine {
       bulkSide,
       bulkSideFrom: bulkFrom !== null && this.graph ? this.graph.idOf(bulkFrom) : null,
       roleShare: role.share,
-      rolePlaced: role.share === null ? null : this.placedRole(a.type),
+      rolePlaced: role.placed,
       roleFactor: role.factor,
       roleItem: role.item !== null && this.graph ? this.graph.idOf(role.item) : null,
       roleRule: role.rule,
@@ -1009,8 +1009,8 @@ export class CorrelationEngine {
   private secondRoot(a: AlertState, inc: IncidentState, hit: TopoHit | null, t: number, learned: number, fit: RootFit | null): RoleVerdict {
     const cfg = this.config.roles;
     if (!cfg.enabled || a.items.length === 0) return NO_ROLE;
-    const share = this.roleShareOf(a.type);
-    if (share === null || share < cfg.minRootShare) return { share, factor: 1, item: null, rule: null };
+    const { share, placed } = this.typeRole(a.type);
+    if (share === null || share < cfg.minRootShare) return { share, placed, factor: 1, item: null, rule: null };
     // Without causal direction the item the incident started on stands for its root (there an
     // incident's possible roots stay its first member's own items, which lessonOf learns roles
     // from). Learned co-occurrence does not vouch here: in such graphs it is learned from the
@@ -1018,21 +1018,21 @@ export class CorrelationEngine {
     const after = cfg.startedElsewhereAfterMs;
     if (after !== null && hit !== null && hit.implicit === undefined && t - inc.firstOnsetMs >= after && !this.graph!.hasCausalRelations(a.items[0]!)) {
       const start = firstItem(inc);
-      if (start !== null && !a.items.includes(start) && !this.graph!.hasCausalRelations(start)) return { share, factor: cfg.factor, item: start, rule: 'started-elsewhere' };
+      if (start !== null && !a.items.includes(start) && !this.graph!.hasCausalRelations(start)) return { share, placed, factor: cfg.factor, item: start, rule: 'started-elsewhere' };
     }
     // Learned co-occurrence with the incident's types vouches for the pair: a type that is
     // usually a root can still be a known symptom of this kind of fault.
-    if (learned >= cfg.vouchedAt) return { share, factor: 1, item: null, rule: null };
+    if (learned >= cfg.vouchedAt) return { share, placed, factor: 1, item: null, rule: null };
     if (inc.rootTyped.size === 0) {
       // Nothing root-like in the incident to compare with, but its root is known: a fault reaches
       // items far below it with symptoms, not with alerts that usually name the broken thing. (One
       // hop below, a database or VM on a failing host often reports itself down: not judged.)
       const below = cfg.belowRootHops > 0 && fit !== null && fit.kind === 'effect' && fit.hops !== null && fit.hops >= cfg.belowRootHops;
-      if (below) return { share, factor: cfg.factor, item: fit.root, rule: 'below-root' };
+      if (below) return { share, placed, factor: cfg.factor, item: fit.root, rule: 'below-root' };
       // One hop below, only when it comes later than the cascade needs (fit.factor < 1): what
       // runs on a failing host reports itself down within the cascade time, a second fault later.
       const lateOneHop = cfg.lateOneHopBelow && fit !== null && fit.kind === 'effect' && fit.hops === 1 && fit.factor < 1;
-      return lateOneHop ? { share, factor: cfg.factor, item: fit.root, rule: 'late-below-root' } : { share, factor: 1, item: null, rule: null };
+      return lateOneHop ? { share, placed, factor: cfg.factor, item: fit.root, rule: 'late-below-root' } : { share, placed, factor: 1, item: null, rule: null };
     }
     let other: number | null = null;
     let otherOnset = Number.POSITIVE_INFINITY;
@@ -1040,15 +1040,15 @@ export class CorrelationEngine {
     // below it too: the databases or VMs of one failing host each report themselves down.
     let beside = cfg.besideRoot && fit !== null && fit.kind === 'effect' && fit.hops === 1;
     for (const [i, onset] of inc.rootTyped) {
-      if (a.items.includes(i)) return { share, factor: 1, item: null, rule: null };
+      if (a.items.includes(i)) return { share, placed, factor: 1, item: null, rule: null };
       if (beside && this.reach!.hopsUp(i).get(fit!.root) !== 1) beside = false;
       if (onset < otherOnset) {
         other = i;
         otherOnset = onset;
       }
     }
-    if (beside) return { share, factor: 1, item: other, rule: 'beside-root' };
-    return { share, factor: cfg.factor, item: other, rule: 'second-root' };
+    if (beside) return { share, placed, factor: 1, item: other, rule: 'beside-root' };
+    return { share, placed, factor: cfg.factor, item: other, rule: 'second-root' };
   }
 
   /**
@@ -1072,26 +1072,20 @@ export class CorrelationEngine {
   /** Whether `a`'s type is root-like now (EngineConfig.roles). */
   private isRootTyped(a: AlertState): boolean {
     const cfg = this.config.roles;
-    return cfg.enabled && a.items.length > 0 && (this.roleShareOf(a.type) ?? 0) >= cfg.minRootShare;
+    return cfg.enabled && a.items.length > 0 && (this.typeRole(a.type).share ?? 0) >= cfg.minRootShare;
   }
 
   /**
    * The root share of a type: learned from confirmed incidents (AlertRoleModel), else, with
    * EngineConfig.roles.placedMinSeen, from where the engine placed its alerts so far
-   * (PlacementRoles); null when neither knows it yet.
+   * (PlacementRoles, then also returned as `placed`); share null when neither knows it yet.
    */
-  private roleShareOf(type: string): number | null {
+  private typeRole(type: string): { share: number | null; placed: PlacedRole | null } {
     const learned = this.roles.role(type);
-    if (learned !== null) return learned.rootShare;
+    if (learned !== null) return { share: learned.rootShare, placed: null };
     const min = this.config.roles.placedMinSeen;
-    return min === null ? null : (this.placements.role(type, min)?.rootShare ?? null);
-  }
-
-  /** The placed role behind `roleShareOf`, when the confirmed one is not known yet. */
-  private placedRole(type: string): PlacedRole | null {
-    const min = this.config.roles.placedMinSeen;
-    if (min === null || this.roles.role(type) !== null) return null;
-    return this.placements.role(type, min);
+    const placed = min === null ? null : this.placements.role(type, min);
+    return { share: placed?.rootShare ?? null, placed };
   }
 
   /** Counts `a`, a new member of `inc`, as placed on the incident's first member's items or elsewhere. */
@@ -1566,9 +1560,11 @@ export class CorrelationEngine {
   }
 }
 
-/** secondRoot's answer (EngineConfig.roles): the learned share, the factor, the item it is judged against, and which case. */
+/** secondRoot's answer (EngineConfig.roles): the share (learned or placed), the factor, the item it is judged against, and which case. */
 interface RoleVerdict {
   share: number | null;
+  /** When `share` comes from the engine's placements (no confirmed role yet): those counts. */
+  placed: PlacedRole | null;
   factor: number;
   item: number | null;
   /** Which case applied (ScoreBreakdown.roleRule); null when none did. */
