@@ -755,11 +755,14 @@ export class LiveCorrelator {
           eventTime: d.event.eventTime,
           now,
         });
-        changes.push({ incidentId: id, member, before: undefined, link: { reason: d.reason, score: d.score && appliedTerms(d.score) } });
+        // A new incident has no member rows yet.
+        changes.push({ incidentId: id, member, before: undefined, link: { reason: d.reason, score: d.score && appliedTerms(d.score), newRow: true } });
         timeline.push({ incidentId: id, actor: 'correlator', kind: 'opened', detail: { fingerprint: d.fingerprint, reason: d.reason } });
       } else if (d.action === 'linked') {
         const id = touch(d.incidentKey, false);
-        changes.push({ incidentId: id, member, before: rec.previous, link: { reason: d.reason, score: d.score && appliedTerms(d.score) } });
+        // An alert nobody knew before this event (stored or pending) is in no incident yet.
+        const newRow = rec.previous === undefined;
+        changes.push({ incidentId: id, member, before: rec.previous, link: { reason: d.reason, score: d.score && appliedTerms(d.score), newRow } });
         // The alert showed other incidents to be the same fault (EngineConfig.pathJoin).
         for (const k of d.absorbed) merged.push({ fromId: touch(k, false), fromKey: k, intoId: id, intoKey: d.incidentKey, reason: d.reason });
       } else if (d.action === 'kept') {

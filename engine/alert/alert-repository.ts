@@ -6,6 +6,7 @@
 import { sql } from 'kysely';
 import type { AlertEvent, AlertRecord, SuppressionRef } from './alert.ts';
 import { type Executor, iso, isoOrNull } from '../db/executor.ts';
+import { type CopyValue, copyIn } from '../db/copy-in.ts';
 import { dedupKeyOf } from './alert-state.ts';
 import { freshRecord } from './alert-state.ts';
 
@@ -27,6 +28,21 @@ export interface ReplayedEvent {
   decision: string | null;
   incidentKey: string | null;
 }
+
+const ALERT_COLUMNS = [
+  'fingerprint', 'source', 'source_fingerprint', 'name', 'severity', 'status', 'labels', 'annotations', 'starts_at', 'ends_at',
+  'last_event_at', 'acknowledged_at', 'first_seen_at', 'last_seen_at', 'repeat_count', 'suppressed_by', 'flapping',
+] as const;
+
+/** An alert as a row of {@link ALERT_COLUMNS}, for COPY. */
+function alertCopyRow(a: AlertRecord): CopyValue[] {
+  return [
+    a.fingerprint, a.source, a.sourceFingerprint, a.name, a.severity, a.status, a.labels, a.annotations, a.startsAt, a.endsAt,
+    a.lastEventAt, a.acknowledgedAt, a.firstSeenAt, a.lastSeenAt, a.repeatCount, a.suppressedBy, a.flapping,
+  ];
+}
+
+const EVENT_COLUMNS = ['fingerprint', 'status', 'event_time', 'received_at', 'batch_id', 'decision', 'incident_key'] as const;
 
 export class AlertRepository {
   constructor(private readonly db: Executor) {}
@@ -162,10 +178,11 @@ export class AlertRepository {
    * Writes what a batch decided in memory: new alerts, the final state of changed known alerts,
    * and the new events with the engine's decision, in recorded order. One statement each. Throws
    * when the store disagrees with what was read (an event already there, an alert gone), so the
-   * caller's transaction rolls back and the batch is decided anew. Rows come as one `json`
-   * parameter (not `jsonb`): read once, it need not be built and key-sorted as a jsonb value
-   * first (measured: 15 → 12–16 µs of Postgres CPU an alert row; where a row is mostly one
-   * nested value stored as jsonb, as stream payloads, jsonb is the cheaper input).
+   * caller's transaction rolls back and the batch is decided anew. New alerts and events go in
+   * by COPY (copy-in.ts). Changed alerts come as one `json` parameter (not `jsonb`): read once,
+   * it need not be built and key-sorted as a jsonb value first (measured: 15 → 12–16 µs of
+   * Postgres CPU an alert row; where a row is mostly one nested value stored as jsonb, as
+   * stream payloads, jsonb is the cheaper input).
    */
   async writeDecided(plan: {
     created: readonly AlertRecord[];
@@ -195,14 +212,9 @@ export class AlertRepository {
       starts_at timestamptz, ends_at timestamptz, last_event_at timestamptz, acknowledged_at timestamptz, first_seen_at timestamptz, last_seen_at timestamptz,
       repeat_count integer, suppressed_by jsonb, flapping boolean`);
     if (plan.created.length > 0) {
-      const res = await sql`
-        insert into alerts (fingerprint, source, source_fingerprint, name, severity, status, labels, annotations, starts_at, ends_at, last_event_at,
-          acknowledged_at, first_seen_at, last_seen_at, repeat_count, suppressed_by, flapping)
-        select fingerprint, source, source_fingerprint, name, severity, status, labels, annotations, starts_at, ends_at, last_event_at,
-          acknowledged_at, first_seen_at, last_seen_at, repeat_count, suppressed_by, flapping
-        from json_to_recordset(${JSON.stringify(plan.created.map(rowOf))}::json) as x(${columns})
-        on conflict (fingerprint) do nothing`.execute(this.db);
-      if (Number(res.numAffectedRows ?? plan.created.length) !== plan.created.length) throw new Error('alerts changed under the correlator: a new alert was already stored');
+      // COPY (copy-in.ts): a new alert that is already stored breaks the primary key and fails the statement.
+      const copied = await copyIn(this.db, 'alerts', ALERT_COLUMNS, plan.created.map(alertCopyRow));
+      if (copied !== plan.created.length) throw new Error('alerts changed under the correlator: a new alert was already stored');
     }
     if (plan.updated.length > 0) {
       const res = await sql`
@@ -214,17 +226,11 @@ export class AlertRepository {
       if (Number(res.numAffectedRows ?? plan.updated.length) !== plan.updated.length) throw new Error('alerts changed under the correlator: a known alert is gone');
     }
     if (plan.events.length > 0) {
-      const rows = plan.events.map((e) => ({ fingerprint: e.fingerprint, status: e.status, event_time: e.eventTime, received_at: e.receivedAt, batch_id: e.batchId, decision: e.decision, incident_key: e.incidentKey }));
-      // Ids follow the given order: a rebuild replays events in recorded order.
-      const res = await sql`
-        insert into alert_events (fingerprint, status, event_time, received_at, batch_id, decision, incident_key)
-        select fingerprint, status, event_time, received_at, batch_id, decision, incident_key
-        from rows from (json_to_recordset(${JSON.stringify(rows)}::json)
-          as (fingerprint text, status text, event_time timestamptz, received_at timestamptz, batch_id text, decision text, incident_key text))
-          with ordinality as x(fingerprint, status, event_time, received_at, batch_id, decision, incident_key, n)
-        order by n
-        on conflict on constraint alert_events_dedup do nothing`.execute(this.db);
-      if (Number(res.numAffectedRows ?? rows.length) !== rows.length) throw new Error('alert events changed under the correlator: an event was already recorded');
+      // COPY keeps the given order, so ids follow it (a rebuild replays events in recorded order);
+      // an event already recorded breaks alert_events_dedup and fails the statement.
+      const rows = plan.events.map((e) => [e.fingerprint, e.status, e.eventTime, e.receivedAt, e.batchId, e.decision, e.incidentKey]);
+      const copied = await copyIn(this.db, 'alert_events', EVENT_COLUMNS, rows);
+      if (copied !== rows.length) throw new Error('alert events changed under the correlator: an event was already recorded');
     }
   }
 

@@ -24,7 +24,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   let kind: Database['kind'];
   if ('url' in opts) {
     // Drivers are imported lazily: an embedded install never loads pg, and vice versa.
-    const [{ default: pg }, { PostgresDialect }] = await Promise.all([import('pg'), import('kysely')]);
+    const [{ default: pg }, { PostgresDialect }, { copyingPool }] = await Promise.all([import('pg'), import('kysely'), import('./copying-pool.ts')]);
     const pool = new pg.Pool({
       connectionString: opts.url,
       max: opts.poolSize ?? 10,
@@ -38,7 +38,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     pool.on('error', () => {
       // An idle client lost its connection; the pool replaces it. Query errors surface to callers.
     });
-    dialect = new PostgresDialect({ pool });
+    dialect = new PostgresDialect({ pool: copyingPool(pool) });
     kind = 'postgres';
   } else {
     const { PGlite } = await import('@electric-sql/pglite');

@@ -20,6 +20,7 @@ import {
   PostgresIntrospector,
   PostgresQueryCompiler,
 } from 'kysely';
+import { isCopyIn } from './copy-in.ts';
 
 /**
  * PGlite runs in this thread, and its queries settle as microtasks: a workflow issuing
@@ -33,6 +34,11 @@ class PgliteConnection implements DatabaseConnection {
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     await yieldToEventLoop();
+    if (isCopyIn(compiled.sql, compiled.parameters)) {
+      // PGlite reads COPY data from a blob named '/dev/blob' (copy-in.ts).
+      const copied = await this.pg.query(compiled.sql.replace(/stdin$/, "'/dev/blob'"), [], { blob: new Blob([compiled.parameters[0]]) });
+      return { rows: [{ copied: copied.affectedRows ?? 0 } as R] };
+    }
     const res = await this.pg.query<R>(compiled.sql, [...compiled.parameters]);
     const command = res as unknown as { command?: string };
     const isWrite = command.command !== undefined && ['INSERT', 'UPDATE', 'DELETE', 'MERGE'].includes(command.command);

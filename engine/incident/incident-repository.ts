@@ -6,6 +6,7 @@ import { type Selectable, type SelectQueryBuilder, sql } from 'kysely';
 import { type Incident, type IncidentMember, type IncidentStatus, type IncidentSummary, type RootCauseCandidateView, SUMMARY_FINGERPRINT_LIMIT } from './incident.ts';
 import { type SeverityLevel, levelRank, rankedWords, wordsOfRank, worstSeverity } from './severity.ts';
 import { type Executor, iso, isoOrNull } from '../db/executor.ts';
+import { copyIn } from '../db/copy-in.ts';
 import type { DB } from '../db/tables.ts';
 
 const ACTIVE: IncidentStatus[] = ['open', 'acknowledged'];
@@ -46,8 +47,16 @@ export interface MemberChange {
   member: MemberState;
   /** The alert's status and severity before the event (ignored when the link adds a new member). */
   before: { status: string; severity: string } | undefined;
-  link?: { reason: string; score: object | null };
+  /**
+   * `newRow`: no member row for this incident and alert can be stored yet (the incident or the
+   * alert is new in this write), so the row goes in by COPY; otherwise it is inserted unless
+   * there.
+   */
+  link?: { reason: string; score: object | null; newRow?: boolean };
 }
+
+/** What COPY writes of a new member row. */
+const MEMBER_ROW_COLUMNS = ['incident_id', 'fingerprint', 'link_reason', 'linked_at', 'score'] as const;
 
 /** An active incident's engine key and members, for a correlator rebuilding its memory. */
 export interface ActiveMembership {
@@ -118,16 +127,29 @@ export class IncidentRepository {
     const links = changes.filter((c) => c.link);
     const fresh = new Set<string>();
     if (links.length > 0) {
-      // One JSON parameter rather than five per member: a group links thousands, and a VALUES list
-      // that long costs more to build, send and plan than the rows themselves.
-      const members = links.map((c) => ({ incident_id: c.incidentId, fingerprint: c.member.fingerprint, link_reason: c.link!.reason, score: c.link!.score }));
-      const inserted = await sql<{ incident_id: string; fingerprint: string }>`
-        insert into incident_alerts (incident_id, fingerprint, link_reason, linked_at, score)
-        select incident_id, fingerprint, link_reason, ${now}::timestamptz, score
-        from json_to_recordset(${JSON.stringify(members)}::json) as x(incident_id text, fingerprint text, link_reason text, score json)
-        on conflict (incident_id, fingerprint) do nothing
-        returning incident_id, fingerprint`.execute(this.db);
-      for (const r of inserted.rows) fresh.add(`${r.incident_id}\u0000${r.fingerprint}`);
+      // New rows by COPY (copy-in.ts); a row that may be stored already by one JSON parameter
+      // rather than five per member: a group links thousands, and a VALUES list that long costs
+      // more to build, send and plan than the rows themselves.
+      const copied: MemberChange[] = [];
+      const maybeStored: MemberChange[] = [];
+      for (const c of links) {
+        const key = `${c.incidentId}\u0000${c.member.fingerprint}`;
+        if (c.link!.newRow && !fresh.has(key)) {
+          fresh.add(key);
+          copied.push(c);
+        } else maybeStored.push(c);
+      }
+      await copyIn(this.db, 'incident_alerts', MEMBER_ROW_COLUMNS, copied.map((c) => [c.incidentId, c.member.fingerprint, c.link!.reason, now, c.link!.score]));
+      if (maybeStored.length > 0) {
+        const members = maybeStored.map((c) => ({ incident_id: c.incidentId, fingerprint: c.member.fingerprint, link_reason: c.link!.reason, score: c.link!.score }));
+        const inserted = await sql<{ incident_id: string; fingerprint: string }>`
+          insert into incident_alerts (incident_id, fingerprint, link_reason, linked_at, score)
+          select incident_id, fingerprint, link_reason, ${now}::timestamptz, score
+          from json_to_recordset(${JSON.stringify(members)}::json) as x(incident_id text, fingerprint text, link_reason text, score json)
+          on conflict (incident_id, fingerprint) do nothing
+          returning incident_id, fingerprint`.execute(this.db);
+        for (const r of inserted.rows) fresh.add(`${r.incident_id}\u0000${r.fingerprint}`);
+      }
     }
     interface Fold {
       members: number;

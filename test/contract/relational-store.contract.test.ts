@@ -11,6 +11,7 @@ import { StreamRepository } from '../../engine/stream/stream-repository.ts';
 import type { AlertEvent } from '../../engine/alert/alert.ts';
 import { LiveCorrelator } from '../../correlator/live/live-correlator.ts';
 import { alertEvent } from '../support/alert-fixtures.ts';
+import { freshRecord } from '../../engine/alert/alert-state.ts';
 import { type DatabaseHarness, relationalAdapters } from '../support/database-harness.ts';
 
 
@@ -152,6 +153,54 @@ describe.each(relationalAdapters)('relational store: %s', (_name, makeHarness) =
     inc = (await repo.list({ limit: 100, offset: 0 })).filter((i) => i.groupKey === 'service=res');
     expect(inc).toHaveLength(2);
     expect(inc.filter((i) => i.status === 'open').map((i) => i.sourceFingerprints)).toEqual([['r-3']]);
+  });
+
+  it('writes new alerts and events by COPY: awkward text comes back as sent, a stored one fails the whole write', async () => {
+    const alerts = new AlertRepository(database.db);
+    const awkward = 'tab\there, line\nbreak, cr\rhere, back\\slash, \\N, quote " and ünïcödé ✓';
+    const evs = [
+      alertEvent({ sourceFingerprint: 'copy-1', labels: { alertname: 'Copy', service: 'copy', note: awkward }, annotations: { summary: awkward, empty: '' } }),
+      alertEvent({ sourceFingerprint: 'copy-2', labels: { alertname: 'Copy', service: 'copy' }, status: 'resolved' }),
+    ];
+    const created = evs.map((e) => freshRecord(e, '2026-11-21T10:00:01.000Z'));
+    const events = evs.map((e, i) => ({ fingerprint: e.fingerprint, status: e.status, eventTime: e.eventTime, receivedAt: '2026-11-21T10:00:01.000Z', batchId: 'copy\tbatch', decision: i === 0 ? 'opened' : null, incidentKey: null }));
+    await alerts.writeDecided({ created, updated: [], events });
+    const back = await alerts.get(evs[0]!.fingerprint);
+    expect(back).toEqual(created[0]);
+    expect(back!.labels.note).toBe(awkward);
+    expect((await alerts.get(evs[1]!.fingerprint))!.endsAt).toBe(created[1]!.endsAt);
+    const rows = await database.db.selectFrom('alert_events').select(['fingerprint', 'batch_id', 'decision', 'incident_key']).where('batch_id', '=', 'copy\tbatch').orderBy('id').execute();
+    expect(rows).toEqual([
+      { fingerprint: evs[0]!.fingerprint, batch_id: 'copy\tbatch', decision: 'opened', incident_key: null },
+      { fingerprint: evs[1]!.fingerprint, batch_id: 'copy\tbatch', decision: null, incident_key: null },
+    ]);
+    // One alert already stored: the statement fails and writes none of the others.
+    const third = freshRecord(alertEvent({ sourceFingerprint: 'copy-3' }), '2026-11-21T10:00:02.000Z');
+    await expect(alerts.writeDecided({ created: [third, created[0]!], updated: [], events: [] })).rejects.toThrow();
+    expect(await alerts.get(third.fingerprint)).toBeUndefined();
+  });
+
+  it('links new member rows by COPY and keeps the first link of a member already stored', async () => {
+    const alerts = new AlertRepository(database.db);
+    const incidents = new IncidentRepository(database.db);
+    const evs = ['m-1', 'm-2', 'm-3'].map((f) => alertEvent({ sourceFingerprint: f, labels: { alertname: 'M', service: 'members' } }));
+    await alerts.writeDecided({ created: evs.map((e) => freshRecord(e, '2026-11-21T10:00:01.000Z')), updated: [], events: [] });
+    const id = await incidents.create({ title: 'M on members', groupKey: 'service=members', severity: 'warning', eventTime: '2026-11-21T10:00:00.000Z', now: '2026-11-21T10:00:01.000Z' });
+    const member = (e: AlertEvent) => ({ fingerprint: e.fingerprint, status: 'firing' as const, severity: 'warning', startsAt: e.startsAt, endsAt: null, lastEventAt: e.eventTime });
+    // A link after the alert's first event carries its state before (firing): counted once.
+    const firing = { status: 'firing', severity: 'warning' };
+    const link = (e: AlertEvent, reason: string, newRow: boolean, before?: typeof firing) => ({ incidentId: id, member: member(e), before, link: { reason, score: { topology: 0.5, note: 'a\tb' }, newRow } });
+    // m-2 twice in one write: the second link is not copied again (that would break the key).
+    await incidents.applyChanges([link(evs[0]!, 'first', true), link(evs[1]!, 'first', true), link(evs[1]!, 'twice', true, firing)], '2026-11-21T10:00:01.000Z');
+    // m-1 again (stored: kept as it was), m-3 new but not known to be new.
+    await incidents.applyChanges([link(evs[0]!, 'again', false, firing), link(evs[2]!, 'late', false)], '2026-11-21T10:00:02.000Z');
+    const got = await incidents.get(id);
+    expect(got!.alertCount).toBe(3);
+    expect(got!.firingCount).toBe(3);
+    const reasons = Object.fromEntries(got!.members.map((m) => [m.sourceFingerprint, m.linkReason]));
+    expect(reasons).toEqual({ 'm-1': 'first', 'm-2': 'first', 'm-3': 'late' });
+    const score = await database.db.selectFrom('incident_alerts').select('score').where('incident_id', '=', id).where('fingerprint', '=', evs[0]!.fingerprint).executeTakeFirstOrThrow();
+    expect(score.score).toEqual({ topology: 0.5, note: 'a\tb' });
   });
 
   it('lists at most 100 source fingerprints in a summary and says when there are more', async () => {
