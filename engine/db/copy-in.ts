@@ -32,15 +32,23 @@ const SPECIAL_ALL = /[\\\t\n\r]/g;
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
 function field(v: CopyValue): string {
-  if (v === null || v === undefined) return '\\N';
-  let s: string;
-  if (typeof v === 'string') s = v;
-  else if (typeof v === 'boolean') return v ? 't' : 'f';
-  else if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new TypeError(`copy: ${v} is not a finite number`);
-    return String(v);
-  } else s = JSON.stringify(v);
-  return SPECIAL.test(s) ? s.replace(SPECIAL_ALL, (c) => ESCAPES[c]!) : s;
+  switch (typeof v) {
+    case 'string':
+      return SPECIAL.test(v) ? v.replace(SPECIAL_ALL, (c) => ESCAPES[c]!) : v;
+    case 'number':
+      if (!Number.isFinite(v)) throw new TypeError(`copy: ${v} is not a finite number`);
+      return String(v);
+    case 'boolean':
+      return v ? 't' : 'f';
+    case 'undefined':
+      return '\\N';
+    default: {
+      if (v === null) return '\\N';
+      // JSON has no raw tab, newline or carriage return: only its backslashes need doubling.
+      const s = JSON.stringify(v);
+      return s.includes('\\') ? s.replaceAll('\\', '\\\\') : s;
+    }
+  }
 }
 
 /**
@@ -51,7 +59,8 @@ function field(v: CopyValue): string {
 export function copyText(rows: ReadonlyArray<ReadonlyArray<CopyValue>>): string {
   let out = '';
   for (const row of rows) {
-    for (let i = 0; i < row.length; i++) out += (i === 0 ? '' : '\t') + field(row[i]);
+    out += field(row[0]);
+    for (let i = 1; i < row.length; i++) out += '\t' + field(row[i]);
     out += '\n';
   }
   return out;
