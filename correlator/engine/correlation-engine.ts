@@ -1010,7 +1010,13 @@ export class CorrelationEngine {
     const cfg = this.config.roles;
     if (!cfg.enabled || a.items.length === 0) return NO_ROLE;
     const { share, placed } = this.typeRole(a.type);
-    if (share === null || share < cfg.minRootShare) return { share, placed, factor: 1, item: null, rule: null };
+    if (share === null || share < cfg.minRootShare) {
+      // Not root-like itself (unknown or a symptom type), on an item the incident's root needs,
+      // while that root already reports itself broken: the incident has its broken thing, and an
+      // alert that does not name one cannot take its place as the root. A second fault there.
+      const broken = cfg.causeOfBrokenRoot && fit !== null && fit.kind === 'cause' && inc.rootTyped.has(fit.root) && learned < cfg.vouchedAt;
+      return broken ? { share, placed, factor: cfg.factor, item: fit.root, rule: 'broken-root' } : { share, placed, factor: 1, item: null, rule: null };
+    }
     // Without causal direction the item the incident started on stands for its root (there an
     // incident's possible roots stay its first member's own items, which lessonOf learns roles
     // from). Learned co-occurrence does not vouch here: in such graphs it is learned from the
