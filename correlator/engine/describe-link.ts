@@ -97,6 +97,7 @@ export function describeSecondRoot(score: ScoreBreakdown, graph: TopologyGraph |
   }
   if (score.roleFactor >= 1) return null;
   if (score.roleRule === 'below-root') return `${like} ${score.rootHops} causal hops below the incident's root ${other}, which has none (a fault that far down shows symptoms), score ×${score.roleFactor.toFixed(2)}`;
+  if (score.roleRule === 'displaced-root') return `${like} on the item the incident started on, below its root ${other}, which joined later as a cause and has none (the item it started on reports itself broken: ${other} was a second fault), score ×${score.roleFactor.toFixed(2)}`;
   if (score.roleRule === 'late-below-root') return `${like} directly below the incident's root ${other}, which has none, ${Math.round((score.rootLagMs ?? 0) / 1000)} s after its first alert (later than the cascade needs: a second fault starting there), score ×${score.roleFactor.toFixed(2)}`;
   if (score.roleRule === 'started-elsewhere') return `${like} away from ${other}, where the incident started ${Math.round(score.sinceFirstMs / 1000)} s before (no causal direction here: the item it started on is taken as its root), score ×${score.roleFactor.toFixed(2)}`;
   return `${like} while ${other} already has one, score ×${score.roleFactor.toFixed(2)}`;
