@@ -78,3 +78,60 @@ describe('a cause of a root that already reports itself broken', () => {
     expect(host.score).toMatchObject({ rootFit: 'cause', roleFactor: 0.5, roleRule: 'second-root' });
   });
 });
+
+/** OOM kills fired on the root of six confirmed incidents; crash loops and HostDown are unknown. */
+function taughtOom(): AlertRoleModel {
+  const m = new AlertRoleModel();
+  for (let i = 0; i < 6; i++) m.observeIncident(['ContainerOOMKilled@service'], ['UpstreamTimeouts@service']);
+  return m;
+}
+
+describe('a root-like alert on the item an incident started on, below a root that joined later', () => {
+  const make = (config: Partial<EngineConfig> = {}) =>
+    new CorrelationEngine({ graph: new TopologyGraph(SHOP), matcher: new ItemMatcher(SHOP.items), config, roles: taughtOom() });
+
+  // orders crash-loops (its type not known yet), host-1 (which orders runs on) reports itself down
+  // 3 s later and becomes the incident's root as a cause; then orders is OOM-killed.
+  const run = (config: Partial<EngineConfig> = {}) => {
+    const e = make(config);
+    const orders = e.decide(alert({ name: 'PodCrashLooping', labels: { service: 'orders' }, at: 0 }));
+    const host = e.decide(alert({ name: 'HostDown', labels: { host: 'host-1' }, at: 3 }));
+    const oom = e.decide(alert({ name: 'ContainerOOMKilled', labels: { service: 'orders' }, at: 5 }));
+    return { orders, host, oom };
+  };
+
+  it('opens a new incident, and the reason names the root that took over', () => {
+    const { orders, host, oom } = run();
+    expect(host.incidentKey).toBe(orders.incidentKey);
+    expect(host.score).toMatchObject({ rootFit: 'cause', roleRule: null });
+    expect(oom.action).toBe('opened');
+    expect(oom.score).toMatchObject({ rootFit: 'effect', rootHops: 1, roleFactor: 0.5, roleRule: 'displaced-root', roleItem: 'host:host-1' });
+    expect(oom.reason).toContain(
+      "on the item the incident started on, below its root host-1, which joined later as a cause and has none (the item it started on reports itself broken: host-1 was a second fault), score ×0.50",
+    );
+    expect(appliedTerms(oom.score!)).toMatchObject({ roleRule: 'displaced-root', roleFactor: 0.5 });
+  });
+
+  it('links it with displacedRoot off', () => {
+    const { orders, oom } = run(roles({ displacedRoot: false }));
+    expect(oom.incidentKey).toBe(orders.incidentKey);
+    expect(oom.score).toMatchObject({ rootFit: 'effect', roleFactor: 1, roleRule: null });
+  });
+
+  it('does not judge it on another item directly below the root (what runs on a broken host may report itself down)', () => {
+    const e = make();
+    const db = e.decide(alert({ name: 'SlowQueries', labels: { db: 'orders-db' }, at: 0 }));
+    e.decide(alert({ name: 'HostDown', labels: { host: 'host-1' }, at: 3 }));
+    const oom = e.decide(alert({ name: 'ContainerOOMKilled', labels: { service: 'orders' }, at: 5 }));
+    expect(oom.incidentKey).toBe(db.incidentKey);
+    expect(oom.score).toMatchObject({ rootFit: 'effect', rootHops: 1, roleFactor: 1, roleRule: null });
+  });
+
+  it('does not judge it while the item the incident started on is still its root', () => {
+    const e = make();
+    const orders = e.decide(alert({ name: 'PodCrashLooping', labels: { service: 'orders' }, at: 0 }));
+    const oom = e.decide(alert({ name: 'ContainerOOMKilled', labels: { service: 'orders' }, at: 5 }));
+    expect(oom.incidentKey).toBe(orders.incidentKey);
+    expect(oom.score).toMatchObject({ roleFactor: 1, roleRule: null });
+  });
+});
