@@ -1002,7 +1002,8 @@ export class CorrelationEngine {
    * be a second such item in `inc` (the earliest other one is named; not when it and every such
    * item are directly below the incident's root: rule `beside-root`, factor 1); or, while `inc` has no
    * root-like alert yet, would land `belowRootHops` or more causal hops below its root (named),
-   * or directly below it later than the cascade needs (`lateOneHopBelow`);
+   * or directly below it later than the cascade needs (`lateOneHopBelow`), or on the item it started
+   * on below a root that joined later as a cause (`displacedRoot`, the root named);
    * or, where the topology has no causal direction, would land away from the item `inc` started
    * on, `startedElsewhereAfterMs` or more after its first alert (that item is named).
    */
@@ -1010,7 +1011,13 @@ export class CorrelationEngine {
     const cfg = this.config.roles;
     if (!cfg.enabled || a.items.length === 0) return NO_ROLE;
     const { share, placed } = this.typeRole(a.type);
-    if (share === null || share < cfg.minRootShare) return { share, placed, factor: 1, item: null, rule: null };
+    if (share === null || share < cfg.minRootShare) {
+      // Not root-like itself (unknown or a symptom type), on an item the incident's root needs,
+      // while that root already reports itself broken: the incident has its broken thing, and an
+      // alert that does not name one cannot take its place as the root. A second fault there.
+      const broken = cfg.causeOfBrokenRoot && fit !== null && fit.kind === 'cause' && inc.rootTyped.has(fit.root) && learned < cfg.vouchedAt;
+      return broken ? { share, placed, factor: cfg.factor, item: fit.root, rule: 'broken-root' } : { share, placed, factor: 1, item: null, rule: null };
+    }
     // Without causal direction the item the incident started on stands for its root (there an
     // incident's possible roots stay its first member's own items, which lessonOf learns roles
     // from). Learned co-occurrence does not vouch here: in such graphs it is learned from the
@@ -1027,6 +1034,13 @@ export class CorrelationEngine {
       // Nothing root-like in the incident to compare with, but its root is known: a fault reaches
       // items far below it with symptoms, not with alerts that usually name the broken thing. (One
       // hop below, a database or VM on a failing host often reports itself down: not judged.)
+      // On the item the incident started on, below a root that joined after it as a cause and has
+      // shown nothing root-like: that item reports itself broken, so the cause that took the root
+      // over was a second fault (the role of the first alert there was not known when it came).
+      if (cfg.displacedRoot && fit !== null && fit.kind === 'effect') {
+        const start = firstItem(inc);
+        if (start !== null && start !== fit.root && a.items.includes(start)) return { share, placed, factor: cfg.factor, item: fit.root, rule: 'displaced-root' };
+      }
       const below = cfg.belowRootHops > 0 && fit !== null && fit.kind === 'effect' && fit.hops !== null && fit.hops >= cfg.belowRootHops;
       if (below) return { share, placed, factor: cfg.factor, item: fit.root, rule: 'below-root' };
       // One hop below, only when it comes later than the cascade needs (fit.factor < 1): what

@@ -88,7 +88,10 @@ export interface ScoreBreakdown {
    * `started-elsewhere` (no causal direction:
    * away from `roleItem`, where the incident started), `beside-root` (not judged, factor 1: the
    * alert and `roleItem`'s root-like alert are both directly below the incident's root
-   * `rootItem`); null when none applied.
+   * `rootItem`), `broken-root` (the alert, not root-like itself, would be a cause of the incident's
+   * root `roleItem`, which already has a root-like alert), `displaced-root` (the incident has no
+   * root-like alert, and the alert is on the item it started on, below its root `roleItem`, a cause
+   * that joined later); null when none applied.
    */
   roleRule: RoleRule | null;
   /** The incident alert type the learned figure is about. */
@@ -96,7 +99,7 @@ export interface ScoreBreakdown {
 }
 
 /** See ScoreBreakdown.roleRule. */
-export type RoleRule = 'second-root' | 'below-root' | 'late-below-root' | 'started-elsewhere' | 'beside-root';
+export type RoleRule = 'second-root' | 'below-root' | 'late-below-root' | 'started-elsewhere' | 'beside-root' | 'broken-root' | 'displaced-root';
 
 export type DecisionAction =
   /** Opened a new incident. */

@@ -73,11 +73,20 @@ export function describeLink(
  * orders-db, which has none (a fault that far down shows symptoms), score ×0.50", or, without causal
  * direction, "… away from core-2, where the incident started 35 s before (…), score ×0.50"; or,
  * when the rule was waived, "… beside the one on reviews-db, both directly below the incident's
- * root node-08 (what runs on one broken thing reports itself down): not a second root".
+ * root node-08 (what runs on one broken thing reports itself down): not a second root"; or, for an
+ * alert that is not root-like itself, "not known to be root-like (…), would be a cause of the
+ * incident's root inventory, which already has a root-like alert (…: a second fault), score ×0.50".
  */
 export function describeSecondRoot(score: ScoreBreakdown, graph: TopologyGraph | null): string | null {
-  if (score.roleShare === null) return null;
   const other = score.roleItem === null ? 'another item' : (graph?.nameOf(score.roleItem) ?? score.roleItem);
+  if (score.roleRule === 'broken-root' && score.roleFactor < 1) {
+    const kind =
+      score.roleShare === null
+        ? 'not known to be root-like (too few incidents of its type yet)'
+        : `not root-like (its type fired on the root in ${Math.round(score.roleShare * 100)}% of ${score.rolePlaced === null ? 'confirmed incidents' : 'its alerts placed so far'})`;
+    return `${kind}, would be a cause of the incident's root ${other}, which already has a root-like alert (the incident names its broken thing: a second fault), score ×${score.roleFactor.toFixed(2)}`;
+  }
+  if (score.roleShare === null) return null;
   const like =
     score.rolePlaced === null
       ? `a root-like alert (its type fired on the root in ${Math.round(score.roleShare * 100)}% of confirmed incidents)`
@@ -88,6 +97,7 @@ export function describeSecondRoot(score: ScoreBreakdown, graph: TopologyGraph |
   }
   if (score.roleFactor >= 1) return null;
   if (score.roleRule === 'below-root') return `${like} ${score.rootHops} causal hops below the incident's root ${other}, which has none (a fault that far down shows symptoms), score ×${score.roleFactor.toFixed(2)}`;
+  if (score.roleRule === 'displaced-root') return `${like} on the item the incident started on, below its root ${other}, which joined later as a cause and has none (the item it started on reports itself broken: ${other} was a second fault), score ×${score.roleFactor.toFixed(2)}`;
   if (score.roleRule === 'late-below-root') return `${like} directly below the incident's root ${other}, which has none, ${Math.round((score.rootLagMs ?? 0) / 1000)} s after its first alert (later than the cascade needs: a second fault starting there), score ×${score.roleFactor.toFixed(2)}`;
   if (score.roleRule === 'started-elsewhere') return `${like} away from ${other}, where the incident started ${Math.round(score.sinceFirstMs / 1000)} s before (no causal direction here: the item it started on is taken as its root), score ×${score.roleFactor.toFixed(2)}`;
   return `${like} while ${other} already has one, score ×${score.roleFactor.toFixed(2)}`;

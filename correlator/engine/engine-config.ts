@@ -123,8 +123,19 @@ export interface EngineConfig {
    * `placedMinSeen`) landed on the first item of their incident (PlacementRoles; smoothed as
    * the confirmed share). Crash loops and OOM kills land where a fault starts, symptoms where it
    * spreads. null: off (cold streams then wait for confirmed incidents).
+   *
+   * With `causeOfBrokenRoot`, an alert that is not root-like itself (a symptom type, or one not
+   * known yet) on an item the incident's alerting root needs (root fit `cause`, on time or not)
+   * is scaled by `factor` when that root already has a root-like alert, unless learned
+   * co-occurrence vouches: the incident already names its broken thing, and an alert that names
+   * none cannot take its place as the root (a host's first alert a few seconds after a crash
+   * loop on a service it runs). A root-like cause there is judged as a second root as before.
+   * When neither role was known as the cause came, it took the root over; with `displacedRoot`,
+   * a root-like alert that later lands on the item the incident started on, now below that root,
+   * while the incident has no root-like alert, is scaled by `factor` (vouching as for
+   * `belowRootHops`): the item it started on reports itself broken, so the cause was a second fault.
    */
-  roles: AlertRoleOptions & { enabled: boolean; minRootShare: number; factor: number; vouchedAt: number; belowRootHops: number; lateOneHopBelow: boolean; besideRoot: boolean; startedElsewhereAfterMs: number | null; placedMinSeen: number | null };
+  roles: AlertRoleOptions & { enabled: boolean; minRootShare: number; factor: number; vouchedAt: number; belowRootHops: number; lateOneHopBelow: boolean; besideRoot: boolean; causeOfBrokenRoot: boolean; displacedRoot: boolean; startedElsewhereAfterMs: number | null; placedMinSeen: number | null };
   /**
    * A fault spreads from its first item within seconds to a minute a hop. An incident whose
    * members have all stayed on one item for more than `afterMs` since its first alert is a
@@ -230,7 +241,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = Object.freeze({
   causalLag: { graceMs: 120_000, effectGraceMs: 300_000, scaleMs: 180_000 },
   causalConsistency: { hops: 8, factor: 0.15 },
   rootFit: { causeGraceMs: 20_000, causeScaleMs: 20_000, apartFactor: 0.6, effectGraceMs: 30_000, hopMs: 45_000, nearerRootDecay: 0.9, unseenPathFactor: 0.85, silentParentWithinMs: 30_000 },
-  roles: { ...ALERT_ROLE_DEFAULTS, enabled: true, minRootShare: 0.8, factor: 0.5, vouchedAt: 0.5, belowRootHops: 2, lateOneHopBelow: true, besideRoot: true, startedElsewhereAfterMs: 20_000, placedMinSeen: 5 },
+  roles: { ...ALERT_ROLE_DEFAULTS, enabled: true, minRootShare: 0.8, factor: 0.5, vouchedAt: 0.5, belowRootHops: 2, lateOneHopBelow: true, besideRoot: true, causeOfBrokenRoot: true, displacedRoot: true, startedElsewhereAfterMs: 20_000, placedMinSeen: 5 },
   confined: { afterMs: 60_000, factor: 0.8 },
   bulkSide: { afterMs: 20_000, factor: 0.5 },
   pathJoin: { enabled: true },
