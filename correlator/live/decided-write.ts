@@ -92,8 +92,35 @@ export async function writeDecided(trx: Executor, w: DecidedWrite): Promise<Stre
   }
   if (touched.size === 0) return [];
   await incidents.setRootCausesMany([...touched.keys()].flatMap((id) => (w.rootCauses.has(id) ? [{ id, candidates: w.rootCauses.get(id)! }] : [])));
-  const summaries = await incidents.getSummaries([...touched.keys()]);
+  const summaries = await incidents.getSummaries([...touched.keys()], linkedTogether(w, touched));
   return new StreamRepository(trx).appendMany<StreamMessage>(summaries.map((incident) => ({ type: touched.get(incident.id)!.created ? 'incident.created' : 'incident.updated', incident })));
+}
+
+/**
+ * The incidents this write opened whose members all came by its links (one `linked_at`, as
+ * applyChanges writes them), with those members, so their summaries need not read them back.
+ * Incidents an engine merge moved members into or out of are read from the store.
+ */
+function linkedTogether(w: DecidedWrite, touched: ReadonlyMap<string, { created: boolean }>): Map<string, Array<{ fingerprint: string; sourceFingerprint: string }>> {
+  const moved = new Set(w.merged.flatMap((m) => [m.fromId, m.intoId]));
+  const out = new Map<string, Array<{ fingerprint: string; sourceFingerprint: string }>>();
+  const seen = new Set<string>();
+  for (const c of w.changes) {
+    if (!c.link || !touched.get(c.incidentId)?.created || moved.has(c.incidentId)) continue;
+    const sourceFingerprint = c.member.sourceFingerprint;
+    if (sourceFingerprint === undefined) {
+      moved.add(c.incidentId);
+      out.delete(c.incidentId);
+      continue;
+    }
+    const key = `${c.incidentId}\u0000${c.member.fingerprint}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const list = out.get(c.incidentId);
+    if (list) list.push({ fingerprint: c.member.fingerprint, sourceFingerprint });
+    else out.set(c.incidentId, [{ fingerprint: c.member.fingerprint, sourceFingerprint }]);
+  }
+  return out;
 }
 
 /**

@@ -737,6 +737,7 @@ export class LiveCorrelator {
       if (d.incidentKey === null || d.status === 'acknowledged') continue;
       const member: MemberState = {
         fingerprint: d.fingerprint,
+        sourceFingerprint: rec.alert.sourceFingerprint,
         status: rec.alert.status,
         severity: rec.alert.severity,
         startsAt: rec.alert.startsAt,

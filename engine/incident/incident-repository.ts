@@ -14,6 +14,8 @@ const ACTIVE: IncidentStatus[] = ['open', 'acknowledged'];
 /** An alert's state as far as its incident's counters are concerned. */
 export interface MemberState {
   fingerprint: string;
+  /** Given by the correlator's writes, for the summaries of incidents it opened (getSummaries). */
+  sourceFingerprint?: string;
   status: 'firing' | 'resolved';
   severity: string;
   startsAt: string;
@@ -376,16 +378,43 @@ export class IncidentRepository {
     return row ? this.withFingerprints(row) : undefined;
   }
 
-  /** Summaries of many incidents in two statements, in the order of `ids` (missing ones left out). */
-  async getSummaries(ids: readonly string[]): Promise<IncidentSummary[]> {
+  /**
+   * Summaries of many incidents in two or three statements, in the order of `ids` (missing ones
+   * left out). `linkedTogether` names incidents whose every member the caller's write linked at one time
+   * (opened by it, nothing moved in or out), with those members: their source fingerprints are
+   * then put in link order (by fingerprint, in the store's collation) from the list given,
+   * without reading members from the tables.
+   */
+  async getSummaries(ids: readonly string[], linkedTogether?: ReadonlyMap<string, ReadonlyArray<{ fingerprint: string; sourceFingerprint: string }>>): Promise<IncidentSummary[]> {
     if (ids.length === 0) return [];
     const rows = await this.db.selectFrom('incidents').selectAll().where('id', 'in', [...ids]).execute();
     const byId = new Map(rows.map((r) => [r.id, r]));
-    const fps = await this.fingerprintsOf(rows.map((r) => r.id));
+    const given = rows.filter((r) => linkedTogether?.has(r.id));
+    const fps = given.length > 0 ? await this.orderedFingerprints(given.map((r) => [r.id, linkedTogether!.get(r.id)!] as const)) : new Map<string, string[]>();
+    for (const [id, list] of await this.fingerprintsOf(rows.filter((r) => !linkedTogether?.has(r.id)).map((r) => r.id))) fps.set(id, list);
     return ids.flatMap((id) => {
       const row = byId.get(id);
       return row ? [toSummary(row, fps.get(id) ?? [])] : [];
     });
+  }
+
+  /** As fingerprintsOf, for members given (linked at one time): ordered by fingerprint as the store orders it. */
+  private async orderedFingerprints(members: ReadonlyArray<readonly [string, ReadonlyArray<{ fingerprint: string; sourceFingerprint: string }>]>): Promise<Map<string, string[]>> {
+    const rows = members.flatMap(([id, list]) => list.map((m) => ({ i: id, f: m.fingerprint, s: m.sourceFingerprint })));
+    const result = await sql<{ i: string; s: string }>`
+      select i, s from (
+        select i, s, f, row_number() over (partition by i order by f) as n
+        from json_to_recordset(${JSON.stringify(rows)}::json) as x(i text, f text, s text)
+      ) k
+      where n <= ${SUMMARY_FINGERPRINT_LIMIT + 1}
+      order by i, n`.execute(this.db);
+    const byIncident = new Map<string, string[]>();
+    for (const r of result.rows) {
+      const list = byIncident.get(r.i);
+      if (list) list.push(r.s);
+      else byIncident.set(r.i, [r.s]);
+    }
+    return byIncident;
   }
 
   async get(id: string): Promise<Incident | undefined> {

@@ -203,6 +203,25 @@ describe.each(relationalAdapters)('relational store: %s', (_name, makeHarness) =
     expect(score.score).toEqual({ topology: 0.5, note: 'a\tb' });
   });
 
+  it('puts the members a write linked together in the order the store gives, without reading them back', async () => {
+    const alerts = new AlertRepository(database.db);
+    const incidents = new IncidentRepository(database.db);
+    // Fingerprints whose order differs by case and punctuation, given out of order.
+    const sfs = ['lt-b', 'lt-A', 'lt_a', 'lt-a', 'lt-B2', 'lt-10', 'lt-9'];
+    const evs = sfs.map((f) => alertEvent({ sourceFingerprint: f, labels: { alertname: 'L', service: 'together' } }));
+    await alerts.writeDecided({ created: evs.map((e) => freshRecord(e, '2026-11-21T11:00:01.000Z')), updated: [], events: [] });
+    const id = await incidents.create({ title: 'L on together', groupKey: 'service=together', severity: 'warning', eventTime: '2026-11-21T11:00:00.000Z', now: '2026-11-21T11:00:01.000Z' });
+    const members = evs.map((e) => ({ fingerprint: e.fingerprint, sourceFingerprint: e.sourceFingerprint }));
+    await incidents.applyChanges(
+      evs.map((e) => ({ incidentId: id, member: { fingerprint: e.fingerprint, status: 'firing' as const, severity: 'warning', startsAt: e.startsAt, endsAt: null, lastEventAt: e.eventTime }, before: undefined, link: { reason: 'r', score: null, newRow: true } })),
+      '2026-11-21T11:00:01.000Z',
+    );
+    const [read] = await incidents.getSummaries([id]);
+    const [given] = await incidents.getSummaries([id], new Map([[id, members]]));
+    expect(read!.sourceFingerprints).toHaveLength(sfs.length);
+    expect(given).toEqual(read);
+  });
+
   it('lists at most 100 source fingerprints in a summary and says when there are more', async () => {
     const t0 = Date.parse('2026-11-21T16:00:00.000Z');
     const events = Array.from({ length: 105 }, (_, i) =>
