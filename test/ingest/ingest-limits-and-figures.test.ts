@@ -37,6 +37,23 @@ describe('ingest limits and figures', () => {
     expect(JSON.stringify(res.json().errors)).toContain('alerts/0/labels');
   });
 
+  it('answers 400 naming the alert and field for a NUL character, which the store cannot hold, and queues nothing', async () => {
+    const before = (await rt.app.inject({ method: 'GET', url: '/metrics' })).body.match(/aiops_alerts_accepted_total\{source="alertmanager"\} (\d+)/)?.[1] ?? '0';
+    const alerts: Array<{ fingerprint: string; labels: Record<string, string>; summary?: string }> = [
+      { fingerprint: 'nul-1', labels: { alertname: 'Nul', service: 'a\u0000b' } },
+      { fingerprint: 'nul-2', labels: { alertname: 'Nul' }, summary: 'x\u0000' },
+    ];
+    for (const alert of alerts) {
+      const res = await rt.app.inject({ method: 'POST', url: '/api/v1/webhooks/alertmanager', headers: json, payload: JSON.stringify(alertmanagerPayload([{ fingerprint: 'ok', labels: { alertname: 'Ok' } }, alert])) });
+      expect(res.statusCode).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.json().detail).toMatch(/alert 2 .*(label "service"|annotation "summary")/);
+      expect(JSON.stringify(res.json().errors)).toContain('alerts/1');
+    }
+    const after = (await rt.app.inject({ method: 'GET', url: '/metrics' })).body.match(/aiops_alerts_accepted_total\{source="alertmanager"\} (\d+)/)?.[1] ?? '0';
+    expect(after).toBe(before);
+  });
+
   it('counts accepted, rejected by reason and deduplicated alerts per source', async () => {
     const body = JSON.stringify(alertmanagerPayload([{ fingerprint: 'fig-1', labels: { alertname: 'Fig', service: 'fig' }, startsAt: '2026-11-21T10:00:00Z' }]));
     for (let i = 0; i < 2; i++) {
