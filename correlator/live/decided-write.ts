@@ -4,11 +4,13 @@
  * titles, root-cause rankings, whether a flapping alert reopens its incident) is settled before
  * this runs, so the engine can decide the next group while this one commits.
  *
- * Statements per transaction, whatever the number of events: one insert of new alerts, one
- * update of changed known alerts, one insert of events (with the decision and incident key),
- * one insert of incidents, one of members, one locking read and one update of touched
- * incidents, one insert of timeline entries, one update of root causes, two reads for the
- * summaries; then one append of a stream message per touched incident (StreamRepository.appendMany).
+ * Statements per transaction, whatever the number of events: one COPY of new alerts, one
+ * update of changed known alerts, one COPY of events (with the decision and incident key),
+ * one insert of incidents, one COPY of new members and one insert of members that may exist,
+ * one locking read and one update of touched incidents, one insert of timeline entries, one
+ * update of root causes, two or three reads for the summaries (members of incidents the write
+ * opened come from the write); then one append of a stream message per touched incident
+ * (StreamRepository.appendMany).
  * Incidents resolved by the engine and flapping reopens add one statement each, engine-made
  * merges seven each (rare).
  */
