@@ -15,6 +15,7 @@ import { TokenVerifier } from '../engine/auth/token-verifier.ts';
 import type { Config } from '../engine/config/config.ts';
 import { SESSION_TOPIC, type SessionsEndedMessage } from '../engine/bus/events.ts';
 import { problemHandler } from '../engine/http/problem-handler.ts';
+import { storableTextGuard } from '../engine/http/storable-text.ts';
 import { createValidatorCompiler } from '../engine/http/validator-compiler.ts';
 import type { AppMetrics } from '../engine/observability/metrics-registry.ts';
 import { type ReadinessCheck, opsRoutes } from '../engine/observability/ops-routes.ts';
@@ -64,6 +65,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.setValidatorCompiler(createValidatorCompiler());
   await app.register(problemHandler);
+  await app.register(storableTextGuard);
 
   const checks: ReadinessCheck[] = [
     ['database', () => deps.database.ping()],

@@ -8,7 +8,7 @@ import type { AppMetrics } from '../../engine/observability/metrics-registry.ts'
 import type { JobQueue } from '../../engine/queue/job-queue.ts';
 import type { AlertFormat } from './alert-format.ts';
 import { AlertEnqueuer } from './enqueue-alerts.ts';
-import { refuseNulCharacters } from './refuse-nul.ts';
+import { refuseUnstorableText } from './refuse-unstorable-text.ts';
 import { QueueDepthGuard } from './queue-depth-guard.ts';
 import type { IngestLimits } from './ingest-limits.ts';
 
@@ -36,7 +36,7 @@ export const alertWebhookRoutes: FastifyPluginAsync<AlertWebhookRoutesOptions> =
       const receivedAt = new Date().toISOString();
       await backlog.check();
       const events = format.normalize(request.body, { receivedAt, query: request.query as Record<string, string | undefined>, limits: opts.limits });
-      refuseNulCharacters(events);
+      refuseUnstorableText(events);
       const { batchId } = await enqueuer.enqueue(events, receivedAt);
       opts.metrics.alertsAccepted.inc({ source: format.source }, events.length);
       opts.metrics.ingestAckSeconds.observe({ source: format.source }, Number(process.hrtime.bigint() - started) / 1e9);

@@ -37,11 +37,13 @@ describe('ingest limits and figures', () => {
     expect(JSON.stringify(res.json().errors)).toContain('alerts/0/labels');
   });
 
-  it('answers 400 naming the alert and field for a NUL character, which the store cannot hold, and queues nothing', async () => {
+  it('answers 400 naming the alert and field for a NUL character or a lone surrogate, which the store cannot hold, and queues nothing', async () => {
     const before = (await rt.app.inject({ method: 'GET', url: '/metrics' })).body.match(/aiops_alerts_accepted_total\{source="alertmanager"\} (\d+)/)?.[1] ?? '0';
     const alerts: Array<{ fingerprint: string; labels: Record<string, string>; summary?: string }> = [
       { fingerprint: 'nul-1', labels: { alertname: 'Nul', service: 'a\u0000b' } },
       { fingerprint: 'nul-2', labels: { alertname: 'Nul' }, summary: 'x\u0000' },
+      // A lone surrogate: JSON carries it as \ud800, which Postgres's json and jsonb refuse.
+      { fingerprint: 'nul-3', labels: { alertname: 'Nul', service: 'half \ud800 a pair' } },
     ];
     for (const alert of alerts) {
       const res = await rt.app.inject({ method: 'POST', url: '/api/v1/webhooks/alertmanager', headers: json, payload: JSON.stringify(alertmanagerPayload([{ fingerprint: 'ok', labels: { alertname: 'Ok' } }, alert])) });

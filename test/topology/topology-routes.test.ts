@@ -176,4 +176,16 @@ describe('topology API', () => {
     expectProblem(await write('PATCH', { items: [] }, ingestOnly), 403, 'forbidden');
     expect((await rt.app.inject({ method: 'GET', url: ROUTE })).statusCode).toBe(200);
   });
+
+  it('answers 400, not 500, for text the store cannot hold (a NUL character, a lone surrogate), and keeps the topology it had', async () => {
+    expect((await write('PUT', TOPOLOGY)).statusCode).toBe(200);
+    const before = (await rt.app.inject({ method: 'GET', url: ROUTE, headers: { authorization: `Bearer ${admin}` } })).json();
+    for (const name of ['orders\u0000api', 'orders \ud800 api']) {
+      const bad = { ...TOPOLOGY, items: [{ ...TOPOLOGY.items[0]!, name, labels: { service: name } }, ...TOPOLOGY.items.slice(1)] };
+      const res = await rt.app.inject({ method: 'PUT', url: ROUTE, headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, payload: JSON.stringify(bad) });
+      expectProblem(res, 400, 'unstorable-text');
+    }
+    const after = (await rt.app.inject({ method: 'GET', url: ROUTE, headers: { authorization: `Bearer ${admin}` } })).json();
+    expect(after).toEqual(before);
+  });
 });
