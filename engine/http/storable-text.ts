@@ -13,7 +13,10 @@ const NUL = '\u0000';
 
 export const storableText = (s: string): boolean => !s.includes(NUL) && s.isWellFormed();
 
-const pointerPart = (k: string): string => k.replaceAll('~', '~0').replaceAll('/', '~1').replaceAll(NUL, '\\u0000').toWellFormed().slice(0, 64);
+/** A key as an error message may show it: NUL written out, a lone surrogate replaced, at most 64 characters. */
+export const shownKey = (k: string): string => k.replaceAll(NUL, '\\u0000').toWellFormed().slice(0, 64);
+
+const pointerPart = (k: string): string => shownKey(k.replaceAll('~', '~0').replaceAll('/', '~1'));
 
 /** The JSON pointer of the first key or string the store cannot hold, or null. */
 export function unstorableTextAt(value: unknown, at = ''): string | null {

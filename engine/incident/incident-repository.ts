@@ -401,20 +401,14 @@ export class IncidentRepository {
   /** As fingerprintsOf, for members given (linked at one time): ordered by fingerprint as the store orders it. */
   private async orderedFingerprints(members: ReadonlyArray<readonly [string, ReadonlyArray<{ fingerprint: string; sourceFingerprint: string }>]>): Promise<Map<string, string[]>> {
     const rows = members.flatMap(([id, list]) => list.map((m) => ({ i: id, f: m.fingerprint, s: m.sourceFingerprint })));
-    const result = await sql<{ i: string; s: string }>`
-      select i, s from (
+    const result = await sql<FingerprintRow>`
+      select i as incident_id, s as source_fingerprint from (
         select i, s, f, row_number() over (partition by i order by f) as n
         from json_to_recordset(${JSON.stringify(rows)}::json) as x(i text, f text, s text)
       ) k
       where n <= ${SUMMARY_FINGERPRINT_LIMIT + 1}
       order by i, n`.execute(this.db);
-    const byIncident = new Map<string, string[]>();
-    for (const r of result.rows) {
-      const list = byIncident.get(r.i);
-      if (list) list.push(r.s);
-      else byIncident.set(r.i, [r.s]);
-    }
-    return byIncident;
+    return listsByIncident(result.rows);
   }
 
   async get(id: string): Promise<Incident | undefined> {
@@ -502,9 +496,8 @@ export class IncidentRepository {
    * whatever its size, never a sort of all members.
    */
   private async fingerprintsOf(ids: string[]): Promise<Map<string, string[]>> {
-    const byIncident = new Map<string, string[]>();
-    if (ids.length === 0) return byIncident;
-    const result = await sql<{ incident_id: string; source_fingerprint: string }>`
+    if (ids.length === 0) return new Map();
+    const result = await sql<FingerprintRow>`
       select ids.id as incident_id, f.source_fingerprint
       from (values ${sql.join(ids.map((id) => sql`(${id})`))}) as ids(id)
       cross join lateral (
@@ -514,13 +507,24 @@ export class IncidentRepository {
         order by ia.linked_at, ia.fingerprint
         limit ${SUMMARY_FINGERPRINT_LIMIT + 1}
       ) f`.execute(this.db);
-    for (const r of result.rows) {
-      const list = byIncident.get(r.incident_id) ?? [];
-      list.push(r.source_fingerprint);
-      byIncident.set(r.incident_id, list);
-    }
-    return byIncident;
+    return listsByIncident(result.rows);
   }
+}
+
+interface FingerprintRow {
+  incident_id: string;
+  source_fingerprint: string;
+}
+
+/** Summary fingerprint rows, in their order, as one list per incident. */
+function listsByIncident(rows: readonly FingerprintRow[]): Map<string, string[]> {
+  const byIncident = new Map<string, string[]>();
+  for (const r of rows) {
+    const list = byIncident.get(r.incident_id);
+    if (list) list.push(r.source_fingerprint);
+    else byIncident.set(r.incident_id, [r.source_fingerprint]);
+  }
+  return byIncident;
 }
 
 /** Orders a list may take; each ends with latest activity, then id, so pages never overlap. */

@@ -6,9 +6,7 @@
  */
 import type { AlertEvent } from '../../engine/alert/alert.ts';
 import { badRequest } from '../../engine/errors/app-error.ts';
-import { storableText as storable } from '../../engine/http/storable-text.ts';
-
-const NUL = '\u0000';
+import { shownKey, storableText as storable } from '../../engine/http/storable-text.ts';
 
 function unstorableIn(ev: AlertEvent): string | null {
   for (const f of ['sourceFingerprint', 'name', 'severity', 'generatorUrl'] as const) {
@@ -16,7 +14,7 @@ function unstorableIn(ev: AlertEvent): string | null {
     if (v !== null && v !== undefined && !storable(v)) return f;
   }
   for (const [map, what] of [[ev.labels, 'label'], [ev.annotations, 'annotation']] as const) {
-    for (const k in map) if (!storable(k) || !storable(map[k]!)) return `${what} "${k.replaceAll(NUL, '\\u0000').toWellFormed().slice(0, 64)}"`;
+    for (const k in map) if (!storable(k) || !storable(map[k]!)) return `${what} "${shownKey(k)}"`;
   }
   return null;
 }
