@@ -9,6 +9,12 @@ import { TopologyGraph } from '../../../engine/topology/topology-graph.ts';
 import { generateScenario } from '../../../bench/scenarios/generate-scenario.ts';
 import { SCENARIOS } from '../../../bench/scenarios/scenario-catalog.ts';
 import { tileStream } from '../../../bench/scenarios/tile-stream.ts';
+import type { AlertEvent } from '../../../engine/alert/alert.ts';
+
+function event(id: string, status: 'firing' | 'resolved', at: string): AlertEvent {
+  const labels = { alertname: `Alert${id}`, service: `svc-${id}` };
+  return { source: 'alertmanager', sourceFingerprint: id, fingerprint: `alertmanager:${id}`, status, name: labels.alertname, severity: 'warning', labels, annotations: {}, startsAt: at, endsAt: null, eventTime: at, generatorUrl: null };
+}
 
 describe('bounded state', () => {
   const sc = generateScenario({ ...SCENARIOS.find((s) => s.name === 'microservice-medium')!, hours: 24 });
@@ -33,5 +39,21 @@ describe('bounded state', () => {
       e.ingest(ev);
       expect(e.stats().alerts).toBeLessThanOrEqual(100);
     }
+  });
+
+  it('at the cap forgets the least recently seen alert, also after the oldest was seen again', () => {
+    const e = new CorrelationEngine({ graph: new TopologyGraph({ items: [], relations: [] }), matcher: new ItemMatcher([]), config: { maxAlerts: 3 } });
+    const at = (s: number) => new Date(Date.parse('2026-11-22T10:00:00Z') + s * 1000).toISOString();
+    e.decide(event('a', 'firing', at(0)));
+    e.decide(event('b', 'firing', at(1)));
+    e.decide(event('c', 'firing', at(2)));
+    // a is seen again: b is now the least recently seen.
+    e.decide(event('a', 'firing', at(3)));
+    e.decide(event('d', 'firing', at(4)));
+    // a fifth alert past the cap takes c next, not a or d.
+    e.decide(event('x', 'firing', at(5)));
+    expect(e.stats().alerts).toBe(3);
+    const resolvedHere = (id: string) => e.decide(event(id, 'resolved', at(6))).action !== 'ignored';
+    expect([resolvedHere('b'), resolvedHere('c'), resolvedHere('a'), resolvedHere('d'), resolvedHere('x')]).toEqual([false, false, true, true, true]);
   });
 });
