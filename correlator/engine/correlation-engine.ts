@@ -132,6 +132,8 @@ export interface EngineStats {
 const NO_ROLE: RoleVerdict = Object.freeze({ share: null, placed: null, factor: 1, item: null, rule: null });
 /** Decision.absorbed when nothing was merged (shared: only read). */
 const NO_KEYS: readonly string[] = Object.freeze([]);
+/** An alert's items and item ids when it matches none (shared: only read; one array per alert added up). */
+const NONE: readonly never[] = Object.freeze([]);
 /** Types of an incident the learned affinity is checked against (its first ones): bounds the cost. */
 const LEARNED_TYPES_CHECKED = 12;
 /** Old alert states looked at per event for retention and staleness; amortises the sweep. */
@@ -483,7 +485,7 @@ export class CorrelationEngine {
     const inc = usable ? existing : this.newIncident(pin, t);
     if (inc.status === 'resolved') this.reopen(inc);
     const reason = 'restored from the store after a restart';
-    this.link(inc, a, t, reason, null);
+    this.link(inc, a, t);
     return this.build(ev, seq, t, late, a, usable ? 'linked' : 'opened', inc.key, !usable, null, reason, null);
   }
 
@@ -498,7 +500,7 @@ export class CorrelationEngine {
     const fromId = bestFrom !== null && this.graph ? this.graph.idOf(bestFrom) : null;
     const quiet = `fired again while flapping, but nothing in its incident ${current.key} fires steadily any more (that fault looks over), so placed as a new alert`;
     const reason = flatString(`linked: ${quiet}: ${describeLink(bestScore, this.graph, fromId, cfg.maxHops, cfg.linkThreshold)}`);
-    this.link(best, a, t, reason, bestScore);
+    this.link(best, a, t);
     return this.build(ev, seq, t, late, a, 'linked', best.key, false, bestScore, reason, null);
   }
 
@@ -510,7 +512,7 @@ export class CorrelationEngine {
       const joins = this.pathJoins(a, best);
       let reason = `linked: ${describeLink(bestScore, this.graph, fromId, cfg.maxHops, cfg.linkThreshold)}`;
       if (joins.length === 0) {
-        this.link(best, a, t, flatString(reason), bestScore);
+        this.link(best, a, t);
         return this.build(ev, seq, t, late, a, 'linked', best.key, false, bestScore, flatString(reason), null);
       }
       // The alert fills in the path between incidents that one fault explains: they become one,
@@ -521,7 +523,7 @@ export class CorrelationEngine {
       reason += `; ${joins.map((j) => describePathJoin(j.inc.key, name(j.via), name(j.early), name(j.later), j.startGapMs, j.hops)).join('; ')}`;
       if (into !== best) reason += `; kept as ${into.key}, the earliest`;
       reason = flatString(reason);
-      this.link(best, a, t, reason, bestScore);
+      this.link(best, a, t);
       const absorbed: string[] = [];
       for (const inc of [best, ...joins.map((j) => j.inc)]) {
         if (inc === into) continue;
@@ -537,7 +539,7 @@ export class CorrelationEngine {
       best === null || bestScore === null
         ? `opened: no active incident within ${cfg.maxHops} hops, of the same name or on the same ${cfg.indexLabels.join('/')}`
         : `opened: the best candidate ${best.key} scored ${bestScore.total.toFixed(2)} < ${cfg.linkThreshold.toFixed(2)} (topology ${bestScore.topology.toFixed(2)}, time ${bestScore.time.toFixed(2)}, labels ${bestScore.labels.toFixed(2)}, text ${bestScore.text.toFixed(2)}, learned ${bestScore.learned.toFixed(2)}${this.penalties(bestScore)})`;
-    this.link(inc, a, t, why, null);
+    this.link(inc, a, t);
     return this.build(ev, seq, t, late, a, 'opened', inc.key, true, bestScore, why, null);
   }
 
@@ -1154,9 +1156,10 @@ export class CorrelationEngine {
     return inc;
   }
 
-  private link(inc: IncidentState, a: AlertState, t: number, reason: string, score: ScoreBreakdown | null): void {
+  /** The link's reason and score go out with its decision only: kept per member they were a third of the engine's heap. */
+  private link(inc: IncidentState, a: AlertState, t: number): void {
     const rejoin = inc.members.has(a.fingerprint);
-    inc.members.set(a.fingerprint, { alert: a, onsetMs: rejoin ? inc.members.get(a.fingerprint)!.onsetMs : t, reason, score });
+    inc.members.set(a.fingerprint, { alert: a, onsetMs: rejoin ? inc.members.get(a.fingerprint)!.onsetMs : t });
     a.incident = inc;
     inc.firing++;
     inc.resolveVersion++;
@@ -1366,11 +1369,16 @@ export class CorrelationEngine {
   // Alert bookkeeping
 
   private newAlert(ev: AlertEvent): AlertState {
-    const itemIds = this.matcher ? this.matcher.match(ev.labels) : [];
-    const items: number[] = [];
-    if (this.graph) for (const id of itemIds) {
-      const i = this.graph.indexOf(id);
-      if (i !== undefined) items.push(i);
+    const matched = this.matcher ? this.matcher.match(ev.labels) : NONE;
+    const itemIds = matched.length === 0 ? NONE : matched;
+    let items: readonly number[] = NONE;
+    if (this.graph && itemIds.length > 0) {
+      const found: number[] = [];
+      for (const id of itemIds) {
+        const i = this.graph.indexOf(id);
+        if (i !== undefined) found.push(i);
+      }
+      if (found.length > 0) items = found;
     }
     const first = items[0];
     const kind = first !== undefined && this.graph ? this.graph.item(this.graph.idOf(first))!.kind : null;
@@ -1554,8 +1562,6 @@ export class CorrelationEngine {
         onsetMs: m.onsetMs,
         firing: m.alert.incident === inc && m.alert.firing,
         flapping: m.alert.flapping,
-        reason: m.reason,
-        score: m.score,
       })),
     };
   }

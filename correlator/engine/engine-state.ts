@@ -2,7 +2,6 @@
  * The engine's mutable bookkeeping, internal to correlation-engine.ts (exported only so the
  * helpers in this folder can be typed). Nothing here is part of the public contract.
  */
-import type { ScoreBreakdown } from './decision.ts';
 import type { SuppressionHit } from './find-suppression.ts';
 
 export interface AlertState {
@@ -31,8 +30,6 @@ export interface AlertState {
 export interface MemberState {
   alert: AlertState;
   onsetMs: number;
-  reason: string;
-  score: ScoreBreakdown | null;
 }
 
 export interface Exemplar {

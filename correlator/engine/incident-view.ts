@@ -1,9 +1,8 @@
 /**
  * A read-only snapshot of an incident as the engine holds it: what the console, the store and
- * root-cause ranking get. Times are epoch milliseconds.
+ * root-cause ranking get. Times are epoch milliseconds. Why each member was linked (reason and
+ * score) goes out with its decision and is kept in the store, not here.
  */
-import type { ScoreBreakdown } from './decision.ts';
-
 export interface MemberView {
   fingerprint: string;
   name: string;
@@ -14,9 +13,6 @@ export interface MemberView {
   onsetMs: number;
   firing: boolean;
   flapping: boolean;
-  /** Why it was linked; null score for the opening member and operator moves. */
-  reason: string;
-  score: ScoreBreakdown | null;
 }
 
 export interface IncidentView {

@@ -4,11 +4,13 @@
  * of the same thing and would make twin alerts look unrelated, so they are left out; so is
  * `alertname`, which the text similarity already weighs.
  */
+import { shared } from './shared-strings.ts';
+
 export function labelPairs(labels: Readonly<Record<string, string>>, volatile: ReadonlySet<string>): string[] {
   const out: string[] = [];
   for (const k in labels) {
     if (k === 'alertname' || volatile.has(k)) continue;
-    out.push(`${k}=${labels[k]}`);
+    out.push(shared(`${k}=${labels[k]}`));
   }
   // Kept per alert: a right-sized copy, not the array `push` grew with room to spare.
   return out.sort().slice();

@@ -3,6 +3,8 @@
  * split, lower-cased, numbers and stop words dropped (they make unrelated summaries look alike),
  * sorted and unique so jaccard() can merge them.
  */
+import { shared } from './shared-strings.ts';
+
 const STOP = new Set([
   'a', 'an', 'the', 'is', 'are', 'was', 'on', 'in', 'of', 'for', 'to', 'at', 'by', 'and', 'or', 'with', 'from', 'than',
   'has', 'have', 'be', 'been', 'this', 'that', 'it', 'its', 'over', 'above', 'below', 'not', 'no',
@@ -26,7 +28,7 @@ export function textTokensByRegex(name: string, summary: string | undefined): st
   const out = new Set<string>();
   for (const w of text.split(/[^a-z0-9]+/)) {
     if (w.length < 2 || STOP.has(w) || /^\d/.test(w)) continue;
-    out.add(w);
+    out.add(shared(w));
   }
   return [...out].sort();
 }
@@ -82,5 +84,5 @@ function asciiTokens(text: string): string[] {
 function take(text: string, from: number, to: number, out: string[]): void {
   if (to - from < 2 || isDigit(text.charCodeAt(from))) return;
   const w = text.slice(from, to).toLowerCase();
-  if (!STOP.has(w)) out.push(w);
+  if (!STOP.has(w)) out.push(shared(w));
 }

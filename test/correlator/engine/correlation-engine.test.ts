@@ -41,7 +41,7 @@ describe('CorrelationEngine decisions', () => {
     expect(web.reason).toContain('75 s after the first alert');
     const view = e.incident(root.incidentKey!)!;
     expect(view.members.map((m) => m.name)).toEqual(['DBDown', 'HighErrorRate', 'HighLatency']);
-    expect(view.members[1]!.reason).toBe(orders.reason);
+    expect(view.members[1]!.fingerprint).toBe(orders.fingerprint);
     expect(view.members[0]!.type).toBe('DBDown@database');
   });
 

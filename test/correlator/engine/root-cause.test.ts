@@ -11,7 +11,7 @@ import { SHOP, T0 } from './fixtures.ts';
 const graph = new TopologyGraph(SHOP);
 const member = (name: string, item: string, atS: number): MemberView => ({
   fingerprint: `${name}@${item}`, name, type: `${name}@${graph.item(item)!.kind}`, itemIds: [item], onsetMs: T0 + atS * 1000,
-  firing: true, flapping: false, reason: '', score: null,
+  firing: true, flapping: false,
 });
 const incident = (members: MemberView[]): IncidentView => ({
   key: 'i', status: 'open', firstOnsetMs: T0, lastOnsetMs: T0, resolvedAtMs: null, mergedInto: null, component: null, members,
