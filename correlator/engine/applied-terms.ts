@@ -1,7 +1,7 @@
 import type { ScoreBreakdown } from './decision.ts';
 
 /** Breakdown fields that scale the total: at 1 they changed nothing. */
-const FACTORS = new Set<string>(['rootFactor', 'lateEffect', 'nearerRoot', 'unseenPath', 'confined', 'bulkSide', 'roleFactor']);
+const FACTORS = new Set<string>(['rootFactor', 'lateEffect', 'nearerRoot', 'unseenPath', 'confined', 'bulkSide', 'staleItem', 'roleFactor']);
 
 /**
  * A score breakdown as it is stored and shown for a member: the figures that applied. The

@@ -28,7 +28,7 @@ import { AlertRoleModel } from './alert-role-model.ts';
 import { CoOccurrenceModel } from './co-occurrence-model.ts';
 import type { Decision, DecisionAction, RoleRule, ScoreBreakdown } from './decision.ts';
 import { type PlacedRole, PlacementRoles } from './placement-roles.ts';
-import { describeBulkSide, describeConfined, describeLink, describePathJoin, describeSecondRoot } from './describe-link.ts';
+import { describeBulkSide, describeConfined, describeLink, describePathJoin, describeSecondRoot, describeStaleItem } from './describe-link.ts';
 import { engineConfig, type EngineConfig } from './engine-config.ts';
 import type { AlertState, Exemplar, IncidentState, MemberState, Timer } from './engine-state.ts';
 import { findSuppression, NO_SUPPRESSION, type SuppressionHit, type SuppressionRules } from './find-suppression.ts';
@@ -613,8 +613,12 @@ export class CorrelationEngine {
       }
     }
     const decay = this.config.rootFit.nearerRootDecay;
+    // Whose burst on the alert's item this is (EngineConfig.itemBurst): only between rivals, so
+    // a lone candidate is never judged.
+    const fresh = scored.length > 1 && this.config.itemBurst.staleAfterMs !== null ? this.freshRivals(a, t, scored) : null;
     this.fitting.length = 0;
     for (const [inc, hit, s] of scored) {
+      if (fresh !== null) this.judgeStaleItem(a, inc, s, t, fresh);
       if (s.rootFit === 'effect' && rivalOnTime && s.lateEffect < 1) {
         s.rootFactor = s.lateEffect;
         s.total *= s.rootFactor;
@@ -659,6 +663,54 @@ export class CorrelationEngine {
       }
     }
     return { best, bestScore, bestFrom };
+  }
+
+  /**
+   * See EngineConfig.itemBurst: of the scored candidates at or above the link threshold, those
+   * whose fault is reaching `a`'s item now, with the item the evidence is on and how long ago it
+   * first alerted there; null when none. Candidates without a topology hit (deferred by pruning)
+   * never count: an incident holding `a`'s item or an item it needs directly has a hit through it.
+   */
+  private freshRivals(a: AlertState, t: number, scored: ReadonlyArray<[IncidentState, TopoHit | null, ScoreBreakdown]>): Map<IncidentState, FreshEvidence> | null {
+    const cfg = this.config.itemBurst;
+    const out = new Map<IncidentState, FreshEvidence>();
+    for (const [inc, , s] of scored) {
+      if (s.total < this.config.linkThreshold) continue;
+      const own = itemOnset(inc, a.items);
+      if (own !== null && own.onset <= t && t - own.onset <= cfg.staleAfterMs!) {
+        out.set(inc, { item: own.item, agoMs: t - own.onset });
+        continue;
+      }
+      // Or the fault comes through an item it needs directly (the first of them it reached).
+      let best: { item: number; onset: number } | null = null;
+      for (const i of a.items) {
+        for (const p of this.reach!.parents(i)) {
+          const onset = inc.itemOnsets.get(p);
+          if (onset !== undefined && onset <= t && (best === null || onset < best.onset || (onset === best.onset && p < best.item))) best = { item: p, onset };
+        }
+      }
+      if (best !== null && t - best.onset <= cfg.parentWithinMs) out.set(inc, { item: best.item, agoMs: t - best.onset });
+    }
+    return out.size === 0 ? null : out;
+  }
+
+  /**
+   * Scales `s` (an effect candidate for `a` in `inc`) by EngineConfig.itemBurst.factor when
+   * `inc`'s alerts on `a`'s item began longer than staleAfterMs ago and another candidate's
+   * fault is reaching the item now (`fresh`, from freshRivals); records both sides in `s`.
+   */
+  private judgeStaleItem(a: AlertState, inc: IncidentState, s: ScoreBreakdown, t: number, fresh: Map<IncidentState, FreshEvidence>): void {
+    const cfg = this.config.itemBurst;
+    const own = itemOnset(inc, a.items);
+    if (own === null || t - own.onset <= cfg.staleAfterMs!) return;
+    let rival: FreshEvidence | null = null;
+    for (const [other, ev] of fresh) if (other !== inc && (rival === null || ev.agoMs < rival.agoMs)) rival = ev;
+    if (rival === null) return;
+    s.staleItem = cfg.factor;
+    s.staleItemMs = t - own.onset;
+    s.freshItem = this.graph ? this.graph.idOf(rival.item) : null;
+    s.freshAgoMs = rival.agoMs;
+    s.total *= cfg.factor;
   }
 
   /**
@@ -734,6 +786,7 @@ export class CorrelationEngine {
     }
     if (s.nearerRoot < 1) out.push(`×${s.nearerRoot.toFixed(2)}: its root ${rootName} is ${s.rootHops} causal hops away, another incident's is nearer`);
     if (s.unseenPath < 1) out.push(`×${s.unseenPath.toFixed(2)}: its root ${rootName} is ${s.rootHops} causal hops away and nothing between them alerts yet`);
+    if (s.staleItem < 1) out.push(`×${s.staleItem.toFixed(2)}: ${describeStaleItem(s, this.graph)}`);
     if (s.confined < 1) out.push(`×${s.confined.toFixed(2)}: ${describeConfined(s, this.graph)}`);
     if (s.bulkSide < 1) out.push(`×${s.bulkSide.toFixed(2)}: ${describeBulkSide(s, this.graph)}`);
     const second = describeSecondRoot(s, this.graph);
@@ -939,6 +992,10 @@ export class CorrelationEngine {
       confined,
       bulkSide,
       bulkSideFrom: bulkFrom !== null && this.graph ? this.graph.idOf(bulkFrom) : null,
+      staleItem: 1,
+      staleItemMs: null,
+      freshItem: null,
+      freshAgoMs: null,
       roleShare: role.share,
       rolePlaced: role.placed,
       roleFactor: role.factor,
@@ -1629,6 +1686,22 @@ interface RootFit {
   hops: number | null;
   /** For `effect`: EngineConfig.rootFit.unseenPathFactor when nothing between it and the root alerts yet, else 1. */
   unseen: number;
+}
+
+/** A rival's fault reaching an alert's item now (EngineConfig.itemBurst): on that item or one it needs directly, this long ago. */
+interface FreshEvidence {
+  item: number;
+  agoMs: number;
+}
+
+/** The earliest first onset in `inc` on any of `items` (ties by item index), or null when it has none of them. */
+function itemOnset(inc: IncidentState, items: readonly number[]): { item: number; onset: number } | null {
+  let out: { item: number; onset: number } | null = null;
+  for (const i of items) {
+    const onset = inc.itemOnsets.get(i);
+    if (onset !== undefined && (out === null || onset < out.onset || (onset === out.onset && i < out.item))) out = { item: i, onset };
+  }
+  return out;
 }
 
 /** An incident a new alert joins with the one it links into (EngineConfig.pathJoin). */

@@ -70,6 +70,15 @@ export interface ScoreBreakdown {
   bulkSide: number;
   bulkSideFrom: string | null;
   /**
+   * Below 1 when the incident's alerts on the alert's item began `staleItemMs` ago, longer than
+   * EngineConfig.itemBurst.staleAfterMs, while a rival incident's fault reaches the item now: its
+   * first alert on `freshItem` (the item itself, or an item it needs directly) `freshAgoMs` ago.
+   */
+  staleItem: number;
+  staleItemMs: number | null;
+  freshItem: string | null;
+  freshAgoMs: number | null;
+  /**
    * Learned share of confirmed incidents in which the alert's type fired on the root; while the
    * type has too few confirmed incidents, the share of its alerts placed so far on their
    * incident's first item (`rolePlaced` then says so, EngineConfig.roles.placedMinSeen); null when unknown.

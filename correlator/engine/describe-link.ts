@@ -42,6 +42,7 @@ export function describeLink(
       const words = [base];
       if (score.nearerRoot < 1) words.push(`${score.rootHops} causal hops away while another incident's root is nearer, score ×${score.nearerRoot.toFixed(2)}`);
       if (score.unseenPath < 1) words.push(`${score.rootHops} causal hops away with nothing between them alerting yet, score ×${score.unseenPath.toFixed(2)}`);
+      if (score.staleItem < 1) words.push(`${describeStaleItem(score, graph)}, score ×${score.staleItem.toFixed(2)}`);
       parts.push(words.join(', '));
     }
     else if (score.rootFit === 'cause') parts.push(`would be a cause of the incident's root ${root}, ${formatGap(score.rootLagMs)} its first alert${factor}`);
@@ -120,6 +121,17 @@ export function describeConfined(score: ScoreBreakdown, graph: TopologyGraph | n
 export function describeBulkSide(score: ScoreBreakdown, graph: TopologyGraph | null): string {
   const from = score.bulkSideFrom === null ? 'the item' : (graph?.nameOf(score.bulkSideFrom) ?? score.bulkSideFrom);
   return `on the far side of ${from} from what it cuts off, where the incident started ${Math.round(score.sinceFirstMs / 1000)} s before and has stayed (a fault cuts off what lies behind it: a second fault here)`;
+}
+
+/**
+ * Words for the item-burst factor (EngineConfig.itemBurst): "but the incident's alerts on search
+ * began 45 s before, while another incident's fault reaches it now (its first alert on auth 12 s
+ * ago: a fault's alerts on one item fire together)". Only meaningful when `score.staleItem` < 1.
+ */
+export function describeStaleItem(score: ScoreBreakdown, graph: TopologyGraph | null): string {
+  const item = score.viaItem !== null && score.relation === 'self' ? (graph?.nameOf(score.viaItem) ?? score.viaItem) : 'its item';
+  const fresh = score.freshItem === null ? 'it' : (graph?.nameOf(score.freshItem) ?? score.freshItem);
+  return `but the incident's alerts on ${item} began ${Math.round((score.staleItemMs ?? 0) / 1000)} s before, while another incident's fault reaches it now (its first alert on ${fresh} ${Math.round((score.freshAgoMs ?? 0) / 1000)} s ago: a fault's alerts on one item fire together)`;
 }
 
 /**

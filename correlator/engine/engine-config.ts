@@ -157,6 +157,19 @@ export interface EngineConfig {
    */
   bulkSide: { afterMs: number | null; factor: number };
   /**
+   * A fault's alerts on one item fire together: when it reaches the item, its rules trip within
+   * seconds of each other (one evaluation round; a rule with a `for:` clause later). When a new
+   * alert could join two incidents (each found through a topology hit and scoring at least the
+   * link threshold), one whose alerts on the alert's item began more than `staleAfterMs` ago
+   * holds an earlier burst there; when the other's fault is reaching the item now (its first
+   * alert on the item at most `staleAfterMs` ago, or its first alert on an item the alert's item
+   * needs directly at most `parentWithinMs` ago), the new alert is more likely that fault's: the
+   * stale incident's score is multiplied by `factor`. Never without such a rival: a lone incident
+   * keeps the late alerts of its items. `staleAfterMs` should not be shorter than the alert rules'
+   * evaluation interval. null: off.
+   */
+  itemBurst: { staleAfterMs: number | null; parentWithinMs: number; factor: number };
+  /**
    * A fault can show at both ends of a path before the items between alert (a server behind a
    * failing core router, seconds before its switch), and the far end then opens an incident of
    * its own. When a new alert reaches the link threshold with two open incidents (each through a
@@ -244,6 +257,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = Object.freeze({
   roles: { ...ALERT_ROLE_DEFAULTS, enabled: true, minRootShare: 0.8, factor: 0.5, vouchedAt: 0.5, belowRootHops: 2, lateOneHopBelow: true, besideRoot: true, causeOfBrokenRoot: true, displacedRoot: true, startedElsewhereAfterMs: 20_000, placedMinSeen: 5 },
   confined: { afterMs: 60_000, factor: 0.8 },
   bulkSide: { afterMs: 20_000, factor: 0.5 },
+  itemBurst: { staleAfterMs: 20_000, parentWithinMs: 60_000, factor: 0.7 },
   pathJoin: { enabled: true },
   volatileLabels: ['instance', 'pod', 'pod_name', 'container', 'container_id', 'ip', 'pod_ip', 'uid', 'replica', 'ifIndex'],
   indexLabels: ['service', 'app', 'application', 'job', 'host', 'node', 'device'],
@@ -277,6 +291,7 @@ export function engineConfig(overrides: Partial<EngineConfig> = {}): EngineConfi
     roles: { ...d.roles, ...overrides.roles },
     confined: { ...d.confined, ...overrides.confined },
     bulkSide: { ...d.bulkSide, ...overrides.bulkSide },
+    itemBurst: { ...d.itemBurst, ...overrides.itemBurst },
     pathJoin: { ...d.pathJoin, ...overrides.pathJoin },
     learning: { ...d.learning, ...overrides.learning },
   };

@@ -33,6 +33,6 @@ function baseScore() {
     total: 0.6, time: 1, topology: 1, labels: 0.5, text: 0.5, learned: 0, gapMs: 0, sinceFirstMs: 0,
     viaItem: null, hops: null, relation: null, consistent: null, rootFit: null, rootItem: null, rootLagMs: null,
     rootFactor: 1, silentParent: false, silentParentLate: false, lateEffect: 1, rootHops: null, nearerRoot: 1,
-    unseenPath: 1, confined: 1, bulkSide: 1, bulkSideFrom: null, roleShare: null, rolePlaced: null, roleFactor: 1, roleItem: null, roleRule: null, learnedWith: null,
+    unseenPath: 1, confined: 1, bulkSide: 1, bulkSideFrom: null, staleItem: 1, staleItemMs: null, freshItem: null, freshAgoMs: null, roleShare: null, rolePlaced: null, roleFactor: 1, roleItem: null, roleRule: null, learnedWith: null,
   } as const;
 }
