@@ -674,6 +674,8 @@ export class CorrelationEngine {
   private freshRivals(a: AlertState, t: number, scored: ReadonlyArray<[IncidentState, TopoHit | null, ScoreBreakdown]>): Map<IncidentState, FreshEvidence> | null {
     const cfg = this.config.itemBurst;
     const out = new Map<IncidentState, FreshEvidence>();
+    // The items `a`'s items need directly, the same for every candidate.
+    const parents = a.items.flatMap((i) => this.reach!.parents(i));
     for (const [inc, , s] of scored) {
       if (s.total < this.config.linkThreshold) continue;
       const own = itemOnset(inc, a.items);
@@ -682,20 +684,14 @@ export class CorrelationEngine {
         continue;
       }
       // Or the fault comes through an item it needs directly (the first of them it reached).
-      let best: { item: number; onset: number } | null = null;
-      for (const i of a.items) {
-        for (const p of this.reach!.parents(i)) {
-          const onset = inc.itemOnsets.get(p);
-          if (onset !== undefined && onset <= t && (best === null || onset < best.onset || (onset === best.onset && p < best.item))) best = { item: p, onset };
-        }
-      }
-      if (best !== null && t - best.onset <= cfg.parentWithinMs) out.set(inc, { item: best.item, agoMs: t - best.onset });
+      const via = itemOnset(inc, parents);
+      if (via !== null && via.onset <= t && t - via.onset <= cfg.parentWithinMs) out.set(inc, { item: via.item, agoMs: t - via.onset });
     }
     return out.size === 0 ? null : out;
   }
 
   /**
-   * Scales `s` (an effect candidate for `a` in `inc`) by EngineConfig.itemBurst.factor when
+   * Scales `s` (a scored candidate for `a` in `inc`) by EngineConfig.itemBurst.factor when
    * `inc`'s alerts on `a`'s item began longer than staleAfterMs ago and another candidate's
    * fault is reaching the item now (`fresh`, from freshRivals); records both sides in `s`.
    */
