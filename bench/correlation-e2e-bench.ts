@@ -23,7 +23,7 @@ import http from 'node:http';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import path from 'node:path';
-import { baseEnv, REPO_ROOT, startApp, startOnFreePort, startProcess, tempDir, type AppProcess, type ManagedProcess } from '../test/e2e/processes.ts';
+import { baseEnv, REPO_ROOT, START_ARGS, startApp, startOnFreePort, startProcess, tempDir, type AppProcess, type ManagedProcess } from '../test/e2e/processes.ts';
 import { createTestDatabase, REDIS_URL, uniqueQueuePrefix } from '../test/support/isolation.ts';
 import { deleteRedisPrefix } from '../test/support/redis-prefix.ts';
 import { commandCpuSeconds, cpuSeconds, ownCpuSeconds, postgresCpuSeconds } from './support/process-cpu.ts';
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
           'app',
           (port) => {
             // --cpu-prof DIR: the app writes V8 CPU profiles there when it stops.
-            const p = startProcess('app', process.execPath, ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`, '--import', 'tsx', 'bin/main.ts'], {
+            const p = startProcess('app', process.execPath, ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`, ...START_ARGS], {
               cwd: REPO_ROOT,
               env: { ...baseEnv(), ...env, PORT: String(port), HOST: '127.0.0.1' },
               logPath: path.join(root, 'app.log'),

@@ -34,6 +34,7 @@ import {
   ALERTMANAGER_BIN,
   type ManagedProcess,
   REPO_ROOT,
+  START_ARGS,
   baseEnv,
   pidsWithArgument,
   startAlertmanager,
@@ -158,7 +159,7 @@ function track(p: ManagedProcess): ManagedProcess {
   return p;
 }
 
-/** Our app as its own process (`node [--cpu-prof] --import tsx bin/main.ts`), waited for on /healthz. */
+/** Our app as its own process (`node [--cpu-prof]` and the start script's arguments), waited for on /healthz. */
 async function startOurApp(name: string, env: Record<string, string>, roles: string | undefined, logDir: string, cpuProf: boolean) {
   // One folder per process: V8 writes a profile per thread (tsx's loader runs on its own).
   const nodeArgs = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.join(PROFILE_DIR, `${name}.${Date.now()}`)}`] : [];
@@ -166,7 +167,7 @@ async function startOurApp(name: string, env: Record<string, string>, roles: str
     name,
     (port) =>
       track(
-        startProcess(name, process.execPath, [...nodeArgs, '--import', 'tsx', 'bin/main.ts', ...(roles ? ['--role', roles] : [])], {
+        startProcess(name, process.execPath, [...nodeArgs, ...START_ARGS, ...(roles ? ['--role', roles] : [])], {
           cwd: REPO_ROOT,
           env: { ...baseEnv(), ...env, PORT: String(port), HOST: '127.0.0.1' },
           logPath: path.join(logDir, `${name}.log`),

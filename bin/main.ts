@@ -1,5 +1,5 @@
 /**
- * Entry point: `tsx bin/main.ts [--role ingest,correlator,engine,web]`.
+ * Entry point: `npm start [-- --role ingest,correlator,engine,web]` (`node --max-semi-space-size=128 --import tsx bin/main.ts`; the README says why the flag, under "Running on real services").
  * Parses the configuration (every error listed), starts the roles, listens, and drains
  * in order on SIGINT/SIGTERM.
  */

@@ -117,6 +117,8 @@ interface TopoHit {
 export interface EngineStats {
   alerts: number;
   incidents: number;
+  /** Member entries held across those incidents (each refers to an alert state). */
+  members: number;
   indexedIncidents: number;
   buffered: number;
   timers: number;
@@ -290,10 +292,15 @@ export class CorrelationEngine {
 
   stats(): EngineStats {
     let indexed = 0;
-    for (const inc of this.incidents.values()) if (inc.indexed) indexed++;
+    let members = 0;
+    for (const inc of this.incidents.values()) {
+      if (inc.indexed) indexed++;
+      members += inc.members.size;
+    }
     return {
       alerts: this.alerts.size,
       incidents: this.incidents.size,
+      members,
       indexedIncidents: indexed,
       buffered: this.buffer.size,
       timers: this.timers.size,
@@ -332,6 +339,13 @@ export class CorrelationEngine {
       if (this.flapIn.get(m.alert) === from) this.flapIn.set(m.alert, into);
     }
     from.members = new Map();
+    if (from.dropped > 0) {
+      // rebuild() reads only held members: keep the span of the ones dropped from memory.
+      into.firstOnsetMs = Math.min(into.firstOnsetMs, from.firstOnsetMs);
+      into.lastOnsetMs = Math.max(into.lastOnsetMs, from.lastOnsetMs);
+      into.dropped += from.dropped;
+      from.dropped = 0;
+    }
     from.status = 'merged';
     from.mergedInto = into.key;
     from.firing = 0;
@@ -1171,7 +1185,8 @@ export class CorrelationEngine {
   private observePlacement(inc: IncidentState, a: AlertState): void {
     const cfg = this.config.roles;
     if (!cfg.enabled || cfg.placedMinSeen === null || a.items.length === 0) return;
-    const first = inc.members.values().next().value!.alert;
+    // The first member held: the first one, unless the cap has dropped it since.
+    const first = inc.members.values().next().value?.alert ?? a;
     this.placements.observe(a.type, first === a || a.items.some((i) => first.items.includes(i)));
   }
 
@@ -1187,6 +1202,7 @@ export class CorrelationEngine {
       resolvedAtMs: null,
       mergedInto: null,
       members: new Map(),
+      dropped: 0,
       firing: 0,
       flapping: 0,
       items: new Map(),
@@ -1216,7 +1232,7 @@ export class CorrelationEngine {
     a.incident = inc;
     inc.firing++;
     inc.resolveVersion++;
-    if (inc.members.size === 1) inc.firstOnsetMs = t;
+    if (inc.members.size === 1 && inc.dropped === 0) inc.firstOnsetMs = t;
     if (t > inc.lastOnsetMs) inc.lastOnsetMs = t;
     if (!rejoin) {
       this.addAggregates(inc, a, t);
@@ -1320,8 +1336,9 @@ export class CorrelationEngine {
       if (m.alert.incident === inc && m.alert.firing && m.alert.suppressed === null) inc.firing++;
       if (this.flapIn.get(m.alert) === inc) inc.flapping++;
     }
-    inc.firstOnsetMs = first;
-    inc.lastOnsetMs = last;
+    // Members dropped from memory still count: they were earlier than any held (or as late).
+    inc.firstOnsetMs = inc.dropped > 0 ? Math.min(first, inc.firstOnsetMs) : first;
+    inc.lastOnsetMs = inc.dropped > 0 ? Math.max(last, inc.lastOnsetMs) : last;
   }
 
   private afterOperatorChange(inc: IncidentState): void {
@@ -1532,7 +1549,21 @@ export class CorrelationEngine {
       }
       this.sweepHead = undefined;
       this.alerts.delete(head.fingerprint);
+      this.release(head);
     }
+  }
+
+  /**
+   * A dropped alert state leaves its incident's members as well, so that `maxAlerts` bounds all
+   * the alert state the engine holds: incidents used to keep every member they ever had until
+   * they were evicted (ADR 0003, addendum on bounded memory). The incident's aggregates (items,
+   * types, names, roots) keep what the member brought.
+   */
+  private release(a: AlertState): void {
+    const inc = a.incident;
+    if (inc === null || inc.members.get(a.fingerprint)?.alert !== a) return;
+    inc.members.delete(a.fingerprint);
+    inc.dropped++;
   }
 
   /** The least recently seen alert, read through the kept cursor (`sweepCursor`). */

@@ -46,6 +46,11 @@ export interface IncidentState {
   resolvedAtMs: number | null;
   mergedInto: string | null;
   members: Map<string, MemberState>;
+  /**
+   * Members whose alert state the engine dropped (the `maxAlerts` cap or retention): they stay
+   * members in the store but are no longer held here, so the cap bounds all alert state.
+   */
+  dropped: number;
   /** Members currently firing, and members marked flapping: either keeps the incident open. */
   firing: number;
   flapping: number;

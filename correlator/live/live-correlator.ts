@@ -404,7 +404,11 @@ export class LiveCorrelator {
         if (fps.length === members.size) return refuse(400, 'invalid-request', 'Invalid request', 'a split must leave at least one member behind');
         const key = inc.correlationKey;
         let newKey: string;
-        if (key && this.engine!.incident(key)) newKey = this.engine!.split(key, fps).key;
+        // The engine may hold only some members (it drops alert state past its cap): it splits
+        // the ones it holds when some stay behind; otherwise only the store splits.
+        const held = key ? new Set(this.engine!.incident(key)?.members.map((m) => m.fingerprint)) : new Set<string>();
+        const moving = fps.filter((f) => held.has(f));
+        if (key && moving.length > 0 && moving.length < held.size) newKey = this.engine!.split(key, moving).key;
         else newKey = `${key ?? inc.id}~${cmd.id}`;
         const newId = incidentIdOf(newKey);
         const first = await trx.selectFrom('incidents').select(['title', 'group_key', 'severity', 'started_at', 'component']).where('id', '=', inc.id).executeTakeFirstOrThrow();

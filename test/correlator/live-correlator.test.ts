@@ -165,6 +165,42 @@ describe.each(relationalAdapters)('live correlation on %s', (_name, makeHarness)
   });
 });
 
+describe.each(relationalAdapters)('an engine past its alert cap on %s', (_name, makeHarness) => {
+  let harness: DatabaseHarness;
+  let database: Database;
+  beforeAll(async () => {
+    harness = await makeHarness();
+    database = await harness.open();
+  });
+  afterAll(async () => {
+    await database?.close();
+    await harness?.cleanup();
+  });
+
+  it('holds only the members it has room for; operators still split members it dropped and ones it holds', async () => {
+    const live = new LiveCorrelator({ db: database.db, now: () => BASE + 60_000, engine: { maxAlerts: 2 } });
+    const names = ['QueueBacklog', 'ConsumerLag', 'QueueBacklog2', 'ConsumerLag2'];
+    const out = await live.processBatch(batch(...names.map((name, i) => ev(`cap-${i + 1}`, name, { service: 'billing' }, i))));
+    expect(out.actions).toEqual({ opened: 1, linked: 3 });
+    const [inc] = await database.db.selectFrom('incidents').select(['id', 'correlation_key', 'alert_count']).execute();
+    expect(inc!.alert_count).toBe(4);
+    // The two least recently seen alert states left the engine, and with them their member entries.
+    expect(live.openIncidents().map((i) => i.members.map((m) => m.fingerprint))).toEqual([['alertmanager:cap-3', 'alertmanager:cap-4']]);
+
+    const split = (id: string, fingerprints: string[]) => live.command({ id, incidentId: inc!.id, kind: 'split', payload: { fingerprints }, actor: 'test' });
+    // A member the engine no longer holds: only the store splits.
+    expect(await split('cmd-cap-1', ['alertmanager:cap-1'])).toMatchObject({ ok: true });
+    // A member it holds, with another held one staying: the engine splits too.
+    expect(await split('cmd-cap-2', ['alertmanager:cap-3'])).toMatchObject({ ok: true });
+    const keys = live.openIncidents().map((i) => [i.key, i.members.map((m) => m.fingerprint)]);
+    expect(keys).toContainEqual([`${inc!.correlation_key}~1`, ['alertmanager:cap-3']]);
+    const homes = await database.db.selectFrom('incident_alerts').select(['fingerprint', 'incident_id']).orderBy('fingerprint').execute();
+    expect(homes.find((h) => h.fingerprint === 'alertmanager:cap-3')!.incident_id).toBe(incidentIdOf(`${inc!.correlation_key}~1`));
+    expect(new Set(homes.map((h) => h.incident_id)).size).toBe(3);
+    await expectNoOrphans(database.db);
+  });
+});
+
 describe.each(relationalAdapters)('replay equals live on %s', (_name, makeHarness) => {
   const harnesses: DatabaseHarness[] = [];
   const databases: Database[] = [];

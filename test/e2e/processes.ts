@@ -1,6 +1,6 @@
 /**
  * Child processes for end-to-end tests: the app started the way an operator starts it
- * (`node --import tsx bin/main.ts`), and third-party servers (Prometheus, Alertmanager).
+ * (`npm start`'s `node … --import tsx bin/main.ts`), and third-party servers (Prometheus, Alertmanager).
  * Every process logs to its own file, is stopped by its own PID (SIGTERM, then SIGKILL
  * after a grace period) and is SIGKILLed if the test worker exits without stopping it.
  * Ports are probed free by binding port 0; a start that loses the port to someone else
@@ -203,7 +203,17 @@ export interface AppProcess {
 }
 
 /**
- * Starts the app as its own process, `node --import tsx bin/main.ts [--role …]`, with
+ * The node arguments of `npm start` (package.json's start script, `node <flags> --import tsx
+ * bin/main.ts`): tests and benchmarks run the app with the flags production runs it with.
+ */
+export const START_ARGS: string[] = (() => {
+  const start = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/);
+  if (start[0] !== 'node' || start.at(-1) !== 'bin/main.ts') throw new Error(`package.json's start script is not \`node … bin/main.ts\`: ${start.join(' ')}`);
+  return start.slice(1);
+})();
+
+/**
+ * Starts the app as its own process, `node <start flags> --import tsx bin/main.ts [--role …]`, with
  * exactly `env` (plus PATH/HOME) and a port of its own, and waits for /healthz. The node
  * process is the app itself (no tsx wrapper process), so its PID is the one to signal.
  */
@@ -216,7 +226,7 @@ export function startApp(opts: {
   /** Called with each spawned process before it is ready, so a caller can stop it even if the start times out. */
   onSpawn?: (proc: ManagedProcess) => void;
 }): Promise<AppProcess> {
-  const args = ['--import', 'tsx', 'bin/main.ts', ...(opts.roles ? ['--role', opts.roles] : [])];
+  const args = [...START_ARGS, ...(opts.roles ? ['--role', opts.roles] : [])];
   return startOnFreePort(
     opts.name,
     (port) => {

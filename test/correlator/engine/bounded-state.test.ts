@@ -41,6 +41,35 @@ describe('bounded state', () => {
     }
   });
 
+  it('holds no more member entries than the cap: an incident lets go of the alerts the cap dropped, and keeps its first onset', () => {
+    const e = new CorrelationEngine({ graph: new TopologyGraph({ items: [], relations: [] }), matcher: new ItemMatcher([]), config: { maxAlerts: 50, latenessMs: 0, holdMs: 3600_000 } });
+    const at = (s: number) => new Date(Date.parse('2026-11-22T10:00:00Z') + s * 1000).toISOString();
+    // Faults of 20 alerts on a service each, none resolving: as in the throughput benchmarks.
+    for (let f = 0; f < 30; f++) {
+      for (let k = 0; k < 20; k++) {
+        e.decide({ ...event(`f${f}k${k}`, 'firing', at(f * 20 + k)), labels: { alertname: `Alert${k}`, service: `svc-${f}` }, name: `Alert${k}` });
+        expect(e.stats().members).toBeLessThanOrEqual(50);
+      }
+    }
+    expect(e.stats().incidents).toBe(30);
+    const first = e.incident(`alertmanager:f0k0@${Date.parse(at(0))}`)!;
+    expect(first.members).toEqual([]);
+    expect(first.firstOnsetMs).toBe(Date.parse(at(0)));
+  });
+
+  it('an incident whose members were all dropped keeps its first onset when a new member joins', () => {
+    const e = new CorrelationEngine({ graph: new TopologyGraph({ items: [], relations: [] }), matcher: new ItemMatcher([]), config: { maxAlerts: 3, latenessMs: 0, holdMs: 3600_000 } });
+    const at = (s: number) => new Date(Date.parse('2026-11-22T10:00:00Z') + s * 1000).toISOString();
+    const fire = (id: string, service: string, s: number) => e.decide({ ...event(id, 'firing', at(s)), labels: { alertname: 'QueueBacklog', service }, name: 'QueueBacklog' });
+    const key = fire('a1', 'billing', 0).incidentKey!;
+    fire('a2', 'billing', 1);
+    for (let i = 0; i < 3; i++) fire(`other${i}`, `svc-${i}`, 2 + i);
+    expect(e.incident(key)!.members).toEqual([]);
+    expect(fire('a3', 'billing', 6).incidentKey).toBe(key);
+    expect(e.incident(key)!.members.map((m) => m.fingerprint)).toEqual(['alertmanager:a3']);
+    expect(e.incident(key)!.firstOnsetMs).toBe(Date.parse(at(0)));
+  });
+
   it('at the cap forgets the least recently seen alert, also after the oldest was seen again', () => {
     const e = new CorrelationEngine({ graph: new TopologyGraph({ items: [], relations: [] }), matcher: new ItemMatcher([]), config: { maxAlerts: 3 } });
     const at = (s: number) => new Date(Date.parse('2026-11-22T10:00:00Z') + s * 1000).toISOString();
