@@ -30,7 +30,7 @@ import type { Decision, DecisionAction, RoleRule, ScoreBreakdown } from './decis
 import { type PlacedRole, PlacementRoles } from './placement-roles.ts';
 import { describeBulkSide, describeConfined, describeLink, describePathJoin, describeSecondRoot, describeStaleItem } from './describe-link.ts';
 import { engineConfig, type EngineConfig } from './engine-config.ts';
-import type { AlertState, Exemplar, IncidentState, MemberState, Timer } from './engine-state.ts';
+import type { AlertState, Exemplar, IncidentState, MemberState, Retired, Timer } from './engine-state.ts';
 import { findSuppression, NO_SUPPRESSION, type SuppressionHit, type SuppressionRules } from './find-suppression.ts';
 import type { IncidentView } from './incident-view.ts';
 import { InhibitionIndex } from './inhibition-index.ts';
@@ -179,6 +179,9 @@ export class CorrelationEngine {
   /** The alert the cursor last read, while it is still the head: cleared when it leaves or moves to the back. */
   private sweepHead: AlertState | undefined = undefined;
   private readonly incidents = new Map<string, IncidentState>();
+  /** Resolved and merged incidents in the order they were retired, from `retiredHead` on (retire()). */
+  private retired: Retired[] = [];
+  private retiredHead = 0;
   private readonly byItem = new Map<number, Set<IncidentState>>();
   private readonly byName = new Map<string, Set<IncidentState>>();
   private readonly byPair = new Map<string, Set<IncidentState>>();
@@ -350,7 +353,7 @@ export class CorrelationEngine {
     from.mergedInto = into.key;
     from.firing = 0;
     from.flapping = 0;
-    this.schedule('evict-incident', this.clockMs + this.config.incidentRetentionMs, { incident: from }, 0);
+    this.retire(from, this.clockMs + this.config.incidentRetentionMs);
     if (into.status === 'resolved') {
       into.status = 'open';
       into.resolvedAtMs = null;
@@ -392,7 +395,7 @@ export class CorrelationEngine {
     }
     this.afterOperatorChange(inc);
     this.afterOperatorChange(part);
-    if (part.status === 'resolved') this.schedule('evict-incident', this.clockMs + this.config.incidentRetentionMs, { incident: part }, part.resolvedAtMs ?? 0);
+    if (part.status === 'resolved') this.retire(part, this.clockMs + this.config.incidentRetentionMs);
     return this.view(part);
   }
 
@@ -1407,7 +1410,7 @@ export class CorrelationEngine {
       this.learn(lesson);
       this.onLesson?.(lesson);
     }
-    this.schedule('evict-incident', at + this.config.incidentRetentionMs, { incident: inc }, at);
+    this.retire(inc, at + this.config.incidentRetentionMs);
     this.onIncidentResolved?.(this.view(inc));
   }
 
@@ -1583,6 +1586,38 @@ export class CorrelationEngine {
   // ---------------------------------------------------------------------------------------
   // Timers
 
+  /**
+   * A resolved or merged incident is kept until `evictAt` for operators' merges and splits, and
+   * queued in retirement order: past `maxIncidents` the earliest retired go first. The timer
+   * names the incident by key, so that one dropped by the cap is not held until its time.
+   */
+  private retire(inc: IncidentState, evictAt: number): void {
+    const status = inc.status as 'resolved' | 'merged';
+    const version = status === 'resolved' ? inc.resolvedAtMs : null;
+    this.timers.push({ at: evictAt, seq: this.timerSeq++, kind: 'evict-incident', key: inc.key, version: version ?? 0 });
+    this.retired.push({ incident: inc, status, version });
+    while (this.incidents.size > this.config.maxIncidents && this.retiredHead < this.retired.length) {
+      const r = this.retired[this.retiredHead++]!;
+      if (this.stillRetired(r)) this.incidents.delete(r.incident.key);
+    }
+    this.dropStaleRetired();
+  }
+
+  /** Whether a retirement entry still describes its incident: held, and not reopened since. */
+  private stillRetired(r: Retired): boolean {
+    const inc = r.incident;
+    return this.incidents.get(inc.key) === inc && inc.status === r.status && (r.status === 'merged' || inc.resolvedAtMs === r.version);
+  }
+
+  /** Forgets entries at the front of the retirement queue whose incidents left or reopened, and compacts it. */
+  private dropStaleRetired(): void {
+    while (this.retiredHead < this.retired.length && !this.stillRetired(this.retired[this.retiredHead]!)) this.retiredHead++;
+    if (this.retiredHead > 1024 && this.retiredHead * 2 > this.retired.length) {
+      this.retired = this.retired.slice(this.retiredHead);
+      this.retiredHead = 0;
+    }
+  }
+
   private schedule(kind: Timer['kind'], at: number, target: { alert?: AlertState; incident?: IncidentState }, version: number): void {
     this.timers.push({ at, seq: this.timerSeq++, kind, version, ...target });
   }
@@ -1616,11 +1651,14 @@ export class CorrelationEngine {
             }
           }
           break;
-        case 'evict-incident':
-          // A reopened-and-resolved-again incident has a later timer of its own.
-          if (inc!.status === 'open' || (inc!.status === 'resolved' && inc!.resolvedAtMs !== timer.version)) break;
-          if (this.incidents.get(inc!.key) === inc) this.incidents.delete(inc!.key);
+        case 'evict-incident': {
+          // Gone already (the cap), or reopened: a reopened-and-resolved-again incident has a later timer of its own.
+          const held = this.incidents.get(timer.key!);
+          if (held === undefined || held.status === 'open' || (held.status === 'resolved' && held.resolvedAtMs !== timer.version)) break;
+          this.incidents.delete(held.key);
+          this.dropStaleRetired();
           break;
+        }
       }
     }
   }

@@ -228,6 +228,11 @@ export interface EngineConfig {
   alertRetentionMs: number;
   /** A resolved incident is kept this long for operators' merges and splits, then dropped. */
   incidentRetentionMs: number;
+  /**
+   * Hard cap on incidents held; past it the earliest resolved or merged ones are dropped before
+   * their retention ends. Open incidents are never dropped: they leave by resolving.
+   */
+  maxIncidents: number;
   /** A firing alert with no event for this long is treated as resolved (its sender is gone). */
   staleAfterMs: number;
   /** Hard cap on alert states; past it the least recently seen are dropped as stale. */
@@ -270,6 +275,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = Object.freeze({
   exemplars: 4,
   alertRetentionMs: 60 * 60_000,
   incidentRetentionMs: 60 * 60_000,
+  maxIncidents: 100_000,
   staleAfterMs: 24 * 3600_000,
   maxAlerts: 500_000,
   maxReachCache: 50_000,

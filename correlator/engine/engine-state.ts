@@ -94,6 +94,19 @@ export interface Timer {
   kind: TimerKind;
   alert?: AlertState;
   incident?: IncidentState;
+  /**
+   * The incident an `evict-incident` timer is for, by key: the timer waits out the retention
+   * and must not keep an incident the `maxIncidents` cap dropped before that.
+   */
+  key?: string;
   /** The state the timer was set for; a changed state makes it a no-op. */
   version: number;
+}
+
+/** A resolved or merged incident kept for operators, in the order it was retired (CorrelationEngine.retire). */
+export interface Retired {
+  incident: IncidentState;
+  status: 'resolved' | 'merged';
+  /** Its resolution time when resolved: a reopened and resolved again incident has a newer entry. */
+  version: number | null;
 }

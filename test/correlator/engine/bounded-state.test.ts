@@ -70,6 +70,26 @@ describe('bounded state', () => {
     expect(e.incident(key)!.firstOnsetMs).toBe(Date.parse(at(0)));
   });
 
+  it('past maxIncidents drops the earliest resolved incidents first, never an open one', () => {
+    const e = new CorrelationEngine({ graph: new TopologyGraph({ items: [], relations: [] }), matcher: new ItemMatcher([]), config: { maxIncidents: 5, latenessMs: 0, holdMs: 0 } });
+    const at = (s: number) => new Date(Date.parse('2026-11-22T10:00:00Z') + s * 1000).toISOString();
+    const fire = (id: string, status: 'firing' | 'resolved', s: number) => e.decide({ ...event(id, status, at(s)), labels: { alertname: `Alert${id}`, service: `svc-${id}` } });
+    const open = fire('stays', 'firing', 0).incidentKey!;
+    const keys: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      keys.push(fire(`r${i}`, 'firing', 10 * i + 1).incidentKey!);
+      fire(`r${i}`, 'resolved', 10 * i + 2);
+      expect(e.stats().incidents).toBeLessThanOrEqual(6);
+    }
+    fire('last', 'firing', 300);
+    expect(e.incident(open)!.status).toBe('open');
+    // The latest resolved ones are kept for operators, the earliest were dropped.
+    expect(keys.map((k) => e.incident(k)?.status ?? 'dropped')).toEqual([...Array(16).fill('dropped'), 'resolved', 'resolved', 'resolved', 'resolved']);
+    // Their retention timers find nothing to do and hold nothing: an hour later only the open ones are left.
+    fire('later', 'firing', 4000);
+    expect(e.stats().incidents).toBe(3);
+  });
+
   it('at the cap forgets the least recently seen alert, also after the oldest was seen again', () => {
     const e = new CorrelationEngine({ graph: new TopologyGraph({ items: [], relations: [] }), matcher: new ItemMatcher([]), config: { maxAlerts: 3 } });
     const at = (s: number) => new Date(Date.parse('2026-11-22T10:00:00Z') + s * 1000).toISOString();
