@@ -14,13 +14,31 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
-/** CPU seconds of every process with this command name (`comm`) on this machine. */
+/** CPU seconds of a process and of its children that have exited and been waited for. */
+function cpuSecondsWithReaped(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * CPU seconds of every process with this command name (`comm`) on this machine, including
+ * children that have exited. A server's short-lived processes (a Postgres backend whose pooled
+ * connection closed, an autovacuum worker) take their CPU with them when they exit. Their
+ * parent, once it has reaped them, carries it, so it is counted there.
+ */
 export function commandCpuSeconds(comm: string): number {
   let sum = 0;
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
-      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === comm) sum += cpuSeconds(Number(d));
+      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === comm) {
+        const s = cpuSecondsWithReaped(Number(d));
+        if (Number.isFinite(s)) sum += s;
+      }
     } catch {
       // gone meanwhile
     }
