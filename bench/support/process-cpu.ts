@@ -4,21 +4,15 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** CPU seconds (user + system) a process has used. */
-export function cpuSeconds(pid: number): number {
+/**
+ * CPU seconds (user + system) a process has used; with `reaped`, also what its children that
+ * have exited and been waited for used (`cutime`, `cstime`).
+ */
+export function cpuSeconds(pid: number, reaped = false): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** CPU seconds of a process and of its children that have exited and been waited for. */
-function cpuSecondsWithReaped(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
+    const own = Number(fields[11]) + Number(fields[12]);
+    return (reaped ? own + Number(fields[13]) + Number(fields[14]) : own) / 100;
   } catch {
     return Number.NaN;
   }
@@ -36,7 +30,7 @@ export function commandCpuSeconds(comm: string): number {
     if (!/^\d+$/.test(d)) continue;
     try {
       if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === comm) {
-        const s = cpuSecondsWithReaped(Number(d));
+        const s = cpuSeconds(Number(d), true);
         if (Number.isFinite(s)) sum += s;
       }
     } catch {
