@@ -76,6 +76,8 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
         logger: logger.child({ component: 'correlator' }),
         windowSeconds: config.correlator.windowSeconds,
         holdSeconds: config.correlator.holdSeconds,
+        maxAlerts: config.correlator.maxAlerts,
+        maxIncidents: config.correlator.maxIncidents,
         concurrency: config.correlator.concurrency,
         leaderPollMs: config.correlator.leaderPollMs,
         loadSuppression: () => new SuppressionRepository(adapters.database.db).loadRules(Date.now()),

@@ -35,6 +35,9 @@ export interface CorrelatorDeps {
   windowSeconds: number;
   /** An incident resolves this long after its last member resolved. */
   holdSeconds: number;
+  /** The engine's memory caps (alert states, incidents held); the engine's defaults when absent. */
+  maxAlerts?: number;
+  maxIncidents?: number;
   concurrency: number;
   leaderPollMs: number;
   loadSuppression?: () => Promise<SuppressionRules>;
@@ -56,7 +59,12 @@ const VERSION_CHECK_MS = 30_000;
 export async function startCorrelator(deps: CorrelatorDeps): Promise<CorrelatorHandle> {
   const live = new LiveCorrelator({
     db: deps.database.db,
-    engine: { maxGapMs: deps.windowSeconds * 1000, holdMs: deps.holdSeconds * 1000 },
+    engine: {
+      maxGapMs: deps.windowSeconds * 1000,
+      holdMs: deps.holdSeconds * 1000,
+      ...(deps.maxAlerts === undefined ? {} : { maxAlerts: deps.maxAlerts }),
+      ...(deps.maxIncidents === undefined ? {} : { maxIncidents: deps.maxIncidents }),
+    },
     loadSuppression: deps.loadSuppression,
   });
   const publish = async (outcome: BatchOutcome) => {
@@ -74,6 +82,9 @@ export async function startCorrelator(deps: CorrelatorDeps): Promise<CorrelatorH
   };
 
   const leadership = deps.database.kind === 'postgres' ? new AdvisoryLeadership(deps.database.db, 'aiops:correlator', deps.leaderPollMs) : null;
+  // A standby's engine is not the one deciding: it shows nothing.
+  const capacity = () => (leadership && !leadership.isLeader ? null : live.capacity());
+  deps.metrics.engineCapacity.source = capacity;
   let stopped = false;
   let lastVersionCheck = Date.now();
   let suppressionVersion = deps.suppressionVersion ? await deps.suppressionVersion() : 0;
@@ -164,6 +175,7 @@ export async function startCorrelator(deps: CorrelatorDeps): Promise<CorrelatorH
     async stop() {
       stopped = true;
       clearInterval(timer);
+      if (deps.metrics.engineCapacity.source === capacity) deps.metrics.engineCapacity.source = null;
       for (const u of unsubscribe) await u().catch(() => undefined);
       await leadership?.stop();
     },

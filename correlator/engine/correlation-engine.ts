@@ -130,6 +130,18 @@ export interface EngineStats {
   indexScansSkipped: number;
 }
 
+/** What the engine holds against its two memory caps, and what the caps have dropped since it started. */
+export interface EngineCapacity {
+  alerts: number;
+  maxAlerts: number;
+  /** Alert states dropped because the map was over `maxAlerts` (firing ones count as resolved). */
+  alertsCapped: number;
+  incidents: number;
+  maxIncidents: number;
+  /** Resolved or merged incidents dropped before their retention ended because of `maxIncidents`. */
+  incidentsCapped: number;
+}
+
 /** secondRoot's answer when the role model has nothing to say (shared: only read). */
 const NO_ROLE: RoleVerdict = Object.freeze({ share: null, placed: null, factor: 1, item: null, rule: null });
 /** Decision.absorbed when nothing was merged (shared: only read). */
@@ -182,6 +194,8 @@ export class CorrelationEngine {
   /** Resolved and merged incidents in the order they were retired, from `retiredHead` on (retire()). */
   private retired: Retired[] = [];
   private retiredHead = 0;
+  private alertsCapped = 0;
+  private incidentsCapped = 0;
   private readonly byItem = new Map<number, Set<IncidentState>>();
   private readonly byName = new Map<string, Set<IncidentState>>();
   private readonly byPair = new Map<string, Set<IncidentState>>();
@@ -311,6 +325,18 @@ export class CorrelationEngine {
       candidatesScored: this.candidatesScored,
       candidatesPruned: this.candidatesPruned,
       indexScansSkipped: this.indexScansSkipped,
+    };
+  }
+
+  /** Held against the caps, read without walking the state (for a metrics scrape). */
+  capacity(): EngineCapacity {
+    return {
+      alerts: this.alerts.size,
+      maxAlerts: this.config.maxAlerts,
+      alertsCapped: this.alertsCapped,
+      incidents: this.incidents.size,
+      maxIncidents: this.config.maxIncidents,
+      incidentsCapped: this.incidentsCapped,
     };
   }
 
@@ -1550,6 +1576,7 @@ export class CorrelationEngine {
         this.flapIn.delete(head);
         this.maybeScheduleResolve(counted, t);
       }
+      if (overCap) this.alertsCapped++;
       this.sweepHead = undefined;
       this.alerts.delete(head.fingerprint);
       this.release(head);
@@ -1598,7 +1625,10 @@ export class CorrelationEngine {
     this.retired.push({ incident: inc, status, version });
     while (this.incidents.size > this.config.maxIncidents && this.retiredHead < this.retired.length) {
       const r = this.retired[this.retiredHead++]!;
-      if (this.stillRetired(r)) this.incidents.delete(r.incident.key);
+      if (this.stillRetired(r)) {
+        this.incidents.delete(r.incident.key);
+        this.incidentsCapped++;
+      }
     }
     this.dropStaleRetired();
   }

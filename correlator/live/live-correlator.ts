@@ -40,7 +40,7 @@ import { ItemMatcher } from '../../engine/topology/item-matcher.ts';
 import { TopologyGraph } from '../../engine/topology/topology-graph.ts';
 import { TopologyRepository } from '../../engine/topology/topology-repository.ts';
 import { CoOccurrenceModel } from '../engine/co-occurrence-model.ts';
-import { CorrelationEngine, type Lesson } from '../engine/correlation-engine.ts';
+import { CorrelationEngine, type EngineCapacity, type Lesson } from '../engine/correlation-engine.ts';
 import { LESSONS_KEPT, LessonRepository } from './lesson-repository.ts';
 import { appliedTerms } from '../engine/applied-terms.ts';
 import type { Decision } from '../engine/decision.ts';
@@ -146,6 +146,8 @@ export const COMMAND_KINDS = ['ack', 'assign', 'resolve', 'close', 'comment', 's
 
 export class LiveCorrelator {
   private engine: CorrelationEngine | null = null;
+  /** What the caps of engines this one replaced dropped (capacity()). */
+  private readonly cappedBefore = { alerts: 0, incidents: 0 };
   private graph: TopologyGraph | null = null;
   private topologyVersion = -1;
   private chain: Promise<unknown> = Promise.resolve();
@@ -187,6 +189,16 @@ export class LiveCorrelator {
     this.engineConfig = { ...opts.engine, latenessMs: 0 };
     this.now = opts.now ?? Date.now;
     this.quietMs = opts.quietMs ?? 2_000;
+  }
+
+  /**
+   * The engine's figures against its memory caps (null before the first build). What the caps
+   * dropped counts across rebuilds, so it only grows while this process runs.
+   */
+  capacity(): EngineCapacity | null {
+    if (this.engine === null) return null;
+    const c = this.engine.capacity();
+    return { ...c, alertsCapped: c.alertsCapped + this.cappedBefore.alerts, incidentsCapped: c.incidentsCapped + this.cappedBefore.incidents };
   }
 
   /** The topology version the engine was built with (-1 before the first build). */
@@ -456,6 +468,16 @@ export class LiveCorrelator {
 
   // ---------------------------------------------------------------------------------------
 
+  /** Replaces the engine, keeping what the old one's caps dropped in the running totals. */
+  private setEngine(engine: CorrelationEngine | null): void {
+    if (this.engine !== null && this.engine !== engine) {
+      const c = this.engine.capacity();
+      this.cappedBefore.alerts += c.alertsCapped;
+      this.cappedBefore.incidents += c.incidentsCapped;
+    }
+    this.engine = engine;
+  }
+
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.chain.then(fn, fn);
     this.chain = run.catch(() => undefined);
@@ -464,7 +486,7 @@ export class LiveCorrelator {
 
   /** The engine is ahead of the store (a failed write or decision): forget it, rebuild on the next call. */
   private forget(): void {
-    this.engine = null;
+    this.setEngine(null);
     this.resolved = [];
     this.lessons = [];
     this.epoch++;
@@ -609,7 +631,7 @@ export class LiveCorrelator {
         after = page[page.length - 1]!.eventId;
       }
     }
-    this.engine = engine;
+    this.setEngine(engine);
     this.topologyVersion = topology.version;
     // Incidents whose hold ran out while nobody led are resolved now.
     if (this.resolved.length === 0 && this.lessons.length === 0) return emptyOutcome();

@@ -39,7 +39,15 @@ export interface Config {
   influx: InfluxConfig | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   limits: { alertsPerRequest: number; labelsPerAlert: number; labelValueLength: number; metricBufferPoints: number; queueMaxDepth: number };
-  correlator: { windowSeconds: number; concurrency: number; holdSeconds: number; leaderPollMs: number };
+  correlator: {
+    windowSeconds: number;
+    concurrency: number;
+    holdSeconds: number;
+    leaderPollMs: number;
+    /** The engine's memory caps: alert states, and incidents held (EngineConfig.maxAlerts, maxIncidents). */
+    maxAlerts: number;
+    maxIncidents: number;
+  };
   /** How long the stream log keeps messages for consoles to resume from. */
   streamRetentionHours: number;
   /** How often a web process checks that its websockets' login sessions are still active. */
@@ -312,6 +320,10 @@ export function loadConfig(env: Env, roleArg?: string): Readonly<Config> {
     concurrency: r.int('CORRELATOR_CONCURRENCY', 256, 1, 1024),
     holdSeconds: r.int('INCIDENT_HOLD_SECONDS', 300, 0, 86_400),
     leaderPollMs: r.int('CORRELATOR_LEADER_POLL_MS', 1000, 50, 60_000),
+    // About 1.2 KiB of heap an alert state and 3 KiB an incident (ADR 0003): the defaults hold
+    // under 1 GiB together.
+    maxAlerts: r.int('CORRELATOR_MAX_ALERTS', 500_000, 1000, 50_000_000),
+    maxIncidents: r.int('CORRELATOR_MAX_INCIDENTS', 100_000, 100, 10_000_000),
   };
   const streamRetentionHours = r.int('STREAM_RETENTION_HOURS', 72, 1, 24 * 365);
   const streamSessionCheckSeconds = r.int('STREAM_SESSION_CHECK_SECONDS', 30, 1, 3600);

@@ -24,14 +24,74 @@ export interface AppMetrics {
   notificationsFailed: Counter<'target' | 'outcome'>;
   /** SLA breaches recorded, by kind (ack, resolve). */
   slaBreaches: Counter<'kind'>;
+  /** Read at each scrape for the correlation engine's figures; set by the correlator role while it leads. */
+  engineCapacity: { source: (() => EngineCapacityFigures | null) | null };
 }
+
+/** What the correlation engine holds against its memory caps, and what the caps dropped. */
+export interface EngineCapacityFigures {
+  alerts: number;
+  maxAlerts: number;
+  alertsCapped: number;
+  incidents: number;
+  maxIncidents: number;
+  incidentsCapped: number;
+}
+
+const KINDS = ['alerts', 'incidents'] as const;
 
 export function createAppMetrics(prefix = 'aiops_'): AppMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const r = [registry];
+  const engineCapacity: AppMetrics['engineCapacity'] = { source: null };
+  const read = (): EngineCapacityFigures | null => engineCapacity.source?.() ?? null;
+  // The capped totals only grow while one engine source lasts; a new source starts from zero.
+  const cappedSeen = { alerts: 0, incidents: 0 };
+  new Gauge({
+    name: `${prefix}correlator_engine_held`,
+    help: 'Alert states and incidents the correlation engine holds in memory, by kind (alerts, incidents); absent where no engine leads',
+    labelNames: ['kind'],
+    registers: r,
+    collect() {
+      this.reset();
+      const c = read();
+      if (c) for (const kind of KINDS) this.set({ kind }, c[kind]);
+    },
+  });
+  new Gauge({
+    name: `${prefix}correlator_engine_cap`,
+    help: 'The correlation engine\'s memory caps, by kind (CORRELATOR_MAX_ALERTS, CORRELATOR_MAX_INCIDENTS)',
+    labelNames: ['kind'],
+    registers: r,
+    collect() {
+      this.reset();
+      const c = read();
+      if (c) {
+        this.set({ kind: 'alerts' }, c.maxAlerts);
+        this.set({ kind: 'incidents' }, c.maxIncidents);
+      }
+    },
+  });
+  new Counter({
+    name: `${prefix}correlator_engine_capped_total`,
+    help: 'Alert states and incidents the correlation engine dropped from memory because its cap was reached, by kind (a dropped firing alert counts as resolved to the engine)',
+    labelNames: ['kind'],
+    registers: r,
+    collect() {
+      const c = read();
+      if (!c) return;
+      for (const kind of KINDS) {
+        const total = kind === 'alerts' ? c.alertsCapped : c.incidentsCapped;
+        if (total < cappedSeen[kind]) cappedSeen[kind] = 0;
+        this.inc({ kind }, total - cappedSeen[kind]);
+        cappedSeen[kind] = total;
+      }
+    },
+  });
   return {
     registry,
+    engineCapacity,
     alertsAccepted: new Counter({ name: `${prefix}alerts_accepted_total`, help: 'Alerts accepted and durably queued', labelNames: ['source'], registers: r }),
     alertsRejected: new Counter({ name: `${prefix}alerts_rejected_total`, help: 'Alert requests rejected', labelNames: ['source', 'reason'], registers: r }),
     alertsDeduplicated: new Counter({ name: `${prefix}alerts_deduplicated_total`, help: 'Alert deliveries recognized as repeats: a re-sent request (at ingest) or an already recorded event (at correlation)', labelNames: ['source'], registers: r }),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_ENGINE_CONFIG } from '../../correlator/engine/engine-config.ts';
 import { ConfigError, loadConfig } from '../../engine/config/config.ts';
 
 function problems(env: Record<string, string>, role?: string): string[] {
@@ -96,5 +97,16 @@ describe('config', () => {
     expect(gzip('http://127.0.0.1:8086', 'true')).toBe(true);
     expect(gzip('https://influx.example.com', 'false')).toBe(false);
     expect(() => gzip('http://127.0.0.1:8086', 'yes')).toThrow(/INFLUX_GZIP/);
+  });
+
+  it('caps the correlation engine memory as the engine does unless told otherwise, within bounds', () => {
+    const c = loadConfig({});
+    expect(c.correlator.maxAlerts).toBe(DEFAULT_ENGINE_CONFIG.maxAlerts);
+    expect(c.correlator.maxIncidents).toBe(DEFAULT_ENGINE_CONFIG.maxIncidents);
+    const set = loadConfig({ CORRELATOR_MAX_ALERTS: '2000000', CORRELATOR_MAX_INCIDENTS: '5000' });
+    expect([set.correlator.maxAlerts, set.correlator.maxIncidents]).toEqual([2_000_000, 5000]);
+    const list = problems({ CORRELATOR_MAX_ALERTS: '10', CORRELATOR_MAX_INCIDENTS: 'many' });
+    expect(list.some((p) => p.startsWith('CORRELATOR_MAX_ALERTS'))).toBe(true);
+    expect(list.some((p) => p.startsWith('CORRELATOR_MAX_INCIDENTS'))).toBe(true);
   });
 });

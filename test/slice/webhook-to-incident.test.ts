@@ -172,6 +172,21 @@ describe.each<Flavour>(['embedded', 'real'])('webhook to live incident (%s)', (f
     expect(ready.json().checks).toEqual({ database: 'ok', queue: 'ok', bus: 'ok', metrics: 'ok' });
   });
 
+  it('shows on /metrics what the correlation engine holds against its memory caps', async () => {
+    const figure = (body: string, name: string, kind: string) => Number(new RegExp(`^${name}\\{kind="${kind}"\\} (\\S+)$`, 'm').exec(body)?.[1]);
+    await post(alertmanagerPayload([{ fingerprint: 'cap-1', labels: { alertname: 'QueueBacklog', service: 'cap-svc' }, startsAt: new Date().toISOString() }]));
+    const body = await eventually(async () => {
+      const text = (await rt.app.inject({ method: 'GET', url: '/metrics' })).body;
+      return figure(text, 'aiops_correlator_engine_held', 'alerts') > 0 ? text : undefined;
+    }, 10_000, 'engine figures');
+    expect(figure(body, 'aiops_correlator_engine_held', 'incidents')).toBeGreaterThan(0);
+    // CORRELATOR_MAX_ALERTS and CORRELATOR_MAX_INCIDENTS unset: the engine's defaults.
+    expect(figure(body, 'aiops_correlator_engine_cap', 'alerts')).toBe(500_000);
+    expect(figure(body, 'aiops_correlator_engine_cap', 'incidents')).toBe(100_000);
+    expect(figure(body, 'aiops_correlator_engine_capped_total', 'alerts')).toBe(0);
+    expect(figure(body, 'aiops_correlator_engine_capped_total', 'incidents')).toBe(0);
+  });
+
   it('serves the console page', async () => {
     const page = await rt.app.inject({ method: 'GET', url: '/' });
     expect(page.statusCode).toBe(200);

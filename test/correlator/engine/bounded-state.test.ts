@@ -85,9 +85,12 @@ describe('bounded state', () => {
     expect(e.incident(open)!.status).toBe('open');
     // The latest resolved ones are kept for operators, the earliest were dropped.
     expect(keys.map((k) => e.incident(k)?.status ?? 'dropped')).toEqual([...Array(16).fill('dropped'), 'resolved', 'resolved', 'resolved', 'resolved']);
+    expect(e.capacity()).toMatchObject({ maxIncidents: 5, incidentsCapped: 16, alertsCapped: 0 });
     // Their retention timers find nothing to do and hold nothing: an hour later only the open ones are left.
     fire('later', 'firing', 4000);
     expect(e.stats().incidents).toBe(3);
+    // Retention, not the cap, took the last four.
+    expect(e.capacity().incidentsCapped).toBe(16);
   });
 
   it('at the cap forgets the least recently seen alert, also after the oldest was seen again', () => {
@@ -102,6 +105,8 @@ describe('bounded state', () => {
     // a fifth alert past the cap takes c next, not a or d.
     e.decide(event('x', 'firing', at(5)));
     expect(e.stats().alerts).toBe(3);
+    // Two states left because of the cap (b, then c), and nothing left by time.
+    expect(e.capacity()).toMatchObject({ alerts: 3, maxAlerts: 3, alertsCapped: 2, incidentsCapped: 0 });
     const resolvedHere = (id: string) => e.decide(event(id, 'resolved', at(6))).action !== 'ignored';
     expect([resolvedHere('b'), resolvedHere('c'), resolvedHere('a'), resolvedHere('d'), resolvedHere('x')]).toEqual([false, false, true, true, true]);
   });
