@@ -22,6 +22,7 @@
  * - Operators' merges and splits move members and teach the learned model.
  */
 import type { AlertEvent } from '../../engine/alert/alert.ts';
+import type { EngineCapacity } from '../../engine/observability/engine-capacity.ts';
 import type { ItemMatcher } from '../../engine/topology/item-matcher.ts';
 import type { ReachRelation, TopologyGraph } from '../../engine/topology/topology-graph.ts';
 import { AlertRoleModel } from './alert-role-model.ts';
@@ -128,18 +129,6 @@ export interface EngineStats {
   candidatesPruned: number;
   /** Events whose name and label index entries were not read: a topology hit beat them all. */
   indexScansSkipped: number;
-}
-
-/** What the engine holds against its two memory caps, and what the caps have dropped since it started. */
-export interface EngineCapacity {
-  alerts: number;
-  maxAlerts: number;
-  /** Alert states dropped because the map was over `maxAlerts` (firing ones count as resolved). */
-  alertsCapped: number;
-  incidents: number;
-  maxIncidents: number;
-  /** Resolved or merged incidents dropped before their retention ended because of `maxIncidents`. */
-  incidentsCapped: number;
 }
 
 /** secondRoot's answer when the role model has nothing to say (shared: only read). */

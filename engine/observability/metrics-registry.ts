@@ -4,6 +4,7 @@
  * process and each must count its own.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { EngineCapacity } from './engine-capacity.ts';
 
 export interface AppMetrics {
   registry: Registry;
@@ -25,17 +26,7 @@ export interface AppMetrics {
   /** SLA breaches recorded, by kind (ack, resolve). */
   slaBreaches: Counter<'kind'>;
   /** Read at each scrape for the correlation engine's figures; set by the correlator role while it leads. */
-  engineCapacity: { source: (() => EngineCapacityFigures | null) | null };
-}
-
-/** What the correlation engine holds against its memory caps, and what the caps dropped. */
-export interface EngineCapacityFigures {
-  alerts: number;
-  maxAlerts: number;
-  alertsCapped: number;
-  incidents: number;
-  maxIncidents: number;
-  incidentsCapped: number;
+  engineCapacity: { source: (() => EngineCapacity | null) | null };
 }
 
 const KINDS = ['alerts', 'incidents'] as const;
@@ -45,7 +36,7 @@ export function createAppMetrics(prefix = 'aiops_'): AppMetrics {
   collectDefaultMetrics({ register: registry });
   const r = [registry];
   const engineCapacity: AppMetrics['engineCapacity'] = { source: null };
-  const read = (): EngineCapacityFigures | null => engineCapacity.source?.() ?? null;
+  const read = (): EngineCapacity | null => engineCapacity.source?.() ?? null;
   // The capped totals only grow while one engine source lasts; a new source starts from zero.
   const cappedSeen = { alerts: 0, incidents: 0 };
   new Gauge({
