@@ -25,7 +25,7 @@ export interface AppMetrics {
   notificationsFailed: Counter<'target' | 'outcome'>;
   /** SLA breaches recorded, by kind (ack, resolve). */
   slaBreaches: Counter<'kind'>;
-  /** Read at each scrape for the correlation engine's figures; set by the correlator role while it leads. */
+  /** Read at each scrape for the correlation engine's figures; set by the correlator role (null while it stands by). */
   engineCapacity: { source: (() => EngineCapacity | null) | null };
 }
 
