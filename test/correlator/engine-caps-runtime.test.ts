@@ -5,9 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertmanagerPayload } from '../support/alertmanager-payload.ts';
+import { sampleByKind as figure } from '../support/prometheus-text.ts';
 import { type TestRuntime, eventually, startTestRuntime } from '../support/test-runtime.ts';
-
-const figure = (body: string, name: string, kind: string) => Number(new RegExp(`^${name}\\{kind="${kind}"\\} (\\S+)$`, 'm').exec(body)?.[1]);
 
 describe('the correlation engine caps from the environment', () => {
   let rt: TestRuntime;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import { alertmanagerPayload } from '../support/alertmanager-payload.ts';
+import { sampleByKind as figure } from '../support/prometheus-text.ts';
 import { type Flavour, type TestRuntime, eventually, startTestRuntime } from '../support/test-runtime.ts';
 
 const SAMPLE = path.resolve(import.meta.dirname, '../../../shared/samples/alertmanager-0.25-webhook.json');
@@ -173,7 +174,6 @@ describe.each<Flavour>(['embedded', 'real'])('webhook to live incident (%s)', (f
   });
 
   it('shows on /metrics what the correlation engine holds against its memory caps', async () => {
-    const figure = (body: string, name: string, kind: string) => Number(new RegExp(`^${name}\\{kind="${kind}"\\} (\\S+)$`, 'm').exec(body)?.[1]);
     await post(alertmanagerPayload([{ fingerprint: 'cap-1', labels: { alertname: 'QueueBacklog', service: 'cap-svc' }, startsAt: new Date().toISOString() }]));
     const body = await eventually(async () => {
       const text = (await rt.app.inject({ method: 'GET', url: '/metrics' })).body;
