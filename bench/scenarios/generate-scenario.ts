@@ -25,7 +25,7 @@ import { buildTopology } from './build-topology.ts';
 import type { Fault, GenItem, Scenario, ScenarioSpec, TopologyShape } from './scenario.ts';
 import { SeededPrng } from './seeded-prng.ts';
 
-const CASCADE: Record<TopologyShape, { p: number; depth: number; hopMs: [number, number] }> = {
+export const CASCADE: Record<TopologyShape, { p: number; depth: number; hopMs: [number, number] }> = {
   microservice: { p: 0.8, depth: 4, hopMs: [5_000, 60_000] },
   'three-tier': { p: 0.8, depth: 4, hopMs: [5_000, 60_000] },
   'network-tree': { p: 0.95, depth: 4, hopMs: [3_000, 30_000] },

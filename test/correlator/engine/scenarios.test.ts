@@ -11,6 +11,7 @@ import { HostWindowGrouper } from '../../../correlator/baselines/host-window-gro
 import { CorrelationEngineGrouper } from '../../../correlator/engine/correlation-engine-grouper.ts';
 import type { Lesson } from '../../../correlator/engine/correlation-engine.ts';
 import { generateScenario } from '../../../bench/scenarios/generate-scenario.ts';
+import { informedObserverKeys } from '../../../bench/scenarios/informed-observer.ts';
 import { scoreGrouping } from '../../../bench/scenarios/metrics.ts';
 import { SCENARIOS } from '../../../bench/scenarios/scenario-catalog.ts';
 
@@ -49,6 +50,31 @@ describe('generateScenario', () => {
     expect(new Set(a.truth.filter((t) => t?.startsWith('noise'))).size).toBeGreaterThan(0);
     expect(a.events.some((e) => e.status === 'resolved')).toBe(true);
     expect(generateScenario({ ...spec, seed: spec.seed + 1 }).events).not.toEqual(a.events);
+  });
+});
+
+describe('the informed observer (a yardstick, told the faults)', () => {
+  const spec = { ...SCENARIOS[0]!, hours: 12 };
+
+  it('groups a stream exactly when no two faults overlap, noise as the truth does', () => {
+    const sc = generateScenario({ ...spec, overlapChance: 0, faultsPerHour: 0.1 });
+    const keys = informedObserverKeys(sc, 500);
+    const s = scoreGrouping(sc.events, sc.truth, keys);
+    expect(sc.faults.length).toBeGreaterThan(0);
+    expect(s.f1).toBe(1);
+    // Noise is told, so every noise alert carries its own truth id.
+    sc.truth.forEach((t, i) => {
+      if (t?.startsWith('noise')) expect(keys[i]).toBe(t);
+    });
+  });
+
+  it('has to guess where faults overlap, the same way every run', () => {
+    const sc = generateScenario({ ...spec, overlapChance: 1, faultsPerHour: 1 });
+    const keys = informedObserverKeys(sc, 500);
+    const s = scoreGrouping(sc.events, sc.truth, keys);
+    expect(s.f1).toBeLessThan(1);
+    expect(s.f1).toBeGreaterThan(0.5);
+    expect(informedObserverKeys(sc, 500)).toEqual(keys);
   });
 });
 
