@@ -399,7 +399,10 @@ writeFileSync(
   barChart({
     title: `Pairwise F1 per scenario, mean of ${seedCount} ${args.dev ? 'dev ' : ''}seed${seedCount === 1 ? '' : 's'} (npm run eval:correlation)`,
     categories: specs.map((s) => s.name),
-    series: METHODS.map((x) => ({ name: x, values: specs.map((s) => m(s.name, x, (r) => r.f1)) })),
+    series: [
+      ...METHODS.map((x) => ({ name: x, values: specs.map((s) => m(s.name, x, (r) => r.f1)) })),
+      { name: 'told the faults (yardstick)', values: specs.map((s) => told(s.name)) },
+    ],
     yLabel: 'pairwise F1',
     yMin: 0,
     yMax: 1,
