@@ -47,6 +47,7 @@ import { createInfluxDatabase } from '../test/support/influx-database.ts';
 import { type RunningInfluxd, startInfluxd } from '../test/support/influxd.ts';
 import { REDIS_URL, type TestDatabase, createTestDatabase, uniqueQueuePrefix } from '../test/support/isolation.ts';
 import { deleteRedisPrefix } from '../test/support/redis-prefix.ts';
+import { pidsCpuSeconds, rssMiB } from './support/process-cpu.ts';
 
 // ---------------------------------------------------------------------------------------
 // Options
@@ -246,38 +247,6 @@ interface Request {
   units: number;
 }
 
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** CPU seconds (user + system) used so far by these processes. */
-function cpuSeconds(pids: number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // exited
-    }
-  }
-  return ticks / CLK_TCK;
-}
-
-function rssBytes(pid: number): number | undefined {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
@@ -360,8 +329,8 @@ async function closedLoop(opts: {
       if (failure) throw failure;
     }
     recording = true;
-    const cpu0 = cpuSeconds(opts.serverPids());
-    const service0 = opts.servicePids ? cpuSeconds(opts.servicePids()) : 0;
+    const cpu0 = pidsCpuSeconds(opts.serverPids());
+    const service0 = opts.servicePids ? pidsCpuSeconds(opts.servicePids()) : 0;
     const client0 = process.cpuUsage();
     const t0 = performance.now();
     stopAt = t0 + opts.seconds * 1000;
@@ -372,8 +341,8 @@ async function closedLoop(opts: {
     await Promise.all(Array.from({ length: opts.concurrency }, worker)).finally(() => clearInterval(ticker));
     if (failure) throw failure;
     const seconds = (performance.now() - t0) / 1000;
-    const cpu = cpuSeconds(opts.serverPids()) - cpu0;
-    const serviceCpu = opts.servicePids ? cpuSeconds(opts.servicePids()) - service0 : undefined;
+    const cpu = pidsCpuSeconds(opts.serverPids()) - cpu0;
+    const serviceCpu = opts.servicePids ? pidsCpuSeconds(opts.servicePids()) - service0 : undefined;
     const clientCpu = process.cpuUsage(client0);
     latencies.sort((a, b) => a - b);
     const result: LoadResult = {
@@ -847,8 +816,8 @@ async function sustain(ctx: Context): Promise<SustainResult> {
           pointDue += 1000 / pointRequestsPerSecond;
         }
         if (now >= nextSample) {
-          const rss = rssBytes(ingest.proc.pid);
-          if (rss === undefined) throw new Error('the ingest process is gone');
+          const rss = rssMiB(ingest.proc.pid) * 1024 * 1024;
+          if (!Number.isFinite(rss)) throw new Error('the ingest process is gone');
           samples.push({ t: (now - t0) / 1000, rssBytes: rss });
           nextSample += 5_000;
           const elapsed = (now - start) / 1000 || 1;

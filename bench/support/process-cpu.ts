@@ -2,7 +2,17 @@
  * CPU and memory of processes on this machine, from /proc (Linux), for the end-to-end
  * benchmarks' per-alert cost figures. NaN elsewhere or once a process is gone.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+
+/** Clock ticks a second, the unit of /proc's CPU times (100 on nearly every Linux). */
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
 
 /**
  * CPU seconds (user + system) a process has used; with `reaped`, also what its children that
@@ -10,12 +20,24 @@ import { readdirSync, readFileSync } from 'node:fs';
  */
 export function cpuSeconds(pid: number, reaped = false): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may hold spaces and parentheses: the fields start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const own = Number(fields[11]) + Number(fields[12]);
-    return (reaped ? own + Number(fields[13]) + Number(fields[14]) : own) / 100;
+    return (reaped ? own + Number(fields[13]) + Number(fields[14]) : own) / CLK_TCK;
   } catch {
     return Number.NaN;
   }
+}
+
+/** CPU seconds of these processes together (their own, not their children's); gone ones count 0. */
+export function pidsCpuSeconds(pids: readonly number[]): number {
+  let sum = 0;
+  for (const pid of pids) {
+    const s = cpuSeconds(pid);
+    if (Number.isFinite(s)) sum += s;
+  }
+  return sum;
 }
 
 /**
