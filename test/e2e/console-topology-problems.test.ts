@@ -99,6 +99,15 @@ describe('console problems and topology (Chromium, real services)', () => {
     expect(await bars.count()).toBe(3);
     expect(await bars.evaluateAll((els) => els.map((e) => e.getAttribute('data-count')))).toEqual(['1', '1', '1']);
     expect(await page.locator('#problem-evidence .evidence li').count()).toBeGreaterThan(1);
+    // The learned pattern drawn: the database's alert left of the one it triggers, an arrow between.
+    const diagram = page.locator('#problem-causal svg.causal-diagram');
+    const boxes = await diagram.locator('g.type').evaluateAll((els) => els.map((e) => [e.getAttribute('data-type'), Number(e.getAttribute('transform')!.match(/translate\(([\d.]+)/)![1])] as const));
+    expect(boxes.map(([t]) => t).sort()).toEqual(['ConnectionsExhausted@database', 'HighErrorRate@service']);
+    const xOf = new Map(boxes);
+    expect(xOf.get('ConnectionsExhausted@database')!).toBeLessThan(xOf.get('HighErrorRate@service')!);
+    const arrows = await diagram.locator('path.edge').evaluateAll((els) => els.map((e) => [e.getAttribute('data-cause'), e.getAttribute('data-effect'), e.getAttribute('marker-end')]));
+    expect(arrows).toEqual([['ConnectionsExhausted@database', 'HighErrorRate@service', 'url(#causal-head)']]);
+    expect(await diagram.locator('text.edge-label').textContent()).toMatch(/^[\d.]+× · \d+ s$/);
     expect(await page.locator('#problem-incidents tr').count()).toBe(3);
     // Only what the workflow allows for a pending suggestion.
     expect(await page.locator('#problem-actions button').evaluateAll((els) => els.map((e) => e.getAttribute('data-action')))).toEqual(['accept', 'reject', 'notes', 'link', 'unlink']);

@@ -4,7 +4,7 @@
 // suggestion, investigate, known error with a workaround, resolve, notes, link incidents).
 import { api, can, query } from './api.js';
 import { ago, ask, busy, h, notify, num, put, sevBadge, statusChip, when } from './dom.js';
-import { barChart, dailyBars, sparkline } from './svg.js';
+import { CAUSAL_DIAGRAM_MAX_EDGES, barChart, causalDiagram, dailyBars, sparkline } from './svg.js';
 
 const STATUS_CHOICES = [
   ['new,investigating,known_error', 'open'],
@@ -166,7 +166,14 @@ export function mountDetail(root, _params, { stream, id }) {
       ev.rootCauses?.length
         ? [h('h3', { text: 'Recurring root causes' }), h('table', { class: 'compact' }, h('tr', {}, ...['Item', 'Ranked first', 'Candidate', 'Mean score'].map((t) => h('th', { text: t }))), ...ev.rootCauses.map((r) => h('tr', {}, h('td', { text: r.name, title: r.itemId }), h('td', { class: 'num', text: r.top }), h('td', { class: 'num', text: r.seen }), h('td', { class: 'num', text: num(r.meanScore, 3) }))))]
         : null,
-      ev.causal?.edges?.length ? [h('h3', { text: 'Learned patterns' }), h('ul', { class: 'evidence' }, ...ev.causal.edges.map((e) => h('li', { text: e.words })))] : null,
+      ev.causal?.edges?.length
+        ? [
+            h('h3', { text: 'Learned patterns' }),
+            h('div', { id: 'problem-causal' }, causalDiagram({ edges: ev.causal.edges })),
+            ev.causal.edges.length > CAUSAL_DIAGRAM_MAX_EDGES ? h('p', { class: 'muted', text: `The ${CAUSAL_DIAGRAM_MAX_EDGES} strongest of ${ev.causal.edges.length} patterns are drawn; all are listed.` }) : null,
+            h('ul', { class: 'evidence' }, ...ev.causal.edges.map((e) => h('li', { text: e.words }))),
+          ]
+        : null,
     );
   }
 

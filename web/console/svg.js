@@ -115,3 +115,103 @@ export function dailyBars(counts, first, last) {
   }
   return out;
 }
+
+/** The most edges a causal diagram draws (the strongest); the list below it names them all. */
+export const CAUSAL_DIAGRAM_MAX_EDGES = 12;
+
+/**
+ * A problem's learned causal patterns as a picture: alert types as boxes, left to right from
+ * the types nothing triggers to those everything else triggers, an arrow from cause to effect
+ * as thick as its strength, labelled with the effects per cause and the typical lag. A pattern
+ * whose direction the timestamps did not settle is a dashed line without a head.
+ * edges: [{ cause, effect, strength, lagSeconds, directionResolved, words }].
+ */
+export function causalDiagram({ edges }) {
+  const shown = [...edges].sort((a, b) => b.strength - a.strength).slice(0, CAUSAL_DIAGRAM_MAX_EDGES);
+  const types = [...new Set(shown.flatMap((e) => [e.cause, e.effect]))];
+  // Columns by the longest settled chain leading to a type (bounded: cycles stop growing).
+  const layer = new Map(types.map((t) => [t, 0]));
+  for (let round = 0; round < types.length; round++) {
+    let changed = false;
+    for (const e of shown) {
+      if (!e.directionResolved) continue;
+      const next = Math.min(types.length - 1, layer.get(e.cause) + 1);
+      if (next > layer.get(e.effect)) {
+        layer.set(e.effect, next);
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  const columns = [];
+  for (const t of types) (columns[layer.get(t)] ??= []).push(t);
+  const cols = columns.filter(Boolean);
+  const boxH = 28;
+  const rowGap = 26;
+  const colGap = 150;
+  const pad = 10;
+  const textW = (s) => Math.min(280, 18 + Math.min(38, s.length) * 7);
+  const colW = cols.map((c) => Math.max(...c.map(textW)));
+  const place = new Map();
+  let x = pad;
+  const rows = Math.max(...cols.map((c) => c.length));
+  const height = pad * 2 + rows * boxH + (rows - 1) * rowGap;
+  cols.forEach((c, i) => {
+    const top = (height - (c.length * boxH + (c.length - 1) * rowGap)) / 2;
+    c.forEach((t, k) => place.set(t, { x, y: top + k * (boxH + rowGap), w: textW(t), col: i }));
+    x += colW[i] + colGap;
+  });
+  // Room on the right for bows between types of one column.
+  const bows = shown.some((e) => place.get(e.effect).col <= place.get(e.cause).col);
+  const width = x - colGap + pad + (bows ? 60 + height / 4 : 0);
+  const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, class: 'chart causal-diagram', role: 'img', 'aria-label': 'learned causal patterns between alert types' });
+  root.append(svg('defs', {}, svg('marker', { id: 'causal-head', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 9, markerHeight: 9, markerUnits: 'userSpaceOnUse', orient: 'auto-start-reverse' }, svg('path', { d: 'M0,0L10,5L0,10z', class: 'head' }))));
+  for (const e of shown) {
+    const a = place.get(e.cause);
+    const b = place.get(e.effect);
+    let d;
+    let lx;
+    let ly;
+    if (b.col > a.col) {
+      const x1 = a.x + a.w;
+      const y1 = a.y + boxH / 2;
+      const x2 = b.x;
+      const y2 = b.y + boxH / 2;
+      d = `M${x1},${y1} C${x1 + 50},${y1} ${x2 - 50},${y2} ${x2},${y2}`;
+      lx = (x1 + x2) / 2;
+      ly = (y1 + y2) / 2 - 7;
+    } else {
+      // Same column or backwards (a cycle, or an unsettled pair): a bow on the right.
+      const x1 = a.x + a.w;
+      const x2 = b.x + b.w;
+      const y1 = a.y + boxH / 2;
+      const y2 = b.y + boxH / 2;
+      const bow = Math.max(x1, x2) + 40 + Math.abs(y2 - y1) / 4;
+      d = `M${x1},${y1} C${bow},${y1} ${bow},${y2} ${x2},${y2}`;
+      lx = bow - 10;
+      ly = (y1 + y2) / 2;
+    }
+    const path = svg('path', {
+      d,
+      class: e.directionResolved ? 'edge' : 'edge unsettled',
+      'stroke-width': (1 + Math.min(3, e.strength * 2)).toFixed(1),
+      'marker-end': e.directionResolved ? 'url(#causal-head)' : null,
+      'data-cause': e.cause,
+      'data-effect': e.effect,
+    });
+    path.append(svg('title', {}, e.words));
+    root.append(path, svg('text', { x: lx, y: ly, 'text-anchor': 'middle', class: 'edge-label' }, `${e.strength}× · ${formatLag(e.lagSeconds)}`));
+  }
+  for (const [t, p] of place) {
+    const g = svg('g', { class: 'type', 'data-type': t, transform: `translate(${p.x},${p.y})` });
+    g.append(svg('rect', { width: p.w, height: boxH, rx: 6 }), svg('text', { x: p.w / 2, y: boxH / 2 + 4, 'text-anchor': 'middle' }, t.length > 38 ? `${t.slice(0, 37)}…` : t), svg('title', {}, t));
+    root.append(g);
+  }
+  return root;
+}
+
+function formatLag(s) {
+  if (s < 90) return `${Math.round(s)} s`;
+  if (s < 5400) return `${Math.round(s / 60)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
