@@ -107,7 +107,7 @@ describe('console problems and topology (Chromium, real services)', () => {
     expect(xOf.get('ConnectionsExhausted@database')!).toBeLessThan(xOf.get('HighErrorRate@service')!);
     const arrows = await diagram.locator('path.edge').evaluateAll((els) => els.map((e) => [e.getAttribute('data-cause'), e.getAttribute('data-effect'), e.getAttribute('marker-end')]));
     expect(arrows).toEqual([['ConnectionsExhausted@database', 'HighErrorRate@service', 'url(#causal-head)']]);
-    expect(await diagram.locator('text.edge-label').textContent()).toMatch(/^[\d.]+× · \d+ s$/);
+    expect(await diagram.locator('text.edge-label').textContent()).toMatch(/^[\d.]+× · \d+s$/);
     expect(await page.locator('#problem-incidents tr').count()).toBe(3);
     // Only what the workflow allows for a pending suggestion.
     expect(await page.locator('#problem-actions button').evaluateAll((els) => els.map((e) => e.getAttribute('data-action')))).toEqual(['accept', 'reject', 'notes', 'link', 'unlink']);

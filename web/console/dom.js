@@ -62,6 +62,15 @@ export function age(iso, now = Date.now()) {
   return ago(iso, now).replace(' ago', '');
 }
 
+/** ms as a short duration: 45s, 12m, 3h 05m. */
+export function duration(ms) {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
 export function when(iso) {
   if (!iso) return '–';
   const d = new Date(iso);

@@ -2,22 +2,15 @@
 // by how long, or time left) and the incident page's card. The server sends due times and
 // outcomes (incident `sla`, and `incident.sla` stream messages); what is overdue is worked out
 // here against the clock, so the marker turns without a message.
-import { h, when } from './dom.js';
+import { duration, h, when } from './dom.js';
+
+export { duration };
 
 const WORDS = { ack: 'ack', resolve: 'resolve' };
 
 /** Whether the incident, in this status, still owes what the timer measures (engine/sla/sla-policy.ts). */
 export function owes(kind, status) {
   return kind === 'ack' ? status === 'open' : status === 'open' || status === 'acknowledged';
-}
-
-/** ms as a short duration: 45s, 12m, 3h 05m. */
-export function duration(ms) {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
 }
 
 /**

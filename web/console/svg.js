@@ -1,6 +1,8 @@
 // Inline SVG drawn by hand: a line chart for metric series, a bar chart for problem
 // frequency, a sparkline. Plain elements, no library.
 
+import { duration } from './dom.js';
+
 const NS = 'http://www.w3.org/2000/svg';
 export const PALETTE = ['#3e9bff', '#f76b15', '#30a46c', '#e5484d', '#ffc53d', '#8e4ec6', '#12a594', '#d6409f'];
 
@@ -200,7 +202,7 @@ export function causalDiagram({ edges }) {
       'data-effect': e.effect,
     });
     path.append(svg('title', {}, e.words));
-    root.append(path, svg('text', { x: lx, y: ly, 'text-anchor': 'middle', class: 'edge-label' }, `${e.strength}× · ${formatLag(e.lagSeconds)}`));
+    root.append(path, svg('text', { x: lx, y: ly, 'text-anchor': 'middle', class: 'edge-label' }, `${e.strength}× · ${duration(e.lagSeconds * 1000)}`));
   }
   for (const [t, p] of place) {
     const g = svg('g', { class: 'type', 'data-type': t, transform: `translate(${p.x},${p.y})` });
@@ -208,10 +210,4 @@ export function causalDiagram({ edges }) {
     root.append(g);
   }
   return root;
-}
-
-function formatLag(s) {
-  if (s < 90) return `${Math.round(s)} s`;
-  if (s < 5400) return `${Math.round(s / 60)} min`;
-  return `${(s / 3600).toFixed(1)} h`;
 }
